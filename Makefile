@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. Each installs what is missing first.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps build release bench conformance clean
+
+# libedit (line editing) is linked by the REPL; tmux drives the terminal test.
+deps:
+	@if ! pkg-config --exists libedit 2>/dev/null || ! command -v tmux >/dev/null 2>&1; then \
+		echo "Installing libedit-dev, pkg-config and tmux with apt-get…"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libedit-dev pkg-config tmux; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: deps
+	$(SWIFT) build -c release --product cutaway
+	.build/release/cutaway
+
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+bench: release
+	.build/release/cutaway-bench all
+
+# The SQL behaviour cases in ../shared (a developer's check, not part of `make test`).
+conformance: release
+	../shared/tools/conformance
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Dependencies
+//
+// Each dependency is here on purpose (README: "Dependencies"):
+// - swift-argument-parser: the `cutaway` and `cutaway-bench` command lines, with help text and
+//   clear errors for bad flags, for free.
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+// MARK: - Layers
+//
+// One module per layer; a module only imports the layers below it:
+// Encoding ← Storage ← {SQL, Raft} ← Inspect ← Shell ← cutaway.
+let package = Package(
+    name: "Cutaway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cutaway", targets: ["cutaway"]),
+        .executable(name: "cutaway-bench", targets: ["cutaway-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "Encoding"),
+        .target(name: "Storage", dependencies: ["Encoding"]),
+        .target(name: "SQL", dependencies: ["Encoding", "Storage"]),
+        .target(name: "Raft", dependencies: ["Encoding", "Storage"]),
+        .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Inspect", "CEditLine"]),
+        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", argumentParser]),
+        .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
+
+        .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
+        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"]),
+        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
+        .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
+        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

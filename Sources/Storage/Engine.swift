@@ -1,0 +1,131 @@
+/// The contract every storage engine keeps: an ordered map from byte keys to byte values.
+///
+/// Engines are not thread-safe; their one owner (MVCC, the Raft log) serializes access.
+/// - Cursors returned by `scan` stay valid if the engine changes between `next()` calls:
+///   they resume after the last key they returned (engines fetch in batches and re-seek).
+public protocol StorageEngine: AnyObject {
+    /// A short name for status output, such as "memory" or "bitcask".
+    var name: String { get }
+    /// The value stored under `key`, or nil.
+    func get(_ key: [UInt8]) throws -> [UInt8]?
+    /// Stores `value` under `key`, replacing any earlier value.
+    func set(_ key: [UInt8], _ value: [UInt8]) throws
+    /// Removes `key`; removing a missing key is not an error.
+    func delete(_ key: [UInt8]) throws
+    /// The key/value pairs inside `range`, in key order (or reverse key order).
+    func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor
+    /// Makes every earlier write durable (fsync for engines with files).
+    func flush() throws
+    /// Sizes and counts for `.status`.
+    func status() throws -> EngineStatus
+}
+
+extension StorageEngine {
+    /// The pairs in key order inside `range`.
+    public func scan(_ range: KeyRange) -> any KeyValueCursor { scan(range, reverse: false) }
+    /// The pairs whose key starts with `prefix`, in key order.
+    public func scanPrefix(_ prefix: [UInt8], reverse: Bool = false) -> any KeyValueCursor {
+        scan(KeyRange(prefix: prefix), reverse: reverse)
+    }
+}
+
+/// One stored pair.
+public struct KeyValue: Sendable, Hashable {
+    public var key: [UInt8]
+    public var value: [UInt8]
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A pull iterator over stored pairs; `next()` returns nil at the end.
+public protocol KeyValueCursor: AnyObject {
+    func next() throws -> KeyValue?
+}
+
+extension KeyValueCursor {
+    /// Reads the cursor to its end (tests and small scans only).
+    public func collect() throws -> [KeyValue] {
+        var out: [KeyValue] = []
+        while let pair = try next() { out.append(pair) }
+        return out
+    }
+}
+
+/// A range of keys with inclusive, exclusive or open ends.
+public struct KeyRange: Sendable, Hashable {
+    /// One end of a range.
+    public enum Bound: Sendable, Hashable {
+        case unbounded
+        case included([UInt8])
+        case excluded([UInt8])
+    }
+
+    public var start: Bound
+    public var end: Bound
+
+    public init(start: Bound = .unbounded, end: Bound = .unbounded) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Every key that starts with `prefix`.
+    public init(prefix: [UInt8]) {
+        start = .included(prefix)
+        if let next = KeyRange.prefixEnd(prefix) { end = .excluded(next) } else { end = .unbounded }
+    }
+
+    /// The whole key space.
+    public static let all = KeyRange()
+
+    /// The smallest key greater than every key that starts with `prefix` (nil if none exists,
+    /// as for a prefix of only 0xFF bytes).
+    public static func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {
+        var bytes = prefix
+        while let last = bytes.last {
+            if last < 0xFF {
+                bytes[bytes.count - 1] = last + 1
+                return bytes
+            }
+            bytes.removeLast()
+        }
+        return nil
+    }
+
+    /// Whether `key` lies inside the range.
+    public func contains(_ key: [UInt8]) -> Bool {
+        switch start {
+        case .unbounded: break
+        case .included(let s): if key.lexicographicallyPrecedes(s) { return false }
+        case .excluded(let s): if !s.lexicographicallyPrecedes(key) { return false }
+        }
+        switch end {
+        case .unbounded: return true
+        case .included(let e): return !e.lexicographicallyPrecedes(key)
+        case .excluded(let e): return key.lexicographicallyPrecedes(e)
+        }
+    }
+}
+
+/// What an engine reports about itself.
+public struct EngineStatus: Sendable, Hashable {
+    /// The engine's name ("memory", "bitcask").
+    public var name: String
+    /// Live keys.
+    public var keys: Int
+    /// Bytes of live keys and values.
+    public var logicalSize: Int
+    /// Bytes on disk (0 for memory).
+    public var diskSize: Int
+    /// Bytes on disk held by overwritten or deleted entries, which compaction reclaims.
+    public var garbageSize: Int
+
+    public init(name: String, keys: Int, logicalSize: Int, diskSize: Int, garbageSize: Int) {
+        self.name = name
+        self.keys = keys
+        self.logicalSize = logicalSize
+        self.diskSize = diskSize
+        self.garbageSize = garbageSize
+    }
+}

@@ -1,0 +1,6 @@
+import Encoding
+import Testing
+
+@Test func encodingFormatVersionIsPositive() {
+    #expect(EncodingFormat.version >= 1)
+}

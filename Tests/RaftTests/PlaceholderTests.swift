@@ -1,0 +1,6 @@
+import Raft
+import Testing
+
+@Test func nodeIDsFitOneByte() {
+    #expect(NodeID.max == 255)
+}

@@ -1,0 +1,6 @@
+import Shell
+import Testing
+
+@Test func bannerNamesTheProduct() {
+    #expect(ShellInfo.banner.hasPrefix("Cutaway"))
+}
