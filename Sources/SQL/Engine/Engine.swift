@@ -1,0 +1,62 @@
+/// A row: one value per column, in the table's column order.
+public typealias Row = [Value]
+
+/// What the executor runs against: begins transactions. `LocalEngine` runs them on MVCC in this
+/// process; the cluster's `RaftEngine` will turn each operation into a Raft command.
+public protocol Engine: AnyObject, Sendable {
+    /// A read-write transaction.
+    func begin() throws(SQLError) -> any Transaction
+    /// A read-only transaction; with `asOf`, it sees the database as of that version (time travel).
+    func beginReadOnly(asOf version: UInt64?) throws(SQLError) -> any Transaction
+}
+
+/// One transaction's operations: row batches and the catalog. Not thread-safe: one owner.
+public protocol Transaction: AnyObject {
+    /// The transaction's MVCC version.
+    var version: UInt64 { get }
+    var isReadOnly: Bool { get }
+    func commit() throws(SQLError)
+    func rollback() throws(SQLError)
+
+    /// Marks a point the transaction can return to if a statement fails.
+    func savepoint() throws(SQLError) -> Savepoint
+    /// Undoes every write made since `savepoint`.
+    func rollback(to savepoint: Savepoint) throws(SQLError)
+
+    // MARK: Catalog
+    func createTable(_ table: Table) throws(SQLError)
+    /// Drops the table with its rows and indexes; false if it did not exist.
+    func dropTable(_ name: String) throws(SQLError) -> Bool
+    func table(_ name: String) throws(SQLError) -> Table?
+    func tables() throws(SQLError) -> [Table]
+    /// Adds a secondary index named `name` on `table.column`, indexing existing rows.
+    func createIndex(name: String, table: String, column: String, unique: Bool) throws(SQLError)
+    /// Removes the index named `name`; false if no such index exists.
+    func dropIndex(name: String) throws(SQLError) -> Bool
+
+    // MARK: Rows
+    /// Inserts rows; fails on duplicate primary keys and constraint violations.
+    func insert(table: String, rows: [Row]) throws(SQLError)
+    /// Replaces rows by primary key (`rows` maps the old key to the new row).
+    func update(table: String, rows: [Value: Row]) throws(SQLError)
+    /// Deletes rows by primary key; fails if another table's row references one.
+    func delete(table: String, ids: [Value]) throws(SQLError)
+    /// The rows with these primary keys (missing keys are skipped).
+    func get(table: String, ids: [Value]) throws(SQLError) -> [Row]
+    /// Streams the rows of `table` in primary-key order, keeping those for which `filter`
+    /// evaluates to TRUE.
+    func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor
+    /// The primary keys of rows whose indexed `column` equals one of `values`.
+    func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value]
+}
+
+/// An opaque mark inside a transaction (see `Transaction.savepoint()`).
+public struct Savepoint: Sendable, Hashable {
+    public let id: Int
+    public init(id: Int) { self.id = id }
+}
+
+/// A pull iterator over rows; `next()` returns nil at the end.
+public protocol RowCursor: AnyObject {
+    func next() throws(SQLError) -> Row?
+}

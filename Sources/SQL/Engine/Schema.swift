@@ -1,0 +1,48 @@
+/// A table's definition as stored in the catalog.
+public struct Table: Sendable, Hashable {
+    public var name: String
+    /// Position of the primary key column in `columns`.
+    public var primaryKey: Int
+    public var columns: [Column]
+
+    public init(name: String, primaryKey: Int, columns: [Column]) {
+        self.name = name
+        self.primaryKey = primaryKey
+        self.columns = columns
+    }
+
+    /// The position of the column named `name` (case-insensitive), if any.
+    public func columnIndex(_ name: String) -> Int? {
+        columns.firstIndex { $0.name.lowercased() == name.lowercased() }
+    }
+}
+
+/// A column's definition.
+public struct Column: Sendable, Hashable {
+    public var name: String
+    public var dataType: DataType
+    public var nullable: Bool
+    /// The value INSERT uses when the column is omitted (nil: no default; `.null` only if nullable).
+    public var defaultValue: Value?
+    public var unique: Bool
+    /// Names of secondary indexes on this column (an `INDEX` constraint creates one named
+    /// `<table>_<column>_idx`; CREATE INDEX adds named ones). Empty: not indexed.
+    public var indexes: [String]
+    /// The referenced table (whose primary key this column's values must exist in).
+    public var references: String?
+
+    public init(name: String, dataType: DataType, nullable: Bool = true, defaultValue: Value? = nil,
+                unique: Bool = false, indexes: [String] = [], references: String? = nil) {
+        self.name = name
+        self.dataType = dataType
+        self.nullable = nullable
+        self.defaultValue = defaultValue
+        self.unique = unique
+        self.indexes = indexes
+        self.references = references
+    }
+
+    /// Whether lookups by value on this column can use an index.
+    public var isIndexed: Bool { !indexes.isEmpty || unique }
+}
+
