@@ -6,7 +6,7 @@ struct CutawayBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutaway-bench",
         abstract: "Benchmarks for Cutaway's layers (run in release mode).",
-        subcommands: [StorageBenchmark.self, SQLBenchmark.self, RaftBenchmark.self, AllBenchmarks.self])
+        subcommands: [StorageBenchmark.self, MVCCBenchmark.self, SQLBenchmark.self, RaftBenchmark.self, AllBenchmarks.self])
 }
 
 /// Runs every benchmark in turn.
@@ -15,6 +15,7 @@ struct AllBenchmarks: ParsableCommand {
 
     func run() throws {
         try StorageBenchmark.parse([]).run()
+        try MVCCBenchmark.parse([]).run()
         try SQLBenchmark.parse([]).run()
         try RaftBenchmark.parse([]).run()
     }
