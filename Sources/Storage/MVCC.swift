@@ -74,14 +74,20 @@ public final class MVCC: Sendable {
     }
 
     private let store: Mutex<EngineBox>
-    /// Whether commit asks the engine to make the transaction durable (`flush`).
+    /// Whether commit also calls `engine.flush()` (beyond what the engine's own sync policy does).
     public let flushOnCommit: Bool
 
     /// Takes ownership of `engine`; the caller must not use it afterwards.
-    /// - Parameter flushOnCommit: call `engine.flush()` when a read-write transaction commits
-    ///   (true by default, so a commit survives a crash; benchmarks may turn it off).
+    ///
+    /// Durability follows the engine's sync policy: the commit point is a single engine write
+    /// (deleting the active marker) made after all of the transaction's writes, so on an
+    /// append-only log a crash keeps either the whole transaction or — once
+    /// ``rollbackAbandonedTransactions()`` has run — none of it.
+    /// - Parameter flushOnCommit: also call `engine.flush()` when a read-write transaction
+    ///   commits, making every commit durable even under a lazy sync policy (off by default,
+    ///   so BitCask's group commit keeps working).
     /// - Throws: `MVCCError.corrupt` if the engine holds an undecodable version counter.
-    public init(engine: any StorageEngine, flushOnCommit: Bool = true) throws {
+    public init(engine: any StorageEngine, flushOnCommit: Bool = false) throws {
         store = Mutex(EngineBox(engine: engine))
         self.flushOnCommit = flushOnCommit
         _ = try locked { try Self.readNextVersion($0) }

@@ -130,6 +130,21 @@ import Testing
         #expect(MVCCError.corrupt("x").description == "corrupt MVCC data: x")
     }
 
+    /// By default durability is the engine's sync policy; `flushOnCommit` adds a flush per
+    /// committed read-write transaction that wrote something.
+    @Test(arguments: [false, true])
+    func flushOnCommitFlushesOncePerWritingCommit(flushOnCommit: Bool) throws {
+        let engine = CountingEngine()
+        let mvcc = try MVCC(engine: engine, flushOnCommit: flushOnCommit)
+        let writer = try mvcc.begin()
+        try writer.set(b("a"), b("1"))
+        try writer.set(b("b"), b("2"))
+        try writer.commit()
+        try mvcc.begin().commit()            // wrote nothing
+        try mvcc.beginReadOnly().commit()
+        #expect(engine.flushes == (flushOnCommit ? 1 : 0))
+    }
+
     @Test func statusCountsVersionsAndActiveTransactions() throws {
         let mvcc = try MVCC(engine: MemoryEngine())
         let t1 = try mvcc.begin()
@@ -150,12 +165,16 @@ import Testing
 final class CountingEngine: StorageEngine {
     let inner: any StorageEngine = MemoryEngine()
     var pairsRead = 0
+    var flushes = 0
     var name: String { inner.name }
 
     func get(_ key: [UInt8]) throws -> [UInt8]? { try inner.get(key) }
     func set(_ key: [UInt8], _ value: [UInt8]) throws { try inner.set(key, value) }
     func delete(_ key: [UInt8]) throws { try inner.delete(key) }
-    func flush() throws { try inner.flush() }
+    func flush() throws {
+        flushes += 1
+        try inner.flush()
+    }
     func status() throws -> EngineStatus { try inner.status() }
 
     func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor {
