@@ -1,17 +1,24 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import Storage
 
 /// `cutaway-bench mvcc`: what transactions cost on top of the raw engine.
 ///
 /// Runs the same point reads and writes straight on a storage engine and through MVCC
 /// (begin + set + commit, begin + get + commit, read-only begin + get), plus a 100-row
-/// snapshot scan, and prints ops/s with p50/p99 latencies. Run it in release mode:
+/// snapshot scan, on MemoryEngine and on BitCask without fsync, and prints ops/s with
+/// p50/p99 latencies. Run it in release mode:
 /// `swift run -c release cutaway-bench mvcc`.
 struct MVCCBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mvcc",
         abstract: "Benchmark MVCC transactions against raw engine gets and sets.")
+
+    /// Which engines to measure.
+    enum EngineChoice: String, ExpressibleByArgument, CaseIterable {
+        case memory, bitcask, both
+    }
 
     @Option(help: "Operations per measurement.")
     var ops = 100_000
@@ -19,13 +26,34 @@ struct MVCCBenchmark: ParsableCommand {
     @Option(help: "Value size in bytes.")
     var valueSize = 100
 
+    @Option(help: "Engine to measure: memory, bitcask (sync never, in a temporary directory) or both.")
+    var engine: EngineChoice = .both
+
     func validate() throws {
         guard ops > 0 else { throw ValidationError("--ops must be positive") }
         guard valueSize >= 0 else { throw ValidationError("--value-size must not be negative") }
     }
 
     func run() throws {
-        print("mvcc benchmark: \(ops) ops per row, \(valueSize)-byte values, engine memory")
+        print("mvcc benchmark: \(ops) ops per row, \(valueSize)-byte values")
+        if engine != .bitcask {
+            try runAll(label: "memory") { MemoryEngine() }
+        }
+        if engine != .memory {
+            let directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("cutaway-bench-mvcc-\(ProcessInfo.processInfo.processIdentifier)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var made = 0
+            try runAll(label: "bitcask, sync never") {
+                made += 1
+                return try BitCask(directory: directory.appendingPathComponent("db\(made)").path, sync: .never)
+            }
+        }
+    }
+
+    /// Every measurement on fresh engines from `makeEngine`.
+    private func runAll(label: String, _ makeEngine: () throws -> any StorageEngine) throws {
+        print("\n[\(label)]")
         print(MVCCBenchResult.header)
         let value = [UInt8](repeating: 0x61, count: valueSize)
         let keys = (0..<ops).map { Array("key/\(String($0 + 10_000_000))".utf8) }
@@ -33,12 +61,12 @@ struct MVCCBenchmark: ParsableCommand {
         let readOrder = (0..<ops).map { _ in keys[Int(rng.next() % UInt64(keys.count))] }
 
         // Raw engine.
-        let engine: any StorageEngine = MemoryEngine()
+        let engine = try makeEngine()
         print(try measure("engine set") { i in try engine.set(keys[i], value) })
         print(try measure("engine get") { i in _ = try engine.get(readOrder[i]) })
 
         // The same through MVCC, each operation its own transaction.
-        let mvcc = try MVCC(engine: MemoryEngine())
+        let mvcc = try MVCC(engine: makeEngine())
         print(try measure("mvcc begin+set+commit") { i in
             let t = try mvcc.begin()
             try t.set(keys[i], value)
