@@ -89,9 +89,9 @@ public final class MVCCTransaction {
             // Another handle of this transaction (see `MVCC.resume`) may have ended it.
             guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
             let engine = store.engine
-            // Only the newest version matters: if we can see it, no one else is writing the key
-            // concurrently (an older invisible version would have had to be committed before
-            // this newer one could be written, and then that writer would have failed).
+            // Only the newest version matters. If we can see it, no older version is invisible
+            // to us either: whoever wrote the newest one could see every older one (or it would
+            // have failed this same check), and it committed before we began.
             let latest = try engine.scanPrefix(MVCCKey.versionsOf(key), reverse: true).next()
             var previous: [UInt8]?? = .none
             if let latest {
