@@ -10,6 +10,7 @@ extension Expression {
         switch self {
         case .or: 1
         case .and: 2
+        case .not(.isNull), .not(.isNaN), .not(.isDistinctFrom), .not(.like), .not(.inList), .not(.between): 4
         case .not: 3
         case .equal, .notEqual, .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual,
              .isNull, .isNaN, .isDistinctFrom, .inList, .between, .like: 4
@@ -37,6 +38,15 @@ extension Expression {
             text = labels.indices.contains(i) && labels[i] != .none ? labels[i].description : "#\(i)"
         case .and(let a, let b): text = infix(a, "AND", b)
         case .or(let a, let b): text = infix(a, "OR", b)
+        // Negated forms read as written: `x IS NOT NULL`, `x NOT IN (…)`, `a NOT LIKE b`.
+        case .not(.isNull(let a)): text = "\(sub(a, 5)) IS NOT NULL"
+        case .not(.isNaN(let a)): text = "\(sub(a, 5)) IS NOT NAN"
+        case .not(.isDistinctFrom(let a, let b)): text = "\(sub(a, 4)) IS NOT DISTINCT FROM \(sub(b, 5))"
+        case .not(.like(let a, let b)): text = "\(sub(a, 4)) NOT LIKE \(sub(b, 5))"
+        case .not(.inList(let a, let list)):
+            text = "\(sub(a, 5)) NOT IN (\(list.map { $0.render(labels, parent: 0) }.joined(separator: ", ")))"
+        case .not(.between(let a, let low, let high)):
+            text = "\(sub(a, 5)) NOT BETWEEN \(sub(low, 5)) AND \(sub(high, 5))"
         case .not(let a): text = "NOT \(sub(a))"
         case .equal(let a, let b): text = infix(a, "=", b)
         case .notEqual(let a, let b): text = infix(a, "!=", b)
@@ -59,8 +69,13 @@ extension Expression {
         // ^ is right-associative: parentheses on the left at equal precedence.
         case .exponentiate(let a, let b): text = "\(sub(a, p + 1)) ^ \(sub(b))"
         case .factorial(let a): text = "\(sub(a))!"
-        case .identity(let a): text = "+\(sub(a))"
-        case .negate(let a): text = "-\(sub(a))"
+        // `-(-3)`, never `--3`, which would read as a comment.
+        case .identity(let a):
+            let inner = sub(a)
+            text = inner.hasPrefix("+") || inner.hasPrefix("-") ? "+(\(inner))" : "+\(inner)"
+        case .negate(let a):
+            let inner = sub(a)
+            text = inner.hasPrefix("-") || inner.hasPrefix("+") ? "-(\(inner))" : "-\(inner)"
         case .like(let a, let b): text = infix(a, "LIKE", b)
         case .concat(let a, let b): text = infix(a, "||", b)
         case .caseWhen(let operand, let branches, let otherwise):

@@ -58,14 +58,21 @@ enum ConstantFolding {
     static func fold(_ e: Expression) -> Expression {
         (try? e.transformed { e throws(SQLError) -> Expression in
             if case .constant = e { return e }
-            if e.isConstant, let value = try? e.evaluate([]) { return .constant(value) }
+            if e.isConstant {
+                // A constant that fails to evaluate stays as it is, to fail when it runs.
+                if let value = try? e.evaluate([]) { return .constant(value) }
+                return e
+            }
             switch e {
             case .and(.constant(.boolean(false)), _), .and(_, .constant(.boolean(false))):
                 return .constant(.boolean(false))
             case .or(.constant(.boolean(true)), _), .or(_, .constant(.boolean(true))):
                 return .constant(.boolean(true))
-            case .and(.constant(.boolean(true)), let x), .and(let x, .constant(.boolean(true))),
-                 .or(.constant(.boolean(false)), let x), .or(let x, .constant(.boolean(false))):
+            // `x AND TRUE` is x only if x is a boolean (or NULL); `1 AND TRUE` must still fail.
+            case .and(.constant(.boolean(true)), let x) where x.isBoolean,
+                 .and(let x, .constant(.boolean(true))) where x.isBoolean,
+                 .or(.constant(.boolean(false)), let x) where x.isBoolean,
+                 .or(let x, .constant(.boolean(false))) where x.isBoolean:
                 return x
             default: return e
             }

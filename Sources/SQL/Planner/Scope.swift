@@ -72,9 +72,9 @@ struct Scope {
     }
 
     /// The candidate with the smallest edit distance to `word`, if it is close enough to be a
-    /// plausible typo (at most a third of the word's length, and at least 1).
+    /// plausible typo (two edits, more for long words; one for very short ones).
     static func nearest(_ word: String, _ candidates: [String]) -> String? {
-        let limit = max(1, word.count / 3)
+        let limit = word.count <= 2 ? 1 : max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in Set(candidates).sorted() where candidate != word {
             let d = editDistance(word.lowercased(), candidate.lowercased())
@@ -83,21 +83,24 @@ struct Scope {
         return best?.0
     }
 
-    /// Levenshtein distance (insertions, deletions, substitutions). O(|a|·|b|).
+    /// Edit distance counting insertions, deletions, substitutions and swaps of neighbours
+    /// (`nmae` is one edit from `name`). O(|a|·|b|).
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
+        var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }
