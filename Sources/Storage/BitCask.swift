@@ -204,6 +204,15 @@ public final class BitCask: StorageEngine {
         if failure == nil { try flush() }
     }
 
+    /// Simulates the process dying (for crash tests): buffered records are dropped, nothing is
+    /// written or fsynced, and the files and lock are released as the kernel would.
+    func simulateCrash() {
+        buffer.removeAll()
+        isClosed = true
+        log.close()
+        lock.close()
+    }
+
     /// Applies the sync policy after appending a record of `size` bytes to the buffer.
     private func appended(_ size: Int) throws {
         switch syncPolicy {

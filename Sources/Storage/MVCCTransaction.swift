@@ -191,6 +191,7 @@ public final class MVCCTransaction {
     }
 
     private func checkNotFinished() throws {
-        if finished { throw MVCCError.notActive(state.version) }
+        guard finished else { return }
+        throw state.readOnly ? MVCCError.snapshotEnded(state.version) : MVCCError.notActive(state.version)
     }
 }
