@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// A `MemoryEngine` that counts the pairs its cursors hand out, to prove scans stream.
-final class CountingEngine: StorageEngine {
+private final class CountingEngine: StorageEngine {
     let inner = MemoryEngine()
     let pulled = Mutex(0)
 
@@ -34,7 +34,7 @@ final class CountingEngine: StorageEngine {
     }
 }
 
-func moviesTable() -> Table {
+private func moviesTable() -> Table {
     Table(name: "movies", primaryKey: 0, columns: [
         Column(name: "id", dataType: .integer, nullable: false),
         Column(name: "title", dataType: .string, defaultValue: .null),
@@ -42,7 +42,7 @@ func moviesTable() -> Table {
     ])
 }
 
-func temporaryDirectory() -> String {
+private func temporaryDirectory() -> String {
     FileManager.default.temporaryDirectory
         .appendingPathComponent("cutaway-sqlstore-\(UUID().uuidString)").path
 }
