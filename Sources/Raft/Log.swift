@@ -24,6 +24,9 @@ public final class RaftLog {
     public private(set) var commitIndex: LogIndex = 0
     /// How many times the log flushed the engine (for the batching benchmark and tests).
     public private(set) var flushCount = 0
+    /// The lowest index whose entry was written or removed since ``clearWrittenMark()``, so the
+    /// simulator's safety checks re-examine only what changed (`lastIndex + 1`: nothing did).
+    public private(set) var writtenFrom: LogIndex = 1
     private var dirty = false
 
     /// Opens the log stored in `engine`, recovering entries, term, vote and commit index.
@@ -175,7 +178,13 @@ public final class RaftLog {
         flushCount += 1
     }
 
+    /// Forgets which entries changed (see ``writtenFrom``).
+    public func clearWrittenMark() {
+        writtenFrom = lastIndex + 1
+    }
+
     private func truncate(after index: LogIndex) throws {
+        writtenFrom = min(writtenFrom, index + 1)
         while lastIndex > index {
             do { try engine.delete(Self.entryKey(lastIndex)) } catch { throw RaftError.storage("\(error)") }
             entries.removeLast()
@@ -184,6 +193,7 @@ public final class RaftLog {
     }
 
     private func store(_ entry: Entry) throws {
+        writtenFrom = min(writtenFrom, entry.index)
         var writer = LogWriter()
         writer.uint64(entry.term)
         if let command = entry.command {

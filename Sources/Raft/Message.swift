@@ -85,9 +85,9 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
     case append(baseIndex: LogIndex, baseTerm: Term, entries: [Entry], commitIndex: LogIndex)
     /// Accepted: the follower's log matches the leader's up to `matchIndex`.
     case appendAccepted(matchIndex: LogIndex)
-    /// Rejected because the base did not match; the leader should retry from `hintIndex` (the
-    /// first index of the follower's conflicting term, or just past its last entry).
-    case appendRejected(hintIndex: LogIndex)
+    /// Rejected because the base `rejectedBase` did not match; the leader should retry from
+    /// `hintIndex` (the first index of the follower's conflicting term, or just past its end).
+    case appendRejected(rejectedBase: LogIndex, hintIndex: LogIndex)
     /// A client request forwarded to the leader (or handed to the local node).
     case clientRequest(id: RequestID, request: ClientRequest)
     /// The outcome of a client request, sent back the way it came.
@@ -127,8 +127,8 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
             return "base=\(baseIndex)@\(baseTerm) [\(shown.joined(separator: " "))] commit=\(commitIndex)"
         case let .appendAccepted(matchIndex):
             return "match=\(matchIndex)"
-        case let .appendRejected(hintIndex):
-            return "hint=\(hintIndex)"
+        case let .appendRejected(rejectedBase, hintIndex):
+            return "base=\(rejectedBase) hint=\(hintIndex)"
         case let .clientRequest(id, request):
             switch request {
             case .write(let command): return "\(id) write \(CommandText.describe(command))"

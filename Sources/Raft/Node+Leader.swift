@@ -77,10 +77,11 @@ extension RaftNode {
 
     /// Sends the follower the entries from its next index (possibly none: a probe), and
     /// advances the next index past them without waiting for the answer (pipelining).
-    func sendAppend(_ leader: Leader, to peer: NodeID) {
+    func sendAppend(_ leader: Leader, to peer: NodeID, probe: Bool = false) {
         guard var progress = leader.progress[peer] else { return }
         progress.next = min(max(progress.next, progress.match + 1), log.lastIndex + 1)
         let base = progress.next - 1
+        if probe { progress.probeBase = base }
         let entries = log.entries(from: progress.next, limit: options.maxAppendEntries)
         if let last = entries.last { progress.next = last.index + 1 }
         leader.progress[peer] = progress
@@ -95,14 +96,19 @@ extension RaftNode {
         let matches = log.has(index: lastIndex, term: lastTerm)
         if matches {
             // Log matching: sharing the follower's last entry means sharing everything before.
+            // If it lacks entries we already sent, they may have been lost: resend from there
+            // (at worst a duplicate, which the follower ignores).
             progress.match = max(progress.match, lastIndex)
-            progress.next = max(progress.next, progress.match + 1)
+            progress.next = progress.match + 1
+            progress.probeBase = nil
         } else {
             progress.next = max(progress.match + 1, min(progress.next, lastIndex + 1))
         }
         leader.progress[peer] = progress
         try maybeCommit(leader)
-        if !matches || (progress.match < log.lastIndex && progress.next <= log.lastIndex) {
+        if !matches {
+            sendAppend(leader, to: peer, probe: true)
+        } else if progress.match < log.lastIndex && progress.next <= log.lastIndex {
             sendAppend(leader, to: peer)
         }
         try serveReads(leader)
@@ -113,18 +119,21 @@ extension RaftNode {
         leader.heardFrom.insert(peer)
         progress.match = max(progress.match, matchIndex)
         progress.next = max(progress.next, progress.match + 1)
+        if let probe = progress.probeBase, matchIndex >= probe { progress.probeBase = nil }
         leader.progress[peer] = progress
         try maybeCommit(leader)
         if progress.next <= log.lastIndex { sendAppend(leader, to: peer) }
     }
 
-    func handleAppendRejected(_ leader: Leader, from peer: NodeID, hintIndex: LogIndex) {
+    func handleAppendRejected(_ leader: Leader, from peer: NodeID, rejectedBase: LogIndex, hintIndex: LogIndex) {
         guard var progress = leader.progress[peer] else { return }
         leader.heardFrom.insert(peer)
-        guard hintIndex < progress.next else { return }  // stale: we already moved back past it
-        progress.next = max(hintIndex, progress.match + 1)
+        // Stale: the follower has since matched past it, or we are already probing elsewhere.
+        if rejectedBase < progress.match { return }
+        if let probe = progress.probeBase, probe != rejectedBase { return }
+        progress.next = max(min(hintIndex, rejectedBase), progress.match + 1)
         leader.progress[peer] = progress
-        sendAppend(leader, to: peer)
+        sendAppend(leader, to: peer, probe: true)
     }
 
     /// Commits the highest index a majority stores, if it is an entry of the current term

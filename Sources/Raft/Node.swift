@@ -84,6 +84,15 @@ public final class RaftNode {
         try step(Envelope(from: id, to: id, term: 0, message: .clientRequest(id: request, request: .read(query))))
     }
 
+    /// Starts a real election now, as if the election timer fired with pre-vote off (for
+    /// scenario tests and lessons that choose who campaigns). A leader does not campaign.
+    public func campaign() throws -> [Envelope] {
+        if case .follower(let follower) = role { failForwarded(follower) }
+        if case .leader = role { return try finish() }
+        try becomeCandidate()
+        return try finish()
+    }
+
     /// The current role's name.
     public var roleName: RoleName { role.name }
 
@@ -163,8 +172,10 @@ public final class RaftNode {
             }
         case let .appendAccepted(matchIndex):
             if case .leader(let leader) = role { try handleAppendAccepted(leader, from: envelope.from, matchIndex: matchIndex) }
-        case let .appendRejected(hintIndex):
-            if case .leader(let leader) = role { handleAppendRejected(leader, from: envelope.from, hintIndex: hintIndex) }
+        case let .appendRejected(rejectedBase, hintIndex):
+            if case .leader(let leader) = role {
+                handleAppendRejected(leader, from: envelope.from, rejectedBase: rejectedBase, hintIndex: hintIndex)
+            }
         case .preVote, .preVoteResponse, .clientRequest, .clientResponse:
             break  // handled above
         }
@@ -205,7 +216,7 @@ public final class RaftNode {
             // Skip the whole conflicting term (or jump to our end) in one round trip.
             var hint = baseIndex > log.lastIndex ? log.lastIndex + 1 : log.firstIndex(ofTermAt: baseIndex)
             hint = min(max(hint, log.commitIndex + 1), max(baseIndex, 1))
-            send(to: leader, .appendRejected(hintIndex: hint))
+            send(to: leader, .appendRejected(rejectedBase: baseIndex, hintIndex: hint))
             return
         }
         try log.splice(entries)

@@ -54,6 +54,9 @@ struct Progress {
     var next: LogIndex
     /// The highest index known to match the leader's log.
     var match: LogIndex = 0
+    /// While probing for where the logs diverge: the base of the probe in flight. Rejections of
+    /// other (older, pipelined) appends are then ignored instead of each causing a resend.
+    var probeBase: LogIndex?
     /// The highest read sequence number this follower has confirmed.
     var readSeq: UInt64 = 0
 }
