@@ -4,7 +4,8 @@ import Raft
 /// then the logs side by side by index, so a lagging or divergent log is visible at a glance.
 ///
 /// ```
-/// n1@2 leader        last=4@2 commit=4@2 applied=4  next/match n2=5/4 n3=3/2
+/// n1@2 leader        last=4@2 commit=4@2 applied=4
+///                    next/match n2=5/4 n3=3/2
 /// n2@2 follower(n1)  last=4@2 commit=4@2 applied=4
 /// n3 down            last=2@1 commit=2@1
 ///
@@ -28,7 +29,8 @@ public enum RaftDrawing {
         return lines.joined(separator: "\n")
     }
 
-    /// `n1@3 leader last=5@3 commit=5@3 applied=5`, plus the leader's view of its followers.
+    /// `n1@3 leader last=5@3 commit=5@3 applied=5`, plus a second line for a leader: its view
+    /// of each follower (next index to send / highest index known to match).
     public static func statusLine(_ node: RaftNodeStatus, width: Int = Drawing.defaultWidth) -> String {
         var name: String
         if node.crashed {
@@ -41,10 +43,13 @@ public enum RaftDrawing {
         name = pad(name, 19)
         var line = "\(name)last=\(node.lastIndex)@\(node.lastTerm) commit=\(node.commitIndex)@\(node.commitTerm)"
         if !node.crashed { line += " applied=\(node.appliedIndex)" }
+        line = clip(line, width)
         if !node.progress.isEmpty {
-            line += "  next/match " + node.progress.map { "n\($0.id)=\($0.next)/\($0.match)" }.joined(separator: " ")
+            // The leader's view of its followers goes on a line of its own so 7 nodes fit.
+            let peers = node.progress.map { "n\($0.id)=\($0.next)/\($0.match)" }.joined(separator: " ")
+            line += "\n" + clip(String(repeating: " ", count: 19) + "next/match " + peers, width)
         }
-        return clip(line, width)
+        return line
     }
 
     /// The logs side by side: one row per index, one column per node holding the entry's term

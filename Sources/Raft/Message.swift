@@ -70,9 +70,9 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
     /// A leader's periodic "I am alive": its last entry (so the follower can report whether it
     /// matches), its commit index, and the read sequence number this round confirms.
     case heartbeat(lastIndex: LogIndex, lastTerm: Term, commitIndex: LogIndex, readSeq: UInt64)
-    /// A follower's answer: its last entry (the leader learns whether it matches) and the echoed
-    /// read sequence number.
-    case heartbeatResponse(lastIndex: LogIndex, lastTerm: Term, readSeq: UInt64)
+    /// A follower's answer: its last entry (the leader learns whether it matches), and the
+    /// heartbeat's last index and read sequence number echoed back.
+    case heartbeatResponse(lastIndex: LogIndex, lastTerm: Term, heartbeatLastIndex: LogIndex, readSeq: UInt64)
     /// "Would you vote for me?" sent with the term the sender would campaign in; changes no term.
     case preVote(lastIndex: LogIndex, lastTerm: Term)
     /// The answer to a pre-vote.
@@ -115,7 +115,7 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq):
             return "last=\(lastIndex)@\(lastTerm) commit=\(commitIndex) read_seq=\(readSeq)"
-        case let .heartbeatResponse(lastIndex, lastTerm, readSeq):
+        case let .heartbeatResponse(lastIndex, lastTerm, _, readSeq):
             return "last=\(lastIndex)@\(lastTerm) read_seq=\(readSeq)"
         case let .preVote(lastIndex, lastTerm), let .campaign(lastIndex, lastTerm):
             return "last=\(lastIndex)@\(lastTerm)"

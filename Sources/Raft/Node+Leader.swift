@@ -89,18 +89,23 @@ extension RaftNode {
                                commitIndex: log.commitIndex))
     }
 
-    func handleHeartbeatResponse(_ leader: Leader, from peer: NodeID, lastIndex: LogIndex, lastTerm: Term, readSeq: UInt64) throws {
+    func handleHeartbeatResponse(_ leader: Leader, from peer: NodeID, lastIndex: LogIndex, lastTerm: Term,
+                                 heartbeatLastIndex: LogIndex, readSeq: UInt64) throws {
         guard var progress = leader.progress[peer] else { return }
         leader.heardFrom.insert(peer)
         progress.readSeq = max(progress.readSeq, readSeq)
         let matches = log.has(index: lastIndex, term: lastTerm)
         if matches {
             // Log matching: sharing the follower's last entry means sharing everything before.
-            // If it lacks entries we already sent, they may have been lost: resend from there
-            // (at worst a duplicate, which the follower ignores).
             progress.match = max(progress.match, lastIndex)
-            progress.next = progress.match + 1
-            progress.probeBase = nil
+            if lastIndex < heartbeatLastIndex {
+                // It lacked entries sent before the heartbeat: they were probably lost (or are
+                // late). Resend from its end; at worst a duplicate, which it ignores.
+                progress.next = progress.match + 1
+                progress.probeBase = nil
+            } else {
+                progress.next = max(progress.next, progress.match + 1)
+            }
         } else {
             progress.next = max(progress.match + 1, min(progress.next, lastIndex + 1))
         }

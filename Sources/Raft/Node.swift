@@ -137,7 +137,8 @@ public final class RaftNode {
             // Tell a stale leader or candidate about the newer term so it steps down.
             switch envelope.message {
             case .heartbeat, .append:
-                send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm, readSeq: 0))
+                send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
+                                                           heartbeatLastIndex: 0, readSeq: 0))
             case .campaign:
                 send(to: envelope.from, .campaignResponse(granted: false))
             default:
@@ -161,14 +162,16 @@ public final class RaftNode {
                 try log.commit(to: min(commitIndex, lastIndex))
                 try applyCommitted()
             }
-            send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm, readSeq: readSeq))
+            send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
+                                                       heartbeatLastIndex: lastIndex, readSeq: readSeq))
         case let .append(baseIndex, baseTerm, entries, commitIndex):
             guard try acceptLeader(envelope.from) else { return }
             try handleAppend(from: envelope.from, baseIndex: baseIndex, baseTerm: baseTerm,
                              entries: entries, commitIndex: commitIndex, leaderTerm: envelope.term)
-        case let .heartbeatResponse(lastIndex, lastTerm, readSeq):
+        case let .heartbeatResponse(lastIndex, lastTerm, heartbeatLastIndex, readSeq):
             if case .leader(let leader) = role {
-                try handleHeartbeatResponse(leader, from: envelope.from, lastIndex: lastIndex, lastTerm: lastTerm, readSeq: readSeq)
+                try handleHeartbeatResponse(leader, from: envelope.from, lastIndex: lastIndex, lastTerm: lastTerm,
+                                            heartbeatLastIndex: heartbeatLastIndex, readSeq: readSeq)
             }
         case let .appendAccepted(matchIndex):
             if case .leader(let leader) = role { try handleAppendAccepted(leader, from: envelope.from, matchIndex: matchIndex) }

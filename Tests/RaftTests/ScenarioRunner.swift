@@ -11,7 +11,7 @@ import Raft
 /// - `deliver` (one round of in-flight messages), `stabilize` (until none are in flight)
 /// - `campaign N`, `propose N put k=v`, `read N get k`
 /// - `partition 1 | 2 3`, `heal`, `crash N`, `restart N`
-/// - `until-leader [max]` (tick quietly until exactly one running leader)
+/// - `until-leader [N]` (tick quietly until a leader, one node N follows, commits an entry)
 /// - `status`, `log`, `draw`, `trace [N]`, `state N` (a node's key/value data)
 struct ScenarioRunner {
     private var cluster: SimulatedCluster?
@@ -95,16 +95,27 @@ struct ScenarioRunner {
         case "restart":
             try cluster.restart(try node(args, 0))
         case "until-leader":
-            let limit = try args.first.map(number) ?? 200
+            // Ready: a leader that has committed its term's empty entry (so a majority knows
+            // it). With a node number: a leader that node follows, in that node's term — so a
+            // stale leader cut off in a minority does not count.
+            let observer = try args.first.map { NodeID(try number($0)) }
+            func readyLeader() -> NodeID? {
+                let candidates = observer.map { id in cluster.node(id)?.leaderID.map { [$0] } ?? [] } ?? cluster.leaders
+                return candidates.first { id in
+                    guard let node = cluster.node(id), node.roleName == .leader else { return false }
+                    if let observer, cluster.node(observer)?.log.term != node.log.term { return false }
+                    return node.log.commitTerm == node.log.term
+                }
+            }
             cluster.recordEvents = false
             defer { cluster.recordEvents = true }
             var ticks = 0
-            while cluster.leaders.count != 1 && ticks < limit {
+            while readyLeader() == nil && ticks < 300 {
                 try cluster.tick()
                 ticks += 1
             }
-            output.append(cluster.leaders.count == 1 ? "leader after \(ticks) ticks: \(cluster.describeNode(cluster.leaders[0]))"
-                          : "no single leader after \(ticks) ticks")
+            output.append(readyLeader().map { "leader after \(ticks) ticks: \(cluster.describeNode($0))" }
+                          ?? "no leader after \(ticks) ticks")
         case "status":
             output.append(contentsOf: cluster.snapshot().nodes.map { RaftDrawing.statusLine($0) })
         case "log":
