@@ -13,8 +13,8 @@
 ///
 /// Rather than inserting each record into the key directory as it is read (random keys make
 /// every B-tree insert a string of cache misses), replay collects one small entry per record,
-/// sorts them by key, keeps the newest record of each key (the largest offset) and inserts the
-/// survivors in ascending order, which only ever touches the tree's hot rightmost path.
+/// sorts them by key, keeps the newest record of each key (the largest offset) and builds the
+/// B-tree from the sorted survivors in one pass.
 struct LogReplay {
     var keydir = BTree<BitCask.Location>()
     /// Bytes of the records the key directory points at.
@@ -96,18 +96,24 @@ struct LogReplay {
             let order = left.key.compare(right.key)
             return order != 0 ? order < 0 : left.valueOffset < right.valueOffset
         }
+        var keys: [BTreeKey] = []
+        var locations: [BitCask.Location] = []
+        keys.reserveCapacity(entries.count)
+        locations.reserveCapacity(entries.count)
         var index = 0
         while index < entries.count {
             var newest = index
             while newest + 1 < entries.count, entries[newest + 1].key.compare(entries[index].key) == 0 { newest += 1 }
             let entry = entries[newest]
             if entry.valueLength != BitCaskRecord.tombstone {
-                keydir.set(entry.key, BitCask.Location(offset: entry.valueOffset, length: entry.valueLength))
+                keys.append(entry.key)
+                locations.append(BitCask.Location(offset: entry.valueOffset, length: entry.valueLength))
                 liveBytes += BitCaskRecord.size(keyLength: entry.key.bytes.count, valueLength: Int(entry.valueLength))
             }
             index = newest + 1
         }
         entries = []
+        keydir = BTree(sorted: keys, values: locations)
     }
 
     /// The offset of the first intact record that starts after `offset`, trying every byte
