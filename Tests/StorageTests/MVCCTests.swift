@@ -130,8 +130,8 @@ import Testing
         #expect(MVCCError.corrupt("x").description == "corrupt MVCC data: x")
     }
 
-    /// By default durability is the engine's sync policy; `flushOnCommit` adds a flush per
-    /// committed read-write transaction that wrote something.
+    /// By default a committed read-write transaction that wrote something flushes the engine
+    /// once; `flushOnCommit: false` leaves durability to the engine's sync policy.
     @Test(arguments: [false, true])
     func flushOnCommitFlushesOncePerWritingCommit(flushOnCommit: Bool) throws {
         let engine = CountingEngine()
