@@ -15,8 +15,12 @@ public final class MVCCTransaction {
     private let mvcc: MVCC
     /// The snapshot: version, read-only flag and the versions active at begin.
     public let state: TransactionState
-    /// The writes since the transaction began (or was resumed), for savepoint rollback.
+    /// The writes since the first savepoint, for savepoint rollback.
     private var undoLog: [Undo] = []
+    /// Whether a savepoint has been taken. Until then nothing is logged: a transaction without
+    /// savepoints (an autocommit bulk insert) keeps no per-write memory; `rollback()` finds its
+    /// writes through the stored write set instead.
+    private var logging = false
     /// Set once commit or rollback has run.
     private var finished = false
 
@@ -106,14 +110,15 @@ public final class MVCCTransaction {
                            MVCCValues.encodeVersionValue(value))
             return previous.map { Undo.replaced(key: key, previous: $0) } ?? .created(key: key)
         }
-        undoLog.append(undo)
+        if logging { undoLog.append(undo) }
     }
 
     // MARK: - Savepoints
 
     /// Marks the current point; ``rollback(toSavepoint:)`` undoes every write made after it.
     public func savepoint() -> Int {
-        undoLog.count
+        logging = true
+        return undoLog.count
     }
 
     /// Undoes the writes made since `savepoint`, newest first; the transaction stays open.
@@ -121,7 +126,7 @@ public final class MVCCTransaction {
     /// - Complexity: O(w log n), w = writes undone.
     public func rollback(toSavepoint savepoint: Int) throws {
         try checkNotFinished()
-        guard savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
+        guard logging, savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
         let undone = Array(undoLog[savepoint...].reversed())
         let version = state.version
         try mvcc.locked { engine in

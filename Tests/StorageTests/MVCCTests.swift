@@ -112,6 +112,7 @@ import Testing
         let mvcc = try MVCC(engine: MemoryEngine())
         let t = try mvcc.begin()
         try t.set(b("a"), b("1"))
+        #expect(throws: MVCCError.invalidSavepoint(0)) { try t.rollback(toSavepoint: 0) }  // none taken yet
         let savepoint = t.savepoint()
         #expect(throws: MVCCError.invalidSavepoint(5)) { try t.rollback(toSavepoint: 5) }
         #expect(throws: MVCCError.invalidSavepoint(-1)) { try t.rollback(toSavepoint: -1) }
