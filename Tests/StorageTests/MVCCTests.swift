@@ -160,6 +160,20 @@ import Testing
         #expect(try mvcc.engineStatus().keys == status.engine.keys)
         #expect(try mvcc.rawScan(prefix: [], limit: 2).count == 2)
     }
+
+    @Test func versionListingsCanBeLimitedToTheFirstKeys() throws {
+        let mvcc = try MVCC(engine: MemoryEngine())
+        for round in 0..<3 {
+            let t = try mvcc.begin()
+            for key in ["a", "b", "c", "d"] { try t.set(b(key), b("\(round)")) }
+            try t.commit()
+        }
+        let firstTwo = try mvcc.versions(prefix: [], viewer: nil, limit: 2)
+        #expect(firstTwo.map(\.key) == [b("a"), b("b")])
+        #expect(firstTwo.allSatisfy { $0.versions.map(\.visibility) == [.shadowed, .shadowed, .visible] })
+        #expect(try mvcc.versions(prefix: [], viewer: nil).count == 4)
+        #expect(try mvcc.versions(key: b("zz"), viewer: nil) == KeyVersions(key: b("zz"), versions: []))
+    }
 }
 
 /// A MemoryEngine that counts the pairs its cursors hand out, to prove scans stream.
