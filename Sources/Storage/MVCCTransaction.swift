@@ -56,7 +56,10 @@ public final class MVCCTransaction {
 
     /// Streams the visible (non-deleted) keys in `range` with their values, in key order or
     /// reverse key order. The cursor reads the engine a batch at a time, so stopping early
-    /// reads little.
+    /// reads little. Other transactions' writes never show up (the snapshot is fixed); this
+    /// transaction's own writes made while the cursor is open show up only if they land beyond
+    /// the batch already fetched, so callers that write while scanning (an UPDATE) must not
+    /// rely on seeing them — a key already returned is never returned again.
     /// - Complexity: O(log n) per batch plus O(1) per stored version passed over.
     public func scan(_ range: KeyRange, reverse: Bool = false) throws -> any KeyValueCursor {
         try checkNotFinished()

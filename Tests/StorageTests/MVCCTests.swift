@@ -33,8 +33,9 @@ import Testing
         #expect(count == 20_000)
     }
 
-    /// Scans interleaved with writes in the same transaction keep going from where they were
-    /// (each batch re-seeks after the last raw key) and see the snapshot plus own writes.
+    /// Scans interleaved with writes keep going from where they were (each batch re-seeks after
+    /// the last raw key). After 20 rows the cursor has fetched 16 + 32 raw pairs, so own writes
+    /// to k180/k190 land beyond it and are seen; the other transaction's write never is.
     @Test func scanContinuesAcrossConcurrentWrites() throws {
         let mvcc = try MVCC(engine: MemoryEngine())
         let setup = try mvcc.begin()
