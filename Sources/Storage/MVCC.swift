@@ -59,8 +59,15 @@ import Synchronization
 /// stays with snapshot isolation, like toyDB, Oracle's "serializable" and PostgreSQL's
 /// repeatable read.
 ///
+/// ## Crashes
+/// A commit that wrote something flushes the engine before it returns (unless disabled), so
+/// it survives a crash. A transaction caught mid-way by a crash keeps its active marker
+/// forever — its versions stay invisible and block writers of the same keys — so an embedded
+/// database calls `rollbackAbandonedTransactions()` when it opens its files.
+///
 /// Old versions are never garbage-collected: that keeps time travel simple (a known
-/// limitation, like toyDB).
+/// limitation, like toyDB). The stories in `Tests/StorageTests/Scripts/mvcc/` show every
+/// rule above at work, one command at a time.
 
 /// Snapshot-isolated transactions over any ``StorageEngine``; thread-safe, shared by sessions.
 ///
