@@ -26,14 +26,14 @@ struct LogReplay {
     /// Bytes read per system call.
     static let chunkSize = 4 << 20
 
-    /// Replays the log in `file`.
+    /// Replays the log in `file`, reading `chunkSize` bytes at a time.
     /// - Throws: `StorageError.corruptRecord` for damage followed by valid records.
     /// - Complexity: O(n log n) for n records.
-    static func read(_ file: PosixFile) throws -> LogReplay {
+    static func read(_ file: PosixFile, chunkSize: Int = LogReplay.chunkSize) throws -> LogReplay {
         var replay = LogReplay()
         let fileSize = try file.size()
         replay.fileSize = fileSize
-        var reader = ChunkReader(file: file, fileSize: fileSize)
+        var reader = ChunkReader(file: file, fileSize: fileSize, chunkSize: chunkSize)
         var badCause: String?
         while reader.offset < fileSize {
             guard try reader.ensure(BitCaskRecord.headerSize) else {
@@ -72,7 +72,7 @@ struct LogReplay {
         }
         replay.validEnd = reader.offset
         if let badCause {
-            if try firstValidRecord(in: file, after: reader.offset, fileSize: fileSize) != nil {
+            if try firstValidRecord(in: file, after: reader.offset, fileSize: fileSize, chunkSize: chunkSize) != nil {
                 throw StorageError.corruptRecord(path: file.path, offset: reader.offset, cause: badCause)
             }
             replay.recovery = BitCaskRecovery(offset: reader.offset, bytesTruncated: fileSize - reader.offset, cause: badCause)
@@ -83,8 +83,8 @@ struct LogReplay {
     /// The offset of the first intact record that starts after `offset`, trying every byte
     /// position (the bad record's own lengths cannot be trusted). Only runs on damaged logs.
     /// - Complexity: O(bytes scanned), plus a checksum per plausible header.
-    static func firstValidRecord(in file: PosixFile, after offset: UInt64, fileSize: UInt64) throws -> UInt64? {
-        var reader = ChunkReader(file: file, fileSize: fileSize)
+    static func firstValidRecord(in file: PosixFile, after offset: UInt64, fileSize: UInt64, chunkSize: Int) throws -> UInt64? {
+        var reader = ChunkReader(file: file, fileSize: fileSize, chunkSize: chunkSize)
         var candidate = offset + 1
         while candidate + UInt64(BitCaskRecord.headerSize) <= fileSize {
             try reader.seek(to: candidate)
@@ -106,15 +106,17 @@ struct LogReplay {
 struct ChunkReader {
     let file: PosixFile
     let fileSize: UInt64
+    let chunkSize: Int
     private(set) var buffer: [UInt8] = []
     /// The file offset of `buffer[0]`.
     private(set) var bufferStart: UInt64 = 0
     /// The index in `buffer` of the current offset.
     private(set) var position = 0
 
-    init(file: PosixFile, fileSize: UInt64) {
+    init(file: PosixFile, fileSize: UInt64, chunkSize: Int) {
         self.file = file
         self.fileSize = fileSize
+        self.chunkSize = chunkSize
     }
 
     /// The current file offset.
@@ -142,7 +144,7 @@ struct ChunkReader {
         bufferStart += UInt64(position)
         position = 0
         let loadedEnd = bufferStart + UInt64(buffer.count)
-        let wanted = UInt64(max(LogReplay.chunkSize, count - buffer.count))
+        let wanted = UInt64(max(chunkSize, count - buffer.count))
         let toRead = Int(min(wanted, fileSize - loadedEnd))
         if toRead > 0 {
             let oldCount = buffer.count
