@@ -1,3 +1,5 @@
+import Storage
+
 /// A whole Raft cluster in one process, driven by ticks and one seed: N nodes, a network that
 /// can drop, duplicate, delay (and so reorder) messages, partitions, crashes and restarts.
 ///
@@ -6,7 +8,7 @@
 /// properties (see `SimulatedCluster+Safety.swift`) and throws ``SafetyViolation`` with the
 /// seed and tick if one fails.
 ///
-/// Each node's durable state lives in a ``SimulatedStorage`` that survives a crash; its state
+/// Each node's durable state lives in a `MemoryEngine` that survives the node's crash; its state
 /// machine (a ``KVStateMachine``) is volatile, so a restarted node re-applies committed entries.
 public final class SimulatedCluster {
     /// How unreliable the network is; all zero by default.
@@ -51,7 +53,7 @@ public final class SimulatedCluster {
     public var traceLimit = 100
 
     private(set) var nodes: [NodeID: RaftNode] = [:]
-    let storages: [NodeID: SimulatedStorage]
+    let storages: [NodeID: MemoryEngine]
     private(set) var stateMachines: [NodeID: KVStateMachine] = [:]
     private var network: [InFlight] = []
     private var nextSequence = 0
@@ -74,7 +76,7 @@ public final class SimulatedCluster {
         self.options = options
         ids = (1...count).map { NodeID($0) }
         random = SplitMix64(seed: seed)
-        storages = Dictionary(uniqueKeysWithValues: ids.map { ($0, SimulatedStorage()) })
+        storages = Dictionary(uniqueKeysWithValues: ids.map { ($0, MemoryEngine()) })
         for id in ids { try start(id) }
     }
 
@@ -337,7 +339,7 @@ public final class SimulatedCluster {
     public func stateMachine(_ id: NodeID) -> KVStateMachine? { stateMachines[id] }
 
     /// The storage (durable state) of node `id`.
-    public func storage(_ id: NodeID) -> SimulatedStorage? { storages[id] }
+    public func storage(_ id: NodeID) -> MemoryEngine? { storages[id] }
 }
 
 /// A misuse of the simulator (unknown node, restarting a running one…).
