@@ -97,7 +97,7 @@ import Testing
         try cluster.crash(2)
         // Tamper with n2's durable copy of committed entry 2: a different command, same term.
         let storage = try #require(cluster.storage(2))
-        storage.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [1, 1, 9] + Array("put x=666".utf8))
+        try storage.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [1, 1, 9] + Array("put x=666".utf8))
         #expect(throws: SafetyViolation.self) { try cluster.restart(2) }
     }
 
