@@ -1,0 +1,65 @@
+/// # Drawing how rows are stored
+///
+/// The SQL layer stores everything in one ordered key/value map. A row lives under a key made of
+/// the table name and its primary key, an index entry under the table, column and indexed value;
+/// MVCC appends the writing version to each key. The key encoding is *order-preserving*: sorting
+/// the encoded bytes sorts by table, then by primary key, so a table scan is one range scan.
+///
+/// `.keys TABLE` shows each stored pair: the bytes of the key in hex beside what they decode to.
+
+/// One stored key/value pair, decoded for display.
+public struct StoredPair: Sendable, Hashable {
+    /// The key exactly as stored.
+    public var key: [UInt8]
+    /// What the key means, such as `row t 1 @v3`.
+    public var decodedKey: String
+    /// What the value means (a row, index entry, or tombstone).
+    public var decodedValue: String
+
+    public init(key: [UInt8], decodedKey: String, decodedValue: String) {
+        self.key = key
+        self.decodedKey = decodedKey
+        self.decodedValue = decodedValue
+    }
+}
+
+/// Renders stored pairs as a table of decoded key, hex key and value.
+public enum KeysDrawing {
+    /// The most pairs drawn before the rest are elided.
+    public static let maxPairs = 200
+
+    /// The pairs fitted to `width` columns.
+    public static func draw(_ pairs: [StoredPair], width: Int = Drawing.defaultWidth) -> String {
+        guard !pairs.isEmpty else { return "(no keys)\n" }
+        var rows = pairs.prefix(maxPairs).map { [$0.decodedKey, Drawing.hex($0.key), $0.decodedValue] }
+        if pairs.count > maxPairs { rows.append(["…", "\(pairs.count - maxPairs) more keys", ""]) }
+        return BoxTable(headers: ["decoded key", "encoded key (hex)", "value"], rows: rows).draw(width: width)
+    }
+}
+
+/// Renders a titled list of properties (`.status`): one `name │ value` line each.
+public enum PropertiesDrawing {
+    /// Groups of properties, each with a title, fitted to `width`.
+    public static func draw(_ groups: [(title: String, properties: [(String, String)])],
+                            width: Int = Drawing.defaultWidth) -> String {
+        var rows: [[String]] = []
+        var rules: Set<Int> = []
+        for group in groups {
+            rules.insert(rows.count)
+            rows.append([group.title, ""])
+            for (name, value) in group.properties { rows.append(["  " + name, value]) }
+        }
+        return BoxTable(headers: ["", ""], rows: rows, rulesBefore: rules).draw(width: width)
+    }
+
+    /// A byte count for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
+    public static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
+    }
+}
