@@ -1,0 +1,140 @@
+/// Reads values written by ``BinaryWriter``, in the same order, from untrusted bytes.
+///
+/// Every read checks bounds; truncation, overlong or overflowing varints, lengths beyond the
+/// input and invalid UTF-8 throw ``EncodingError`` with the offset where they were found.
+public struct BinaryReader: Sendable {
+    /// The whole input.
+    public let bytes: [UInt8]
+    /// The offset of the next unread byte.
+    public private(set) var offset: Int
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        offset = 0
+    }
+
+    /// Whether every byte has been read.
+    public var isAtEnd: Bool { offset >= bytes.count }
+
+    /// How many bytes are left.
+    public var remainingCount: Int { max(0, bytes.count - offset) }
+
+    /// Throws unless every byte has been read.
+    public func finish(_ what: String = "value") throws(EncodingError) {
+        if offset < bytes.count {
+            throw EncodingError(offset: offset, expected: what, reason: .trailingBytes(count: bytes.count - offset))
+        }
+    }
+
+    /// One raw byte.
+    public mutating func readByte(_ what: String = "byte") throws(EncodingError) -> UInt8 {
+        guard offset < bytes.count else {
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+        }
+        let byte = bytes[offset]
+        offset += 1
+        return byte
+    }
+
+    /// A Bool: exactly `0x00` or `0x01`.
+    public mutating func readBool() throws(EncodingError) -> Bool {
+        let start = offset
+        switch try readByte("Bool") {
+        case 0: return false
+        case 1: return true
+        case let other: throw EncodingError(offset: start, expected: "Bool", reason: .invalidByte(other))
+        }
+    }
+
+    /// An unsigned LEB128 varint. Rejects encodings longer than needed (a trailing `0x00`
+    /// continuation), longer than 10 bytes, or overflowing 64 bits, so every value has exactly
+    /// one encoding.
+    public mutating func readUVarint(_ what: String = "varint") throws(EncodingError) -> UInt64 {
+        let start = offset
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        var count = 0
+        while true {
+            let byte = try readByte(what)
+            count += 1
+            let payload = UInt64(byte & 0x7F)
+            if shift == 63 && payload > 1 {
+                throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+            }
+            value |= payload << shift
+            if byte & 0x80 == 0 {
+                if byte == 0 && count > 1 {
+                    throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+                }
+                return value
+            }
+            shift += 7
+            if shift > 63 {
+                throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+            }
+        }
+    }
+
+    /// A zigzag-mapped signed varint.
+    public mutating func readVarint(_ what: String = "signed varint") throws(EncodingError) -> Int64 {
+        let raw = try readUVarint(what)
+        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+    }
+
+    /// A varint that must fit in `Int` (counts and lengths).
+    public mutating func readCount(_ what: String = "count") throws(EncodingError) -> Int {
+        let start = offset
+        let raw = try readUVarint(what)
+        guard raw <= UInt64(Int.max) else {
+            throw EncodingError(offset: start, expected: what, reason: .outOfRange(raw))
+        }
+        return Int(raw)
+    }
+
+    /// A fixed 8-byte big-endian integer.
+    public mutating func readUInt64(_ what: String = "UInt64") throws(EncodingError) -> UInt64 {
+        let raw = try readRaw(count: 8, what)
+        return raw.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A fixed 4-byte big-endian integer.
+    public mutating func readUInt32(_ what: String = "UInt32") throws(EncodingError) -> UInt32 {
+        let raw = try readRaw(count: 4, what)
+        return raw.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// A Double from its 8-byte bit pattern.
+    public mutating func readDouble() throws(EncodingError) -> Double {
+        Double(bitPattern: try readUInt64("Double"))
+    }
+
+    /// Length-prefixed bytes; the length must not exceed what is left of the input.
+    public mutating func readBytes(_ what: String = "bytes") throws(EncodingError) -> [UInt8] {
+        let start = offset
+        let length = try readUVarint("length of \(what)")
+        guard length <= UInt64(remainingCount) else {
+            throw EncodingError(offset: start, expected: "\(length) bytes of \(what)", reason: .truncated)
+        }
+        return try readRaw(count: Int(length), what)
+    }
+
+    /// A length-prefixed string, which must be valid UTF-8.
+    public mutating func readString(_ what: String = "string") throws(EncodingError) -> String {
+        let start = offset
+        let raw = try readBytes(what)
+        guard let text = String(validating: raw, as: UTF8.self) else {
+            throw EncodingError(offset: start, expected: what, reason: .invalidUTF8)
+        }
+        return text
+    }
+
+    /// Exactly `count` raw bytes.
+    public mutating func readRaw(count: Int, _ what: String = "bytes") throws(EncodingError) -> [UInt8] {
+        guard count >= 0, count <= remainingCount else {
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+        }
+        let out = Array(bytes[offset..<(offset + count)])
+        offset += count
+        return out
+    }
+}

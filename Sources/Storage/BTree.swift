@@ -1,0 +1,378 @@
+/// An ordered map from byte-string keys to values: a B-tree.
+///
+/// Both engines keep their keys in one: the memory engine maps key → value, BitCask's key
+/// directory maps key → where the value lives in the log. A B-tree keeps up to `2t - 1` sorted
+/// keys per node (here t = 32, so 31…63 keys per non-root node), so a million keys fit in a tree
+/// four levels deep: a lookup is a handful of binary searches over small, cache-friendly arrays.
+///
+/// Insertion adds to a leaf and splits nodes that overflow on the way back up. Deletion is the
+/// classic top-down algorithm (Cormen et al.): before descending into a child, make sure it
+/// holds at least `t` keys — by borrowing a key through the parent from a sibling, or by merging
+/// with a sibling — so removing one key can never leave a node below `t - 1` keys.
+///
+/// A reference type with a single owner (the engine); it is not thread-safe.
+final class BTree<Value> {
+    /// The minimum degree t: every node except the root holds between t - 1 and 2t - 1 keys.
+    static var minimumDegree: Int { 32 }
+    private static var maximumKeys: Int { 2 * minimumDegree - 1 }
+
+    private var root = BTreeNode<Value>()
+    /// The number of keys stored.
+    private(set) var count = 0
+
+    init() {}
+
+    /// The value stored under `key`, or nil.
+    /// - Complexity: O(log n)
+    func get(_ key: [UInt8]) -> Value? {
+        var node = root
+        while true {
+            let (index, found) = node.search(key)
+            if found { return node.values[index] }
+            if node.isLeaf { return nil }
+            node = node.children[index]
+        }
+    }
+
+    /// Stores `value` under `key` and returns the value it replaced, if any.
+    /// - Complexity: O(log n)
+    @discardableResult
+    func set(_ key: [UInt8], _ value: Value) -> Value? {
+        let (old, split) = insert(key, value, into: root)
+        if let split {
+            root = BTreeNode(keys: [split.key], values: [split.value], children: [root, split.right])
+        }
+        if old == nil { count += 1 }
+        return old
+    }
+
+    /// Removes `key` and returns its value, if it was present.
+    /// - Complexity: O(log n)
+    @discardableResult
+    func remove(_ key: [UInt8]) -> Value? {
+        let old = remove(key, from: root)
+        // A merge below may have pulled the root's last key down: the tree gets one level lower.
+        if root.keys.isEmpty, let only = root.children.first { root = only }
+        if old != nil { count -= 1 }
+        return old
+    }
+
+    /// Removes every key.
+    /// - Complexity: O(1) (the old nodes are freed by ARC)
+    func removeAll() {
+        root = BTreeNode()
+        count = 0
+    }
+
+    /// Up to `limit` pairs in ascending key order whose keys satisfy `start` (as a lower bound)
+    /// and `end` (as an upper bound).
+    /// - Complexity: O(log n + limit)
+    func pairs(from start: KeyRange.Bound, to end: KeyRange.Bound, limit: Int) -> [([UInt8], Value)] {
+        var out: [([UInt8], Value)] = []
+        out.reserveCapacity(min(limit, count))
+        _ = visitForward(root, from: start) { key, value in
+            guard end.admitsAsEnd(key) else { return false }
+            out.append((key, value))
+            return out.count < limit
+        }
+        return out
+    }
+
+    /// Up to `limit` pairs in descending key order whose keys satisfy `end` (as an upper bound)
+    /// and `start` (as a lower bound).
+    /// - Complexity: O(log n + limit)
+    func pairsReversed(from end: KeyRange.Bound, to start: KeyRange.Bound, limit: Int) -> [([UInt8], Value)] {
+        var out: [([UInt8], Value)] = []
+        out.reserveCapacity(min(limit, count))
+        _ = visitReverse(root, from: end) { key, value in
+            guard start.admitsAsStart(key) else { return false }
+            out.append((key, value))
+            return out.count < limit
+        }
+        return out
+    }
+
+    /// Calls `body` with every pair in ascending key order.
+    /// - Complexity: O(n)
+    func forEach(_ body: ([UInt8], Value) throws -> Void) rethrows {
+        try forEach(root, body)
+    }
+
+    // MARK: - Insertion
+
+    private struct Split {
+        var key: [UInt8]
+        var value: Value
+        var right: BTreeNode<Value>
+    }
+
+    private func insert(_ key: [UInt8], _ value: Value, into node: BTreeNode<Value>) -> (old: Value?, split: Split?) {
+        let (index, found) = node.search(key)
+        if found {
+            let old = node.values[index]
+            node.values[index] = value
+            return (old, nil)
+        }
+        if node.isLeaf {
+            node.keys.insert(key, at: index)
+            node.values.insert(value, at: index)
+        } else {
+            let (old, childSplit) = insert(key, value, into: node.children[index])
+            guard let childSplit else { return (old, nil) }
+            node.keys.insert(childSplit.key, at: index)
+            node.values.insert(childSplit.value, at: index)
+            node.children.insert(childSplit.right, at: index + 1)
+        }
+        return (nil, node.keys.count > Self.maximumKeys ? split(node) : nil)
+    }
+
+    /// Splits an overflowing node in two around its middle key, which moves up to the parent.
+    private func split(_ node: BTreeNode<Value>) -> Split {
+        let middle = node.keys.count / 2
+        let right = BTreeNode<Value>(
+            keys: Array(node.keys[(middle + 1)...]),
+            values: Array(node.values[(middle + 1)...]),
+            children: node.isLeaf ? [] : Array(node.children[(middle + 1)...]))
+        let result = Split(key: node.keys[middle], value: node.values[middle], right: right)
+        node.keys.removeSubrange(middle...)
+        node.values.removeSubrange(middle...)
+        if !node.isLeaf { node.children.removeSubrange((middle + 1)...) }
+        return result
+    }
+
+    // MARK: - Deletion
+
+    /// Removes `key` from the subtree at `node`, which holds at least t keys (or is the root).
+    private func remove(_ key: [UInt8], from node: BTreeNode<Value>) -> Value? {
+        let (index, found) = node.search(key)
+        if node.isLeaf {
+            guard found else { return nil }
+            node.keys.remove(at: index)
+            return node.values.remove(at: index)
+        }
+        guard found else {
+            return remove(key, from: makeRoomInChild(of: node, at: index))
+        }
+        // The key sits in an inner node: replace it with its neighbour from a child that can
+        // spare a key, or merge the two children around it and delete from the merged node.
+        let old = node.values[index]
+        let left = node.children[index]
+        let right = node.children[index + 1]
+        if left.keys.count >= Self.minimumDegree {
+            let predecessor = left.lastKey
+            if let value = remove(predecessor, from: left) {
+                node.keys[index] = predecessor
+                node.values[index] = value
+            }
+        } else if right.keys.count >= Self.minimumDegree {
+            let successor = right.firstKey
+            if let value = remove(successor, from: right) {
+                node.keys[index] = successor
+                node.values[index] = value
+            }
+        } else {
+            merge(node, at: index)
+            _ = remove(key, from: left)
+        }
+        return old
+    }
+
+    /// Ensures `node.children[index]` holds at least t keys before the deletion descends into
+    /// it, and returns the child to descend into (a merge may replace it).
+    private func makeRoomInChild(of node: BTreeNode<Value>, at index: Int) -> BTreeNode<Value> {
+        let child = node.children[index]
+        if child.keys.count >= Self.minimumDegree { return child }
+        if index > 0, node.children[index - 1].keys.count >= Self.minimumDegree {
+            // Rotate right: the parent's separator moves down, the left sibling's last key up.
+            let left = node.children[index - 1]
+            child.keys.insert(node.keys[index - 1], at: 0)
+            child.values.insert(node.values[index - 1], at: 0)
+            node.keys[index - 1] = left.keys.removeLast()
+            node.values[index - 1] = left.values.removeLast()
+            if !left.isLeaf { child.children.insert(left.children.removeLast(), at: 0) }
+            return child
+        }
+        if index + 1 < node.children.count, node.children[index + 1].keys.count >= Self.minimumDegree {
+            // Rotate left: the mirror image.
+            let right = node.children[index + 1]
+            child.keys.append(node.keys[index])
+            child.values.append(node.values[index])
+            node.keys[index] = right.keys.removeFirst()
+            node.values[index] = right.values.removeFirst()
+            if !right.isLeaf { child.children.append(right.children.removeFirst()) }
+            return child
+        }
+        if index + 1 < node.children.count {
+            merge(node, at: index)
+            return child
+        }
+        merge(node, at: index - 1)
+        return node.children[index - 1]
+    }
+
+    /// Merges `children[index + 1]` and the separator key into `children[index]`.
+    private func merge(_ node: BTreeNode<Value>, at index: Int) {
+        let left = node.children[index]
+        let right = node.children.remove(at: index + 1)
+        left.keys.append(node.keys.remove(at: index))
+        left.values.append(node.values.remove(at: index))
+        left.keys.append(contentsOf: right.keys)
+        left.values.append(contentsOf: right.values)
+        left.children.append(contentsOf: right.children)
+    }
+
+    // MARK: - Traversal
+
+    /// In-order walk of the keys that satisfy `start`; returns false once `body` asked to stop.
+    private func visitForward(
+        _ node: BTreeNode<Value>, from start: KeyRange.Bound, _ body: ([UInt8], Value) -> Bool
+    ) -> Bool {
+        // `first` is the first key to report; `firstChild` the bound for children[first], or
+        // nil when that child lies entirely before the start.
+        var first = 0
+        var firstChild: KeyRange.Bound? = .unbounded
+        switch start {
+        case .unbounded: break
+        case .included(let key):
+            let (index, found) = node.search(key)
+            first = index
+            firstChild = found ? nil : start
+        case .excluded(let key):
+            let (index, found) = node.search(key)
+            first = found ? index + 1 : index
+            firstChild = found ? .unbounded : start
+        }
+        if !node.isLeaf, let bound = firstChild {
+            if !visitForward(node.children[first], from: bound, body) { return false }
+        }
+        var index = first
+        while index < node.keys.count {
+            if !body(node.keys[index], node.values[index]) { return false }
+            if !node.isLeaf, !visitForward(node.children[index + 1], from: .unbounded, body) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Reverse in-order walk of the keys that satisfy `end`; returns false once `body` stops.
+    private func visitReverse(
+        _ node: BTreeNode<Value>, from end: KeyRange.Bound, _ body: ([UInt8], Value) -> Bool
+    ) -> Bool {
+        // `past` counts the keys that satisfy the end bound; `lastChild` is the bound for
+        // children[past], or nil when that child lies entirely after the end.
+        var past = node.keys.count
+        var lastChild: KeyRange.Bound? = .unbounded
+        switch end {
+        case .unbounded: break
+        case .included(let key):
+            let (index, found) = node.search(key)
+            past = found ? index + 1 : index
+            lastChild = found ? nil : end
+        case .excluded(let key):
+            let (index, found) = node.search(key)
+            past = index
+            lastChild = found ? .unbounded : end
+        }
+        if !node.isLeaf, let bound = lastChild {
+            if !visitReverse(node.children[past], from: bound, body) { return false }
+        }
+        var index = past - 1
+        while index >= 0 {
+            if !body(node.keys[index], node.values[index]) { return false }
+            if !node.isLeaf, !visitReverse(node.children[index], from: .unbounded, body) { return false }
+            index -= 1
+        }
+        return true
+    }
+
+    private func forEach(_ node: BTreeNode<Value>, _ body: ([UInt8], Value) throws -> Void) rethrows {
+        for index in node.keys.indices {
+            if !node.isLeaf { try forEach(node.children[index], body) }
+            try body(node.keys[index], node.values[index])
+        }
+        if let last = node.children.last { try forEach(last, body) }
+    }
+
+    // MARK: - Checking (tests)
+
+    /// Checks the B-tree invariants: keys strictly ascending across the whole tree, every
+    /// non-root node holding t - 1…2t - 1 keys, inner nodes one more child than keys, and
+    /// every leaf at the same depth. Returns a description of the first violation, or nil.
+    func invariantViolation() -> String? {
+        var leafDepth: Int?
+        var previous: [UInt8]?
+        var seen = 0
+        func check(_ node: BTreeNode<Value>, depth: Int, isRoot: Bool) -> String? {
+            if !isRoot, node.keys.count < Self.minimumDegree - 1 { return "underfull node (\(node.keys.count) keys)" }
+            if node.keys.count > Self.maximumKeys { return "overfull node (\(node.keys.count) keys)" }
+            if node.keys.count != node.values.count { return "keys and values differ in number" }
+            if node.isLeaf {
+                if let leafDepth, leafDepth != depth { return "leaves at depths \(leafDepth) and \(depth)" }
+                leafDepth = depth
+            } else if node.children.count != node.keys.count + 1 {
+                return "inner node with \(node.keys.count) keys has \(node.children.count) children"
+            }
+            for index in node.keys.indices {
+                if !node.isLeaf, let problem = check(node.children[index], depth: depth + 1, isRoot: false) { return problem }
+                if let previous, compareBytes(previous, node.keys[index]) >= 0 { return "keys out of order" }
+                previous = node.keys[index]
+                seen += 1
+            }
+            if let last = node.children.last { return check(last, depth: depth + 1, isRoot: false) }
+            return nil
+        }
+        if let problem = check(root, depth: 0, isRoot: true) { return problem }
+        return seen == count ? nil : "count is \(count) but the tree holds \(seen) keys"
+    }
+}
+
+/// One B-tree node: sorted keys, their values, and (for inner nodes) `keys.count + 1` children,
+/// where `children[i]` holds the keys between `keys[i - 1]` and `keys[i]`.
+final class BTreeNode<Value> {
+    var keys: [[UInt8]]
+    var values: [Value]
+    var children: [BTreeNode<Value>]
+
+    init(keys: [[UInt8]] = [], values: [Value] = [], children: [BTreeNode<Value>] = []) {
+        self.keys = keys
+        self.values = values
+        self.children = children
+    }
+
+    var isLeaf: Bool { children.isEmpty }
+
+    /// The smallest key in this subtree (the subtree must not be empty).
+    var firstKey: [UInt8] {
+        var node = self
+        while let child = node.children.first { node = child }
+        return node.keys.first ?? []
+    }
+
+    /// The largest key in this subtree (the subtree must not be empty).
+    var lastKey: [UInt8] {
+        var node = self
+        while let child = node.children.last { node = child }
+        return node.keys.last ?? []
+    }
+
+    /// Binary search: the index of `key` if present, else the index where it would be inserted
+    /// (which is also the child to descend into).
+    /// - Complexity: O(log t) key comparisons
+    @inline(__always)
+    func search(_ key: [UInt8]) -> (index: Int, found: Bool) {
+        var low = 0
+        var high = keys.count
+        while low < high {
+            let middle = (low + high) >> 1
+            let order = compareBytes(keys[middle], key)
+            if order < 0 {
+                low = middle + 1
+            } else if order > 0 {
+                high = middle
+            } else {
+                return (middle, true)
+            }
+        }
+        return (low, false)
+    }
+}

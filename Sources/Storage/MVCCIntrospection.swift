@@ -1,0 +1,101 @@
+/// Read-only views of MVCC's internals for the REPL (`.mvcc`, `.keys`, `.status`): version
+/// chains with visibility reasons, active transactions, and the raw engine pairs.
+extension MVCC {
+    /// Every version of every key starting with `prefix` (grouped by key, oldest first), each
+    /// with whether `viewer` sees it and why. `viewer == nil`: the latest committed view.
+    /// - Complexity: O(log n + v), v = versions under the prefix (all are loaded).
+    public func versions(prefix: [UInt8], viewer: TransactionState?) throws -> [KeyVersions] {
+        try versionChains(rawPrefix: MVCCKey.versionPrefix(prefix), viewer: viewer)
+    }
+
+    /// Every version of exactly `key` (possibly none), oldest first, as seen by `viewer`.
+    /// - Complexity: O(log n + v), v = versions of the key.
+    public func versions(key: [UInt8], viewer: TransactionState?) throws -> KeyVersions {
+        try versionChains(rawPrefix: MVCCKey.versionsOf(key), viewer: viewer).first
+            ?? KeyVersions(key: key, versions: [])
+    }
+
+    /// The running read-write transactions, ascending by version, with their snapshots.
+    public func activeTransactions() throws -> [TransactionState] {
+        try locked { engine in
+            try Self.readActive(engine).sorted().map { version in
+                TransactionState(version: version, readOnly: false,
+                                 active: try Self.readActiveSnapshot(engine, version: version))
+            }
+        }
+    }
+
+    /// Version counter, active transactions and the engine's status.
+    public func status() throws -> MVCCStatus {
+        try locked { engine in
+            let next = try Self.readNextVersion(engine)
+            return MVCCStatus(versions: next > 0 ? next - 1 : 0, nextVersion: next,
+                              activeTransactions: try Self.readActive(engine).sorted(),
+                              engine: try engine.status())
+        }
+    }
+
+    /// The storage engine's own status.
+    public func engineStatus() throws -> EngineStatus {
+        try locked { try $0.status() }
+    }
+
+    /// Raw access for `.keys`: the engine's own pairs whose (MVCC-encoded) key starts with
+    /// `prefix`, at most `limit` of them. Decode keys with ``MVCCKey/decode(_:)``.
+    /// - Complexity: O(log n + r), r = pairs returned.
+    public func rawScan(prefix: [UInt8], limit: Int = .max) throws -> [KeyValue] {
+        try locked { engine in
+            var out: [KeyValue] = []
+            let cursor = engine.scanPrefix(prefix)
+            while out.count < limit, let pair = try cursor.next() { out.append(pair) }
+            return out
+        }
+    }
+
+    private func versionChains(rawPrefix: [UInt8], viewer: TransactionState?) throws -> [KeyVersions] {
+        let (pairs, active) = try locked { engine in
+            (try engine.scanPrefix(rawPrefix).collect(), viewer == nil ? try Self.readActive(engine) : [])
+        }
+        var chains: [KeyVersions] = []
+        for pair in pairs {
+            let stored = try Self.decodeVersion(pair)
+            let info = VersionInfo(version: stored.version, value: stored.value, visibility: .writtenLater)
+            if let last = chains.last, last.key == stored.key {
+                chains[chains.count - 1].versions.append(info)
+            } else {
+                chains.append(KeyVersions(key: stored.key, versions: [info]))
+            }
+        }
+        return chains.map { Self.classify($0, viewer: viewer, active: active) }
+    }
+
+    /// Labels each version of one key. Versions the viewer could see are candidates; the newest
+    /// candidate is what a read returns (`visible` or `ownWrite`), older ones are `shadowed`.
+    static func classify(_ chain: KeyVersions, viewer: TransactionState?, active: Set<UInt64>) -> KeyVersions {
+        var out = chain
+        var newestCandidate: Int?
+        for index in out.versions.indices {
+            let version = out.versions[index].version
+            let reason: Visibility
+            if let viewer {
+                if !viewer.readOnly && version == viewer.version {
+                    reason = .ownWrite
+                } else if viewer.active.contains(version) {
+                    reason = .activeAtStart
+                } else if !viewer.isVisible(version) {
+                    reason = .writtenLater
+                } else {
+                    reason = .shadowed
+                }
+            } else {
+                reason = active.contains(version) ? .uncommitted : .shadowed
+            }
+            out.versions[index].visibility = reason
+            if reason == .shadowed || reason == .ownWrite { newestCandidate = index }
+        }
+        if let newest = newestCandidate, out.versions[newest].visibility == .shadowed {
+            out.versions[newest].visibility = .visible
+        }
+        return out
+    }
+}

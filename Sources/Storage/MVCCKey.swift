@@ -1,0 +1,153 @@
+import Encoding
+
+/// The keys MVCC stores in the engine, one case per kind; see the layout table in `MVCC.swift`.
+///
+/// Every key starts with a one-byte tag, so each kind occupies its own contiguous range and a
+/// prefix scan finds all keys of one kind (all active transactions, one transaction's write
+/// set, every version of one user key).
+public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
+    /// The next version `begin` will hand out.
+    case nextVersion
+    /// Marks transaction `version` as running; deleting it is the commit point.
+    case txnActive(UInt64)
+    /// The set of transactions that were running when `version` began (for time travel).
+    case txnActiveSnapshot(UInt64)
+    /// Transaction `version` wrote `key` (its write set, so rollback can find its writes).
+    case txnWrite(UInt64, key: [UInt8])
+    /// The value (or tombstone) that transaction `version` wrote for `key`.
+    case version(key: [UInt8], version: UInt64)
+    /// A plain, unversioned key for metadata outside transactions.
+    case unversioned([UInt8])
+
+    /// The one-byte tags; their order is the order of the kinds in the key space.
+    enum Tag: UInt8 {
+        case nextVersion = 0x01
+        case txnActive = 0x02
+        case txnActiveSnapshot = 0x03
+        case txnWrite = 0x04
+        case version = 0x05
+        case unversioned = 0x06
+    }
+
+    /// The order-preserving engine key.
+    public var encoded: [UInt8] {
+        var e = KeyEncoder()
+        switch self {
+        case .nextVersion:
+            e.appendTag(Tag.nextVersion.rawValue)
+        case .txnActive(let version):
+            e.appendTag(Tag.txnActive.rawValue)
+            e.append(version)
+        case .txnActiveSnapshot(let version):
+            e.appendTag(Tag.txnActiveSnapshot.rawValue)
+            e.append(version)
+        case .txnWrite(let version, let key):
+            e.appendTag(Tag.txnWrite.rawValue)
+            e.append(version)
+            e.append(bytes: key)
+        case .version(let key, let version):
+            e.appendTag(Tag.version.rawValue)
+            e.append(bytes: key)
+            e.append(version)
+        case .unversioned(let key):
+            e.appendTag(Tag.unversioned.rawValue)
+            e.append(bytes: key)
+        }
+        return e.bytes
+    }
+
+    /// Decodes an engine key written by MVCC.
+    /// - Throws: `EncodingError` if the bytes are not a well-formed MVCC key.
+    public static func decode(_ bytes: [UInt8]) throws(EncodingError) -> MVCCKey {
+        var d = KeyDecoder(bytes)
+        let tagByte = try d.readTag("MVCC key tag")
+        guard let tag = Tag(rawValue: tagByte) else {
+            throw EncodingError(offset: 0, expected: "MVCC key tag (0x01-0x06)", reason: .invalidByte(tagByte))
+        }
+        let key: MVCCKey
+        switch tag {
+        case .nextVersion: key = .nextVersion
+        case .txnActive: key = .txnActive(try d.readUInt64())
+        case .txnActiveSnapshot: key = .txnActiveSnapshot(try d.readUInt64())
+        case .txnWrite:
+            let version = try d.readUInt64()
+            key = .txnWrite(version, key: try d.readBytes("key"))
+        case .version:
+            let user = try d.readBytes("key")
+            key = .version(key: user, version: try d.readUInt64())
+        case .unversioned: key = .unversioned(try d.readBytes("key"))
+        }
+        try d.finish("MVCC key")
+        return key
+    }
+
+    /// The engine prefix shared by every version of every user key that starts with `prefix`.
+    ///
+    /// Escaping is byte by byte, so the escaped prefix (without terminator) is a prefix of the
+    /// escaped form of every key that extends it — and of no other key.
+    public static func versionPrefix(_ prefix: [UInt8]) -> [UInt8] {
+        var e = KeyEncoder()
+        e.appendTag(Tag.version.rawValue)
+        e.appendPrefix(bytes: prefix)
+        return e.bytes
+    }
+
+    /// The engine prefix of every version of exactly `key`.
+    static func versionsOf(_ key: [UInt8]) -> [UInt8] {
+        var e = KeyEncoder()
+        e.appendTag(Tag.version.rawValue)
+        e.append(bytes: key)
+        return e.bytes
+    }
+
+    /// The engine prefix of all `TxnActive` keys.
+    static let txnActivePrefix: [UInt8] = [Tag.txnActive.rawValue]
+
+    /// The engine prefix of transaction `version`'s write set.
+    static func txnWritePrefix(_ version: UInt64) -> [UInt8] {
+        var e = KeyEncoder()
+        e.appendTag(Tag.txnWrite.rawValue)
+        e.append(version)
+        return e.bytes
+    }
+
+    /// Converts a range of user keys into the range of their version keys in the engine.
+    static func versionRange(_ range: KeyRange) -> KeyRange {
+        let tag = Tag.version.rawValue
+        let start: KeyRange.Bound
+        switch range.start {
+        case .unbounded: start = .included([tag])
+        case .included(let key): start = .included(versionsOf(key))
+        // Past the last possible version of `key`.
+        case .excluded(let key): start = .excluded(MVCCKey.version(key: key, version: .max).encoded)
+        }
+        let end: KeyRange.Bound
+        switch range.end {
+        case .unbounded: end = .excluded([tag + 1])
+        case .included(let key): end = .included(MVCCKey.version(key: key, version: .max).encoded)
+        // The encoded key is a proper prefix of each of its versions, so it sorts before all of
+        // them and after every version of every smaller key.
+        case .excluded(let key): end = .excluded(versionsOf(key))
+        }
+        return KeyRange(start: start, end: end)
+    }
+
+    public var description: String {
+        switch self {
+        case .nextVersion: return "NextVersion"
+        case .txnActive(let v): return "TxnActive(\(v))"
+        case .txnActiveSnapshot(let v): return "TxnActiveSnapshot(\(v))"
+        case .txnWrite(let v, let key): return "TxnWrite(\(v), \(describeBytes(key)))"
+        case .version(let key, let v): return "Version(\(describeBytes(key)), \(v))"
+        case .unversioned(let key): return "Unversioned(\(describeBytes(key)))"
+        }
+    }
+}
+
+/// Renders bytes for messages: quoted text when every byte is printable ASCII, hex otherwise.
+public func describeBytes(_ bytes: [UInt8]) -> String {
+    if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) {
+        return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
+    }
+    return "0x" + hexString(bytes)
+}

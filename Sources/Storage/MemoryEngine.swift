@@ -1,0 +1,51 @@
+/// An in-memory storage engine: an ordered map held in a B-tree, lost when the process exits.
+///
+/// Used for tests, the REPL's default scratch database, and as the reference the durable
+/// engines are compared against. Not thread-safe: its owner (MVCC, a Raft node) serializes use.
+public final class MemoryEngine: StorageEngine {
+    public let name = "memory"
+    private let tree = BTree<[UInt8]>()
+    /// Bytes of live keys and values, maintained on every write.
+    private var logicalSize = 0
+
+    /// An empty engine.
+    public init() {}
+
+    /// - Complexity: O(log n)
+    public func get(_ key: [UInt8]) -> [UInt8]? {
+        tree.get(key)
+    }
+
+    /// - Complexity: O(log n)
+    public func set(_ key: [UInt8], _ value: [UInt8]) {
+        if let old = tree.set(key, value) {
+            logicalSize += value.count - old.count
+        } else {
+            logicalSize += key.count + value.count
+        }
+    }
+
+    /// - Complexity: O(log n)
+    public func delete(_ key: [UInt8]) {
+        if let old = tree.remove(key) { logicalSize -= key.count + old.count }
+    }
+
+    /// A cursor over `range`; it stays valid when the engine changes between `next()` calls.
+    /// - Complexity: O(log n) to start and per batch of pairs, O(1) per pair.
+    public func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor {
+        BatchCursor(range: range, reverse: reverse) { [tree] start, end, limit in
+            let pairs = reverse
+                ? tree.pairsReversed(from: start, to: end, limit: limit)
+                : tree.pairs(from: start, to: end, limit: limit)
+            return pairs.map { KeyValue(key: $0.0, value: $0.1) }
+        }
+    }
+
+    /// Nothing to make durable.
+    public func flush() {}
+
+    /// - Complexity: O(1)
+    public func status() -> EngineStatus {
+        EngineStatus(name: name, keys: tree.count, logicalSize: logicalSize, diskSize: 0, garbageSize: 0)
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+@testable import Storage
+
+/// The B-tree under both engines: its invariants hold through every kind of insert and delete.
+@Suite struct BTreeTests {
+    @Test func ascendingDescendingAndRandomInsertsKeepTheInvariants() throws {
+        for order in ["ascending", "descending", "random"] {
+            let tree = BTree<Int>()
+            var numbers = Array(0..<3000)
+            if order == "descending" { numbers.reverse() }
+            if order == "random" { var g = SplitMix64(seed: 3); numbers.shuffle(using: &g) }
+            for n in numbers { tree.set(bigEndian(n), n) }
+            #expect(tree.invariantViolation() == nil, "\(order)")
+            #expect(tree.count == 3000)
+            #expect(tree.get(bigEndian(1234)) == 1234)
+            #expect(tree.get(bigEndian(3000)) == nil)
+        }
+    }
+
+    /// Deleting in random order exercises borrowing from both siblings, merging, and the root
+    /// shrinking; the invariants are checked after every step.
+    @Test func randomDeletesKeepTheInvariantsAtEveryStep() throws {
+        var generator = SplitMix64(seed: 11)
+        let tree = BTree<Int>()
+        var present = Set<Int>()
+        for step in 0..<6000 {
+            let n = Int(generator.next() % 2500)
+            if generator.next() % 3 == 0 {
+                #expect((tree.remove(bigEndian(n)) != nil) == present.contains(n))
+                present.remove(n)
+            } else {
+                tree.set(bigEndian(n), n)
+                present.insert(n)
+            }
+            // Checking walks the whole tree, so check often but not after every step.
+            if step % 4 == 0, let problem = tree.invariantViolation() {
+                Issue.record("invariant broken: \(problem)")
+                return
+            }
+        }
+        for n in present.shuffled(using: &generator) {
+            #expect(tree.remove(bigEndian(n)) == n)
+        }
+        #expect(tree.count == 0)
+        #expect(tree.invariantViolation() == nil)
+        #expect(tree.pairs(from: .unbounded, to: .unbounded, limit: 10).isEmpty)
+    }
+
+    @Test func compareBytesIsUnsignedLexicographicOrder() {
+        #expect(compareBytes([], []) == 0)
+        #expect(compareBytes([], [0]) < 0)
+        #expect(compareBytes([0x7F], [0x80]) < 0)  // unsigned: 0x80 sorts after 0x7F
+        #expect(compareBytes([1, 2], [1]) > 0)
+        #expect(compareBytes([1, 2, 3], [1, 2, 3]) == 0)
+        #expect(compareBytes([2], [1, 9]) > 0)
+    }
+}

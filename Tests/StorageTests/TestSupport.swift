@@ -1,0 +1,51 @@
+import Foundation
+@testable import Storage
+
+/// A fixed-seed random generator (SplitMix64) so property tests replay the same operations.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A fresh directory under the system temporary directory, removed when the value goes away.
+final class TemporaryDirectory {
+    let url: URL
+    var path: String { url.path }
+
+    init(_ label: String = "storage") throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("cutaway-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// The engines the shared behaviour suite runs against.
+enum EngineKind: String, CaseIterable, CustomStringConvertible, Sendable {
+    case memory
+
+    var description: String { rawValue }
+
+    /// A new, empty engine; `directory` holds its files (if it has any).
+    func make(in directory: TemporaryDirectory) throws -> any StorageEngine {
+        switch self {
+        case .memory: return MemoryEngine()
+        }
+    }
+}
+
+/// Bytes from a string, to keep test keys readable.
+func b(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Readable keys of a cursor's output.
+func keys(_ pairs: [KeyValue]) -> [String] { pairs.map { String(decoding: $0.key, as: UTF8.self) } }
