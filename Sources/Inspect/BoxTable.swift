@@ -12,6 +12,8 @@ public struct BoxTable: Sendable {
     public var rightAligned: Set<Int>
     /// The narrowest a column may be squeezed to.
     public var minimumColumnWidth = 4
+    /// Whether the header line is drawn (property lists go without).
+    public var showsHeader = true
 
     public init(headers: [String], rows: [[String]], rulesBefore: Set<Int> = [], rightAligned: Set<Int> = []) {
         self.headers = headers
@@ -48,7 +50,8 @@ public struct BoxTable: Sendable {
             }
             return "│ " + parts.joined(separator: " │ ") + " │\n"
         }
-        var out = rule("┌", "┬", "┐") + line(headers) + rule("├", "┼", "┤")
+        var out = rule("┌", "┬", "┐")
+        if showsHeader { out += line(headers) + rule("├", "┼", "┤") }
         for (i, row) in rows.enumerated() {
             if i > 0 && rulesBefore.contains(i) { out += rule("├", "┼", "┤") }
             out += line(row)

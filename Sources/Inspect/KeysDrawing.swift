@@ -49,7 +49,9 @@ public enum PropertiesDrawing {
             rows.append([group.title, ""])
             for (name, value) in group.properties { rows.append(["  " + name, value]) }
         }
-        return BoxTable(headers: ["", ""], rows: rows, rulesBefore: rules).draw(width: width)
+        var table = BoxTable(headers: ["", ""], rows: rows, rulesBefore: rules)
+        table.showsHeader = false
+        return table.draw(width: width)
     }
 
     /// A byte count for people: `512 B`, `1.5 KiB`, `3.2 MiB`.

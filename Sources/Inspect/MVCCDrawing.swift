@@ -99,6 +99,8 @@ public struct MVCCPicture: Sendable, Hashable {
 public enum MVCCDrawing {
     /// The most versions of one chain drawn before older ones are elided.
     public static let maxVersionsPerChain = 6
+    /// The most chains (keys) drawn before the rest are counted in a closing marker.
+    public static let maxChains = 40
 
     /// The picture fitted to `width` columns.
     public static func draw(_ picture: MVCCPicture, width: Int = Drawing.defaultWidth) -> String {
@@ -114,7 +116,7 @@ public enum MVCCDrawing {
         }
         var rows: [[String]] = []
         var rules: Set<Int> = []
-        for chain in picture.chains {
+        for chain in picture.chains.prefix(maxChains) {
             rules.insert(rows.count)
             var first = true
             for item in elided(chain.versions) {
@@ -133,6 +135,10 @@ public enum MVCCDrawing {
                     rows.append(row)
                 }
             }
+        }
+        if picture.chains.count > maxChains {
+            rules.insert(rows.count)
+            rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
         }
         let table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
         var out = table.draw(width: width)

@@ -1,0 +1,142 @@
+import Inspect
+import SQL
+import Storage
+
+/// `StorageInspector` for a database in this process: reads MVCC's version chains and raw
+/// pairs directly and decodes them with the SQL key layout (`SQLKey`, `RowCodec`).
+public final class LocalInspector: StorageInspector {
+    let mvcc: MVCC
+    /// The MVCC snapshot of a session's open transaction (nil: it would see the latest data).
+    let snapshot: (any ShellSession) -> TransactionState?
+
+    public init(mvcc: MVCC, snapshot: @escaping (any ShellSession) -> TransactionState?) {
+        self.mvcc = mvcc
+        self.snapshot = snapshot
+    }
+
+    public func versionChains(table: String, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain] {
+        let states = viewers.map(snapshot)
+        // One pass per viewer: MVCC labels visibility for one viewer at a time.
+        var perViewer: [[KeyVersions]] = []
+        for state in states.isEmpty ? [nil] : states {
+            var keys: [KeyVersions] = []
+            if let key {
+                let row = try guarded { try mvcc.versions(key: SQLKey.row(table: table, id: key).encoded, viewer: state) }
+                if !row.versions.isEmpty { keys.append(row) }
+                let entries = try guarded { try mvcc.versions(prefix: SQLKey.indexPrefix(table: table), viewer: state) }
+                keys += entries.filter { entry in
+                    entry.versions.contains { $0.value.map { Self.indexIDs($0).contains(key) } ?? false }
+                }
+            } else {
+                keys += try guarded { try mvcc.versions(prefix: SQLKey.rowPrefix(table: table), viewer: state) }
+                keys += try guarded { try mvcc.versions(prefix: SQLKey.indexPrefix(table: table), viewer: state) }
+            }
+            perViewer.append(keys)
+        }
+        guard let first = perViewer.first else { return [] }
+        return first.enumerated().map { k, keyVersions in
+            let versions = keyVersions.versions.enumerated().map { v, info in
+                ChainVersion(version: info.version, value: info.value.map { Self.describeValue($0, key: keyVersions.key) },
+                             visibility: perViewer.map { viewer in
+                                 // Same data, same order for every viewer; guard anyway.
+                                 guard k < viewer.count, v < viewer[k].versions.count else { return .writtenLater }
+                                 return Self.visibility(viewer[k].versions[v].visibility)
+                             })
+            }
+            return VersionChain(key: Self.describeKey(keyVersions.key), versions: versions)
+        }
+    }
+
+    public func activeTransactions() throws(ShellError) -> [ActiveTransaction] {
+        try guarded { try mvcc.activeTransactions() }.map {
+            ActiveTransaction(version: $0.version, readOnly: $0.readOnly, activeAtStart: $0.active.sorted())
+        }
+    }
+
+    public func keys(table: String) throws(ShellError) -> [StoredPair] {
+        let prefixes = [SQLKey.table(table).encoded, SQLKey.indexPrefix(table: table), SQLKey.rowPrefix(table: table)]
+        var pairs: [StoredPair] = []
+        for prefix in prefixes {
+            let raw = try guarded { try mvcc.rawScan(prefix: MVCCKey.versionPrefix(prefix)) }
+            for pair in raw {
+                guard case .version(let userKey, let version)? = try? MVCCKey.decode(pair.key) else { continue }
+                // The catalog prefix of table "t" also prefixes table "t2": keep exact matches.
+                if prefix == prefixes[0] && userKey != prefix { continue }
+                let value: String
+                switch pair.value.first {
+                case 0x00 where pair.value.count == 1: value = "⌫ tombstone"
+                case 0x01: value = Self.describeValue(Array(pair.value.dropFirst()), key: userKey)
+                default: value = "0x" + Drawing.hex(pair.value)
+                }
+                pairs.append(StoredPair(key: pair.key, decodedKey: Self.describeKey(userKey) + " @v\(version)",
+                                        decodedValue: value))
+            }
+        }
+        return pairs
+    }
+
+    public func status() throws(ShellError) -> [(title: String, properties: [(String, String)])] {
+        let status = try guarded { try mvcc.status() }
+        let engine = status.engine
+        let active = status.activeTransactions.isEmpty ? "none" : status.activeTransactions.map { "txn \($0)" }.joined(separator: ", ")
+        return [
+            ("storage engine: \(engine.name)", [
+                ("live keys", "\(engine.keys)"),
+                ("live data", PropertiesDrawing.bytes(engine.logicalSize)),
+                ("on disk", PropertiesDrawing.bytes(engine.diskSize)),
+                ("garbage", PropertiesDrawing.bytes(engine.garbageSize)
+                    + (engine.diskSize > 0 ? " (\(engine.garbageSize * 100 / engine.diskSize)% of disk)" : "")),
+            ]),
+            ("MVCC", [
+                ("versions stored", "\(status.versions)"),
+                ("next version", "\(status.nextVersion)"),
+                ("active transactions", active),
+            ]),
+        ]
+    }
+
+    // MARK: Decoding
+
+    /// `row 1`, `index name = 'ann'`, `table t`; hex if the bytes are not a SQL key.
+    static func describeKey(_ bytes: [UInt8]) -> String {
+        guard let key = try? SQLKey.decode(bytes) else { return "0x" + Drawing.hex(bytes) }
+        switch key {
+        case .table(let name): return "table \(name)"
+        case .row(_, let id): return "row \(ValueText.literal(id))"
+        case .index(_, let column, let value): return "index \(column) = \(ValueText.literal(value))"
+        }
+    }
+
+    /// A row's values, an index entry's primary keys, or a schema, as text.
+    static func describeValue(_ bytes: [UInt8], key: [UInt8]) -> String {
+        switch try? SQLKey.decode(key) {
+        case .row?:
+            if let row = try? RowCodec.decode(bytes) { return "(" + row.map(ValueText.literal).joined(separator: ", ") + ")" }
+        case .index?:
+            if let ids = try? RowCodec.decode(bytes) { return "→ " + ids.map(ValueText.literal).joined(separator: ", ") }
+        case .table(let name)?:
+            return "schema of \(name) (\(bytes.count) bytes)"
+        case nil:
+            break
+        }
+        return "0x" + Drawing.hex(bytes)
+    }
+
+    /// The primary keys an index entry points to.
+    static func indexIDs(_ bytes: [UInt8]) -> [Value] { (try? RowCodec.decode(bytes)) ?? [] }
+
+    static func visibility(_ v: Visibility) -> VersionVisibility {
+        switch v {
+        case .visible: .visible
+        case .shadowed: .shadowed
+        case .ownWrite: .ownWrite
+        case .activeAtStart: .activeAtStart
+        case .writtenLater: .writtenLater
+        case .uncommitted: .uncommitted
+        }
+    }
+
+    private func guarded<T>(_ body: () throws -> T) throws(ShellError) -> T {
+        do { return try body() } catch { throw ShellError("storage: \(error)") }
+    }
+}
