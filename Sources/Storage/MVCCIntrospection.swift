@@ -17,21 +17,20 @@ extension MVCC {
 
     /// The running read-write transactions, ascending by version, with their snapshots.
     public func activeTransactions() throws -> [TransactionState] {
-        try locked { engine in
-            try Self.readActive(engine).sorted().map { version in
+        try withStore { store in
+            try store.active.sorted().map { version in
                 TransactionState(version: version, readOnly: false,
-                                 active: try Self.readActiveSnapshot(engine, version: version))
+                                 active: try Self.readActiveSnapshot(store.engine, version: version))
             }
         }
     }
 
     /// Version counter, active transactions and the engine's status.
     public func status() throws -> MVCCStatus {
-        try locked { engine in
-            let next = try Self.readNextVersion(engine)
+        try withStore { store in
+            let next = store.nextVersion
             return MVCCStatus(versions: next > 0 ? next - 1 : 0, nextVersion: next,
-                              activeTransactions: try Self.readActive(engine).sorted(),
-                              engine: try engine.status())
+                              activeTransactions: store.active.sorted(), engine: try store.engine.status())
         }
     }
 
@@ -53,8 +52,8 @@ extension MVCC {
     }
 
     private func versionChains(rawPrefix: [UInt8], viewer: TransactionState?) throws -> [KeyVersions] {
-        let (pairs, active) = try locked { engine in
-            (try engine.scanPrefix(rawPrefix).collect(), viewer == nil ? try Self.readActive(engine) : [])
+        let (pairs, active) = try withStore { store in
+            (try store.engine.scanPrefix(rawPrefix).collect(), store.active)
         }
         var chains: [KeyVersions] = []
         for pair in pairs {

@@ -85,13 +85,13 @@ public final class MVCCTransaction {
         try checkNotFinished()
         guard !state.readOnly else { throw MVCCError.readOnly }
         let state = self.state
-        let undo: Undo = try mvcc.locked { engine in
-            guard try engine.get(MVCCKey.txnActive(state.version).encoded) != nil else {
-                throw MVCCError.notActive(state.version)
-            }
-            // Only the newest version matters: if we can see it, no one else is writing the key
-            // concurrently (an older invisible version would have had to be committed before
-            // this newer one could be written, and then that writer would have failed).
+        let undo: Undo = try mvcc.withStore { store in
+            // Another handle of this transaction (see `MVCC.resume`) may have ended it.
+            guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
+            let engine = store.engine
+            // Only the newest version matters. If we can see it, no older version is invisible
+            // to us either: whoever wrote the newest one could see every older one (or it would
+            // have failed this same check), and it committed before we began.
             let latest = try engine.scanPrefix(MVCCKey.versionsOf(key), reverse: true).next()
             var previous: [UInt8]?? = .none
             if let latest {
@@ -151,11 +151,12 @@ public final class MVCCTransaction {
         }
         let version = state.version
         let flush = mvcc.flushOnCommit
-        try mvcc.locked { engine in
-            let marker = MVCCKey.txnActive(version).encoded
-            guard try engine.get(marker) != nil else { throw MVCCError.notActive(version) }
+        try mvcc.withStore { store in
+            guard store.active.contains(version) else { throw MVCCError.notActive(version) }
+            let engine = store.engine
             // Deleting the marker is the commit point; the write set is only bookkeeping now.
-            try engine.delete(marker)
+            try engine.delete(MVCCKey.txnActive(version).encoded)
+            store.active.remove(version)
             let writes = try engine.scanPrefix(MVCCKey.txnWritePrefix(version)).collect()
             for pair in writes { try engine.delete(pair.key) }
             if flush && !writes.isEmpty { try engine.flush() }
@@ -173,9 +174,9 @@ public final class MVCCTransaction {
             return
         }
         let version = state.version
-        try mvcc.locked { engine in
-            let marker = MVCCKey.txnActive(version).encoded
-            guard try engine.get(marker) != nil else { throw MVCCError.notActive(version) }
+        try mvcc.withStore { store in
+            guard store.active.contains(version) else { throw MVCCError.notActive(version) }
+            let engine = store.engine
             for pair in try engine.scanPrefix(MVCCKey.txnWritePrefix(version)).collect() {
                 guard case .txnWrite(_, let key) = try MVCC.decodeKey(pair.key) else {
                     throw MVCCError.corrupt("unexpected key under transaction \(version)'s write set")
@@ -184,13 +185,15 @@ public final class MVCCTransaction {
                 try engine.delete(pair.key)
             }
             // Last, so a crash midway leaves the transaction active and the rollback can redo.
-            try engine.delete(marker)
+            try engine.delete(MVCCKey.txnActive(version).encoded)
+            store.active.remove(version)
         }
         finished = true
         undoLog.removeAll()
     }
 
     private func checkNotFinished() throws {
-        if finished { throw MVCCError.notActive(state.version) }
+        guard finished else { return }
+        throw state.readOnly ? MVCCError.snapshotEnded(state.version) : MVCCError.notActive(state.version)
     }
 }

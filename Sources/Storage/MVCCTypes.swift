@@ -139,6 +139,8 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
     case notActive(UInt64)
     /// A savepoint this transaction never handed out (or one already rolled back past).
     case invalidSavepoint(Int)
+    /// A read-only transaction (reading below this version) used after it ended.
+    case snapshotEnded(UInt64)
 
     public var description: String {
         switch self {
@@ -155,6 +157,8 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
             return "transaction \(version) is not active (it was committed or rolled back)"
         case .invalidSavepoint(let savepoint):
             return "savepoint \(savepoint) does not exist in this transaction"
+        case .snapshotEnded(let version):
+            return "the read-only transaction (snapshot below version \(version)) has already ended"
         }
     }
 }

@@ -43,7 +43,7 @@
 /// writes them to the disk later. If the *process* crashes, the OS still has them; if the
 /// *machine* loses power, they are gone. Only `fsync` waits until the disk says the bytes are on
 /// stable storage — and it is slow: from a few hundred to a few thousand per second, depending
-/// on the disk. So a durable engine chooses (`BitCask.SyncPolicy`):
+/// on the disk. So a durable engine chooses (`SyncPolicy`):
 ///
 /// - `.always`: fsync after every write. Nothing acknowledged is ever lost; one fsync per write.
 /// - `.batched`: *group commit*. Writes are buffered and fsynced together every N writes or

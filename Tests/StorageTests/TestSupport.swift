@@ -33,6 +33,7 @@ final class TemporaryDirectory {
 /// The engines the shared behaviour suite runs against.
 enum EngineKind: String, CaseIterable, CustomStringConvertible, Sendable {
     case memory
+    case bitcask
 
     var description: String { rawValue }
 
@@ -40,6 +41,8 @@ enum EngineKind: String, CaseIterable, CustomStringConvertible, Sendable {
     func make(in directory: TemporaryDirectory) throws -> any StorageEngine {
         switch self {
         case .memory: return MemoryEngine()
+        // Without fsync, so the suite stays fast; durability has its own tests.
+        case .bitcask: return try BitCask(directory: directory.path + "/db", sync: .never)
         }
     }
 }

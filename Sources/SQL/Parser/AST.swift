@@ -178,13 +178,18 @@ public enum AST {
 
     /// An expression as written: a tree of `Kind` nodes, each with its source position.
     public struct Expression: Sendable, Hashable {
-        public var kind: Kind
+        public let kind: Kind
         /// Where the expression starts (for a binary operator: where its left operand starts).
         public var position: SourcePosition
+        /// How deep the tree below (and including) this node is: 1 for a literal or column. The
+        /// parser refuses trees deeper than `Parser.maxDepth`, so code that walks an AST
+        /// recursively cannot overflow the stack.
+        public let depth: Int
 
         public init(_ kind: Kind, at position: SourcePosition) {
             self.kind = kind
             self.position = position
+            self.depth = 1 + kind.children.reduce(0) { max($0, $1.depth) }
         }
 
         /// The shapes an expression can take.
@@ -267,5 +272,21 @@ public enum AST {
         case divide = "/"
         case remainder = "%"
         case exponentiate = "^"
+    }
+}
+
+extension AST.Expression.Kind {
+    /// The direct subexpressions, left to right.
+    public var children: [AST.Expression] {
+        switch self {
+        case .literal, .column, .all, .default: []
+        case .function(_, let args, _): args
+        case .unary(_, let operand): [operand]
+        case .binary(_, let left, let right): [left, right]
+        case .inList(let operand, let list, _): [operand] + list
+        case .between(let operand, let low, let high, _): [operand, low, high]
+        case .case(let operand, let whens, let elseResult):
+            (operand.map { [$0] } ?? []) + whens.flatMap { [$0.when, $0.then] } + (elseResult.map { [$0] } ?? [])
+        }
     }
 }

@@ -176,6 +176,16 @@ extension Expression {
         return set
     }
 
+    /// Whether the expression always yields a boolean or NULL (comparisons, logic, IS, LIKE…).
+    public var isBoolean: Bool {
+        switch self {
+        case .constant(.boolean), .constant(.null): true
+        case .and, .or, .not, .equal, .notEqual, .greaterThan, .greaterThanOrEqual, .lessThan,
+             .lessThanOrEqual, .isNull, .isNaN, .isDistinctFrom, .inList, .between, .like: true
+        default: false
+        }
+    }
+
     /// Splits `a AND b AND c` into `[a, b, c]`.
     public var conjuncts: [Expression] {
         if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }
