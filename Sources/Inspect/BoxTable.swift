@@ -12,6 +12,8 @@ public struct BoxTable: Sendable {
     public var rightAligned: Set<Int>
     /// The narrowest a column may be squeezed to.
     public var minimumColumnWidth = 4
+    /// Columns that give up width first when the table is too wide (nil: any column).
+    public var shrinkFirst: Set<Int>? = nil
     /// Whether the header line is drawn (property lists go without).
     public var showsHeader = true
 
@@ -32,11 +34,14 @@ public struct BoxTable: Sendable {
         }
         // Each column costs its width plus " │ " between and "│ "/" │" at the ends.
         var total = widths.reduce(0, +) + 3 * count + 1
-        while total > width {
-            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }),
-                  widths[widest] > minimumColumnWidth else { break }
-            widths[widest] -= 1
-            total -= 1
+        // Shrink the preferred columns first, then any column, always the widest one.
+        for candidates in [shrinkFirst.map { Array($0).sorted() } ?? Array(widths.indices), Array(widths.indices)] {
+            while total > width {
+                guard let widest = candidates.filter({ $0 < count }).max(by: { widths[$0] < widths[$1] }),
+                      widths[widest] > minimumColumnWidth else { break }
+                widths[widest] -= 1
+                total -= 1
+            }
         }
         func rule(_ left: String, _ middle: String, _ right: String) -> String {
             left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"

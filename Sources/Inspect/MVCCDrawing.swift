@@ -82,14 +82,17 @@ public struct VersionChain: Sendable, Hashable {
 
 /// Everything `.mvcc` shows: the viewers (sessions) and the chains.
 public struct MVCCPicture: Sendable, Hashable {
-    /// Viewer names, such as `default (txn 7)`.
+    /// Viewer names, such as `default`.
     public var viewers: [String]
+    /// What each viewer is reading in, such as `txn 7` or `autocommit` (same order).
+    public var snapshots: [String]
     /// The viewer who asked (its column is marked), an index into `viewers`.
     public var current: Int
     public var chains: [VersionChain]
 
-    public init(viewers: [String], current: Int, chains: [VersionChain]) {
+    public init(viewers: [String], snapshots: [String], current: Int, chains: [VersionChain]) {
         self.viewers = viewers
+        self.snapshots = snapshots
         self.current = current
         self.chains = chains
     }
@@ -108,10 +111,11 @@ public enum MVCCDrawing {
         let single = picture.viewers.count <= 1
         var headers = ["key", "version", "value"]
         if single {
-            headers.append("seen by " + (picture.viewers.first ?? "you"))
+            let snapshot = picture.snapshots.first.map { " (\($0))" } ?? ""
+            headers.append("seen by " + (picture.viewers.first ?? "you") + snapshot)
         } else {
             for (i, name) in picture.viewers.enumerated() {
-                headers.append(i == picture.current ? name + " *" : name)
+                headers.append(i == picture.current ? name + "*" : name)
             }
         }
         var rows: [[String]] = []
@@ -140,9 +144,14 @@ public enum MVCCDrawing {
             rules.insert(rows.count)
             rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
         }
-        let table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
-        var out = table.draw(width: width)
+        var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
+        table.shrinkFirst = single ? [0, 2, 3] : [0, 2]
+        var out = table.draw(width: width) + "vN: the version written by transaction N\n"
         if !single {
+            let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in
+                pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"
+            }
+            out += "sessions: " + sessions.joined(separator: ", ") + "  (* is you)\n"
             out += "✓ sees / ✓ own: read by that session · older: shadowed by a newer visible version\n"
             out += "✗ active: writer was running at its start · ✗ later: written after its snapshot\n"
         }

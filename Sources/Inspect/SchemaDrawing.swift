@@ -14,7 +14,9 @@ public enum SchemaDrawing {
                 if column.unique { line += " UNIQUE" }
                 if column.indexes.contains("\(table.name)_\(column.name)_idx") { line += " INDEX" }
             }
-            if let value = column.defaultValue { line += " DEFAULT " + ValueText.literal(value) }
+            if let value = column.defaultValue, !(value == .null && column.nullable) {
+                line += " DEFAULT " + ValueText.literal(value)
+            }
             if let target = column.references { line += " REFERENCES \(target)" }
             lines.append(line)
         }

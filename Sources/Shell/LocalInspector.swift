@@ -14,22 +14,37 @@ public final class LocalInspector: StorageInspector {
         self.snapshot = snapshot
     }
 
-    public func versionChains(table: String, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain] {
+    public func versionChains(table: Table, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain] {
         let states = viewers.map(snapshot)
+        // The keys to show: every row and index entry, or one row and the index entries its
+        // versions' values live under.
+        var prefixes: [[UInt8]] = []
+        var exactKeys: [[UInt8]] = []
+        if let key {
+            let rowKey = SQLKey.row(table: table.name, id: key).encoded
+            exactKeys.append(rowKey)
+            let versions = try guarded { try mvcc.versions(key: rowKey, viewer: nil) }
+            var seen = Set<[UInt8]>()
+            for version in versions.versions {
+                guard let bytes = version.value, let row = try? RowCodec.decode(bytes) else { continue }
+                for (i, column) in table.columns.enumerated() where column.isIndexed && i < row.count {
+                    let entry = SQLKey.index(table: table.name, column: column.name, value: row[i]).encoded
+                    if seen.insert(entry).inserted { exactKeys.append(entry) }
+                }
+            }
+        } else {
+            prefixes = [SQLKey.rowPrefix(table: table.name), SQLKey.indexPrefix(table: table.name)]
+        }
         // One pass per viewer: MVCC labels visibility for one viewer at a time.
         var perViewer: [[KeyVersions]] = []
         for state in states.isEmpty ? [nil] : states {
             var keys: [KeyVersions] = []
-            if let key {
-                let row = try guarded { try mvcc.versions(key: SQLKey.row(table: table, id: key).encoded, viewer: state) }
-                if !row.versions.isEmpty { keys.append(row) }
-                let entries = try guarded { try mvcc.versions(prefix: SQLKey.indexPrefix(table: table), viewer: state) }
-                keys += entries.filter { entry in
-                    entry.versions.contains { $0.value.map { Self.indexIDs($0).contains(key) } ?? false }
-                }
-            } else {
-                keys += try guarded { try mvcc.versions(prefix: SQLKey.rowPrefix(table: table), viewer: state) }
-                keys += try guarded { try mvcc.versions(prefix: SQLKey.indexPrefix(table: table), viewer: state) }
+            for prefix in prefixes {
+                keys += try guarded { try mvcc.versions(prefix: prefix, viewer: state) }
+            }
+            for exact in exactKeys {
+                let versions = try guarded { try mvcc.versions(key: exact, viewer: state) }
+                if !versions.versions.isEmpty { keys.append(versions) }
             }
             perViewer.append(keys)
         }
@@ -103,7 +118,7 @@ public final class LocalInspector: StorageInspector {
         switch key {
         case .table(let name): return "table \(name)"
         case .row(_, let id): return "row \(ValueText.literal(id))"
-        case .index(_, let column, let value): return "index \(column) = \(ValueText.literal(value))"
+        case .index(_, let column, let value): return "index \(column)=\(ValueText.literal(value))"
         }
     }
 
@@ -112,18 +127,13 @@ public final class LocalInspector: StorageInspector {
         switch try? SQLKey.decode(key) {
         case .row?:
             if let row = try? RowCodec.decode(bytes) { return "(" + row.map(ValueText.literal).joined(separator: ", ") + ")" }
-        case .index?:
-            if let ids = try? RowCodec.decode(bytes) { return "→ " + ids.map(ValueText.literal).joined(separator: ", ") }
-        case .table(let name)?:
-            return "schema of \(name) (\(bytes.count) bytes)"
+        case let sqlKey?:
+            if let text = LocalEngine.describe(sqlKey: sqlKey, value: bytes) { return text }
         case nil:
             break
         }
         return "0x" + Drawing.hex(bytes)
     }
-
-    /// The primary keys an index entry points to.
-    static func indexIDs(_ bytes: [UInt8]) -> [Value] { (try? RowCodec.decode(bytes)) ?? [] }
 
     static func visibility(_ v: Visibility) -> VersionVisibility {
         switch v {

@@ -1,3 +1,5 @@
+import SQL
+
 /// The interactive loop: prompt, read a line with libedit, hand it to the driver, remember it.
 public struct REPL {
     let driver: ShellDriver
@@ -49,7 +51,7 @@ public struct REPL {
     /// Hands completion what the shell knows now: tables and columns may have changed.
     private func refreshCompletion() {
         var context = CompletionContext()
-        context.keywords = SQLWords.keywords
+        context.keywords = Keywords.all
         context.tables = driver.tableNames()
         context.columns = driver.columnNames()
         context.commands = driver.registry.names
@@ -59,17 +61,4 @@ public struct REPL {
         context.statementPending = driver.isPending
         LineEditor.completionContext.withLock { $0 = context }
     }
-}
-
-/// SQL keywords for completion (until the SQL front end's `Keywords.all` is merged).
-enum SQLWords {
-    static let keywords = [
-        "AND", "AS", "ASC", "BEGIN", "BETWEEN", "BOOL", "BOOLEAN", "BY", "CASE", "COMMIT", "COUNT",
-        "CREATE", "CROSS", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DOUBLE", "DROP", "ELSE", "END",
-        "EXISTS", "EXPLAIN", "FALSE", "FLOAT", "FROM", "GROUP", "HAVING", "IF", "IN", "INDEX", "INFINITY",
-        "INNER", "INSERT", "INT", "INTEGER", "INTO", "IS", "JOIN", "KEY", "LEFT", "LIKE", "LIMIT", "NAN",
-        "NOT", "NULL", "OF", "OFFSET", "ON", "ONLY", "OR", "ORDER", "OUTER", "PRIMARY", "READ", "REFERENCES",
-        "RIGHT", "ROLLBACK", "SELECT", "SET", "STRING", "SYSTEM", "TABLE", "TEXT", "THEN", "TIME",
-        "TRANSACTION", "TRUE", "UNIQUE", "UPDATE", "VALUES", "VARCHAR", "WHEN", "WHERE", "WRITE",
-    ]
 }

@@ -77,7 +77,7 @@ public final class ShellDriver {
         }
         recorder?.record(line)
         pending += line + "\n"
-        let (statements, remainder) = InputSplitter.split(pending)
+        let (statements, remainder) = StatementSplitter.split(pending)
         pending = remainder
         for statement in statements {
             guard !finished else { break }

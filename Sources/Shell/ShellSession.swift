@@ -55,7 +55,7 @@ public protocol ShellBackend: AnyObject {
 public protocol StorageInspector: AnyObject {
     /// The version chains of `table`'s rows and index entries (only the row `key` and its index
     /// entries when given), with each viewer's visibility in the order of `viewers`.
-    func versionChains(table: String, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain]
+    func versionChains(table: Table, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain]
     /// The transactions running now, oldest first.
     func activeTransactions() throws(ShellError) -> [ActiveTransaction]
     /// The stored pairs of `table`'s rows and index entries, as the engine holds them.

@@ -36,7 +36,7 @@ struct ExplainCommand: DotCommand {
         var out = ""
         for (i, step) in steps.enumerated() {
             let mark = i == 0 ? "" : (step.changed ? " ✱ changed" : " (no change)")
-            out += "── \(i + 1). \(step.pass)\(mark) " + "\n"
+            out += "── \(i + 1). \(step.pass)\(mark)\n"
             if i == 0 || step.changed { out += withNewline(step.drawing) }
         }
         return out

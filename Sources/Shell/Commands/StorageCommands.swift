@@ -32,12 +32,12 @@ struct MVCCCommand: DotCommand {
         let key = arguments.words.count > 1
             ? Self.parseKey(String(arguments.raw.dropFirst(first.count)).trimmingWhitespace()) : nil
         let sessions = shell.allSessions
-        let chains = try inspector.versionChains(table: table.name, key: key, viewers: sessions.map(\.session))
-        let names = sessions.map { entry in
-            entry.name + (entry.session.openTransaction.map { " (txn \($0.version))" } ?? "")
+        let chains = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session))
+        let snapshots = sessions.map { entry in
+            entry.session.openTransaction.map { "txn \($0.version)" + ($0.readOnly ? " ro" : "") } ?? "autocommit"
         }
         let current = sessions.firstIndex { $0.name == shell.currentSessionName } ?? 0
-        let picture = MVCCPicture(viewers: names, current: current, chains: chains)
+        let picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
         shell.show(MVCCDrawing.draw(picture, width: shell.width))
     }
 
