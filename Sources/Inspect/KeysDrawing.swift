@@ -23,7 +23,8 @@ public struct StoredPair: Sendable, Hashable {
     }
 }
 
-/// Renders stored pairs as a table of decoded key, hex key and value.
+/// Renders stored pairs: per pair the decoded key, then the whole key in hex (wrapped, never
+/// cut: the bytes are the point) and the decoded value.
 public enum KeysDrawing {
     /// The most pairs drawn before the rest are elided.
     public static let maxPairs = 200
@@ -31,9 +32,32 @@ public enum KeysDrawing {
     /// The pairs fitted to `width` columns.
     public static func draw(_ pairs: [StoredPair], width: Int = Drawing.defaultWidth) -> String {
         guard !pairs.isEmpty else { return "(no keys)\n" }
-        var rows = pairs.prefix(maxPairs).map { [$0.decodedKey, Drawing.hex($0.key), $0.decodedValue] }
-        if pairs.count > maxPairs { rows.append(["…", "\(pairs.count - maxPairs) more keys", ""]) }
-        return BoxTable(headers: ["decoded key", "encoded key (hex)", "value"], rows: rows).draw(width: width)
+        let keyWidth = min(28, max(3, pairs.prefix(maxPairs).map(\.decodedKey.count).max() ?? 3))
+        // "│ " key " │ " "value " hex " │"
+        let hexWidth = max(8, (width - keyWidth - 7 - 6) / 2 * 2)
+        var rows: [[String]] = []
+        var rules: Set<Int> = []
+        for pair in pairs.prefix(maxPairs) {
+            rules.insert(rows.count)
+            let hex = Drawing.hex(pair.key)
+            var chunks: [String] = []
+            var rest = Substring(hex)
+            while !rest.isEmpty {
+                chunks.append(String(rest.prefix(hexWidth)))
+                rest = rest.dropFirst(hexWidth)
+            }
+            for (i, chunk) in chunks.enumerated() {
+                rows.append([i == 0 ? pair.decodedKey : "", (i == 0 ? "key   " : "      ") + chunk])
+            }
+            rows.append(["", Drawing.elide("value " + pair.decodedValue, to: hexWidth + 6)])
+        }
+        if pairs.count > maxPairs {
+            rules.insert(rows.count)
+            rows.append(["…", "\(pairs.count - maxPairs) more keys"])
+        }
+        var table = BoxTable(headers: ["stored key", "bytes (hex) and decoded value"], rows: rows, rulesBefore: rules)
+        table.shrinkFirst = [0]
+        return table.draw(width: width)
     }
 }
 

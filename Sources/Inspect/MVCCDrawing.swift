@@ -39,15 +39,15 @@ public enum VersionVisibility: Sendable, Hashable {
         }
     }
 
-    /// The reason, in words.
+    /// The reason, in words (short enough for an 80-column drawing).
     public var reason: String {
         switch self {
-        case .visible: "visible: committed before the snapshot"
-        case .shadowed: "shadowed: a newer committed version is visible"
-        case .ownWrite: "visible: written by this transaction"
-        case .activeAtStart: "invisible: its writer was active at start"
-        case .writtenLater: "invisible: written after the snapshot"
-        case .uncommitted: "invisible: not committed yet"
+        case .visible: "✓ committed before snapshot"
+        case .shadowed: "· shadowed by a newer one"
+        case .ownWrite: "✓ its own write"
+        case .activeAtStart: "✗ writer active at start"
+        case .writtenLater: "✗ written after snapshot"
+        case .uncommitted: "✗ not committed yet"
         }
     }
 }
@@ -128,7 +128,7 @@ public enum MVCCDrawing {
                 first = false
                 switch item {
                 case .more(let n):
-                    rows.append([key, "…", "\(n) older version\(n == 1 ? "" : "s")"])
+                    rows.append([key, "…", "\(n) more version\(n == 1 ? "" : "s")"])
                 case .version(let v):
                     var row = [key, "v\(v.version)", v.value ?? "⌫ tombstone"]
                     if single {
@@ -145,7 +145,7 @@ public enum MVCCDrawing {
             rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
         }
         var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
-        table.shrinkFirst = single ? [0, 2, 3] : [0, 2]
+        table.shrinkFirst = single ? [2, 3] : [2]
         var out = table.draw(width: width) + "vN: the version written by transaction N\n"
         if !single {
             let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in

@@ -63,7 +63,7 @@ public enum ResultDrawing {
         var out = ""
         if !columns.isEmpty {
             let header = columns.enumerated().map { i, name in center(name, widths[i]) }
-            out += " " + header.joined(separator: " | ") + "\n"
+            out += trimTrailing(" " + header.joined(separator: " | ")) + "\n"
             out += widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "\n"
         }
         for (r, row) in cells.enumerated() {

@@ -106,7 +106,7 @@ func suggestion(for word: String, among options: [String]) -> String? {
     var best: (String, Int)? = nil
     for option in options {
         let d = editDistance(word.lowercased(), option.lowercased())
-        if d <= max(1, word.count / 3), best.map({ d < $0.1 }) ?? true { best = (option, d) }
+        if d <= max(2, word.count / 3), best.map({ d < $0.1 }) ?? true { best = (option, d) }
     }
     return best?.0
 }

@@ -33,7 +33,7 @@ struct ExplainCommand: DotCommand {
 
     /// Each pass as a titled section; unchanged passes say so instead of repeating the tree.
     static func drawSteps(_ steps: [ExplainStep]) -> String {
-        var out = ""
+        var out = "The plan after each optimizer pass; * marks the nodes a pass changed.\n"
         for (i, step) in steps.enumerated() {
             let mark = i == 0 ? "" : (step.changed ? " ✱ changed" : " (no change)")
             out += "── \(i + 1). \(step.pass)\(mark)\n"
