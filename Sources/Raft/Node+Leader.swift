@@ -106,6 +106,10 @@ extension RaftNode {
             } else {
                 progress.next = max(progress.next, progress.match + 1)
             }
+        } else if let probe = progress.probeBase {
+            // A probe is under way (possibly lost): repeat it rather than start a new one from
+            // an optimistic next index, which would make its answer look stale.
+            progress.next = max(progress.match + 1, probe + 1)
         } else {
             progress.next = max(progress.match + 1, min(progress.next, lastIndex + 1))
         }

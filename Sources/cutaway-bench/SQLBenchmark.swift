@@ -27,7 +27,7 @@ struct SQLBenchmark: ParsableCommand {
     @Option(help: "Rows per multi-row INSERT statement.")
     var batch = 1_000
 
-    @Flag(help: "Skip the SQLite comparison.")
+    @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite comparison.")
     var skipSQLite = false
 
     func validate() throws {
