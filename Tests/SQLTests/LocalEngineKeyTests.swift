@@ -2,8 +2,8 @@ import Foundation
 @testable import SQL
 import Testing
 
-/// A small deterministic generator (SplitMix64) so property tests see the same values every run.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (EngineSplitMix64) so property tests see the same values every run.
+struct EngineSplitMix64: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -17,7 +17,7 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// Random values that favour the edges: zero, extremes, infinities, NaN, −0.0, empty strings,
 /// strings with embedded NUL bytes and non-ASCII characters.
-func randomValue(_ rng: inout SplitMix64) -> Value {
+private func randomValue(_ rng: inout EngineSplitMix64) -> Value {
     switch rng.next() % 5 {
     case 0: return .null
     case 1: return .boolean(rng.next() % 2 == 0)
@@ -39,7 +39,7 @@ func randomValue(_ rng: inout SplitMix64) -> Value {
 
 /// The order SQL keys must follow: by type (NULL, BOOLEAN, INTEGER, FLOAT, STRING), then by
 /// value; floats totally (−inf < … < 0.0 = −0.0 < … < inf < NaN), strings by UTF-8 bytes.
-func referenceOrder(_ a: Value, _ b: Value) -> Int {
+private func referenceOrder(_ a: Value, _ b: Value) -> Int {
     func rank(_ v: Value) -> Int {
         switch v {
         case .null: 0
@@ -63,12 +63,12 @@ func referenceOrder(_ a: Value, _ b: Value) -> Int {
     }
 }
 
-func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
+private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a == b ? 0 : (a.lexicographicallyPrecedes(b) ? -1 : 1)
 }
 
 @Test func rowKeysSortLikeTheirPrimaryKeys() {
-    var rng = SplitMix64(seed: 0xC0FFEE)
+    var rng = EngineSplitMix64(seed: 0xC0FFEE)
     for _ in 0..<20_000 {
         let (a, b) = (randomValue(&rng), randomValue(&rng))
         let keys = (SQLKey.row(table: "t", id: a).encoded, SQLKey.row(table: "t", id: b).encoded)
@@ -77,7 +77,7 @@ func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func indexKeysSortByTableThenColumnThenValue() {
-    var rng = SplitMix64(seed: 42)
+    var rng = EngineSplitMix64(seed: 42)
     let names = ["", "a", "ab", "a\u{0}", "b", "表"]
     for _ in 0..<10_000 {
         let a = (names[Int(rng.next() % 6)], names[Int(rng.next() % 6)], randomValue(&rng))
@@ -92,7 +92,7 @@ func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func keysRoundTripAndEqualValuesShareBytes() throws {
-    var rng = SplitMix64(seed: 7)
+    var rng = EngineSplitMix64(seed: 7)
     for _ in 0..<5_000 {
         let value = randomValue(&rng)
         for key in [SQLKey.row(table: "movies", id: value), .index(table: "m", column: "c", value: value)] {
@@ -130,7 +130,7 @@ func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func rowsRoundTripExactly() throws {
-    var rng = SplitMix64(seed: 99)
+    var rng = EngineSplitMix64(seed: 99)
     for _ in 0..<5_000 {
         let row = (0..<Int(rng.next() % 6)).map { _ in randomValue(&rng) }
         let decoded = try RowCodec.decode(RowCodec.encode(row))
@@ -153,7 +153,7 @@ func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
     #expect(throws: SQLError.self) { try RowCodec.decode([1, 0x42]) }            // unknown type tag
     #expect(throws: SQLError.self) { try RowCodec.decode([0xFF, 0xFF, 0xFF, 0x0F]) }  // absurd count
     // Random bytes: decoding may succeed or fail, but must never crash.
-    var rng = SplitMix64(seed: 5)
+    var rng = EngineSplitMix64(seed: 5)
     for _ in 0..<5_000 {
         let noise = (0..<Int(rng.next() % 12)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         _ = try? RowCodec.decode(noise)
@@ -179,4 +179,31 @@ func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
     var future = bytes
     future[0] = 99
     #expect(throws: SQLError.self) { try SchemaCodec.decode(future) }
+}
+
+@Test func indexEntryEditsMatchASortedSetModel() throws {
+    var rng = EngineSplitMix64(seed: 2024)
+    for _ in 0..<300 {
+        var bytes: [UInt8]? = nil
+        var model: [[UInt8]: Value] = [:]
+        for _ in 0..<Int(rng.next() % 40) {
+            // Mostly rising integer ids (the append fast path), sometimes anything.
+            let id: Value = rng.next() % 3 == 0 ? randomValue(&rng) : .integer(Int64(rng.next() % 50))
+            if case .null = id { continue }
+            if case .float(let f) = id, f.isNaN { continue }
+            if rng.next() % 3 == 0, let current = bytes {
+                bytes = try IndexEntry.removing(id, from: current)
+                model[SQLKey.encodedValue(id)] = nil
+            } else {
+                bytes = try IndexEntry.adding(id, to: bytes) ?? bytes
+                model[SQLKey.encodedValue(id)] = id.canonicalized
+            }
+            let expected = model.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+            let actual = try bytes.map { (b) throws(SQLError) in try RowCodec.decodeIDs(b) } ?? []
+            #expect(actual.map(SQLKey.encodedValue) == expected.map(SQLKey.encodedValue))
+            #expect((bytes == nil) == model.isEmpty)
+        }
+    }
+    #expect(throws: SQLError.self) { try IndexEntry.adding(.integer(1), to: [2, 3]) }
+    #expect(throws: SQLError.self) { try IndexEntry.removing(.integer(1), from: [1, 9]) }
 }

@@ -29,7 +29,7 @@ struct LocalEngineScriptTests {
     func script(_ name: String) throws {
         let url = Self.directory.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let output = try ScriptRunner().run(text)
+        let output = try EngineScriptRunner().run(text)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try output.write(to: url, atomically: true, encoding: .utf8)
         } else {
@@ -43,7 +43,7 @@ struct LocalEngineScriptTests {
 }
 
 /// Replays a script against a fresh in-memory engine, echoing commands and comments.
-final class ScriptRunner {
+final class EngineScriptRunner {
     let engine: LocalEngine
     var transactions: [String: any Transaction] = [:]
     var savepoints: [String: Savepoint] = [:]
@@ -86,7 +86,7 @@ final class ScriptRunner {
         let (word, rest) = split(command)
         guard let name else {
             if ["begin", "commit", "rollback", "savepoint"].contains(word) {
-                throw ScriptError("\(word) needs a transaction name (t1: \(word))")
+                throw EngineScriptError("\(word) needs a transaction name (t1: \(word))")
             }
             // Autocommit: a command of its own transaction, rolled back if it fails.
             let transaction = try engine.begin()
@@ -109,7 +109,7 @@ final class ScriptRunner {
             return ["ok"]
         case "rollback" where rest.hasPrefix("to "):
             let label = String(rest.dropFirst(3))
-            guard let savepoint = savepoints[name + label] else { throw ScriptError("no savepoint \(label)") }
+            guard let savepoint = savepoints[name + label] else { throw EngineScriptError("no savepoint \(label)") }
             try transaction(name).rollback(to: savepoint)
             return ["ok"]
         case "rollback":
@@ -125,12 +125,12 @@ final class ScriptRunner {
     }
 
     private func transaction(_ name: String) throws -> any Transaction {
-        guard let transaction = transactions[name] else { throw ScriptError("no transaction \(name)") }
+        guard let transaction = transactions[name] else { throw EngineScriptError("no transaction \(name)") }
         return transaction
     }
 
     private func perform(_ word: String, _ rest: String, _ txn: any Transaction) throws -> [String] {
-        var parser = ValueParser(rest)
+        var parser = EngineScriptParser(rest)
         switch word {
         case "create":
             try txn.createTable(try parseTable(rest))
@@ -166,7 +166,7 @@ final class ScriptRunner {
             if !parser.isAtEnd {
                 let column = parser.word(until: "=<>")
                 guard let position = try txn.table(table)?.columnIndex(column) else {
-                    throw ScriptError("no column \(column)")
+                    throw EngineScriptError("no column \(column)")
                 }
                 let op = parser.symbol()
                 if op.isEmpty {
@@ -177,7 +177,7 @@ final class ScriptRunner {
                     case "=": filter = .equal(.column(position), constant)
                     case ">": filter = .greaterThan(.column(position), constant)
                     case "<": filter = .lessThan(.column(position), constant)
-                    default: throw ScriptError("unknown operator \(op)")
+                    default: throw EngineScriptError("unknown operator \(op)")
                     }
                 }
             }
@@ -200,13 +200,13 @@ final class ScriptRunner {
         case "keys":
             return try keys(txn)
         default:
-            throw ScriptError("unknown command \(word)")
+            throw EngineScriptError("unknown command \(word)")
         }
     }
 
     /// Every SQL key the transaction sees, decoded, with its decoded value.
     private func keys(_ txn: any Transaction) throws -> [String] {
-        guard let local = txn as? LocalTransaction else { throw ScriptError("not a LocalTransaction") }
+        guard let local = txn as? LocalTransaction else { throw EngineScriptError("not a LocalTransaction") }
         let cursor = try local.mvccTransaction.scanPrefix([])
         var lines: [String] = []
         while let pair = try cursor.next() {
@@ -227,7 +227,7 @@ final class ScriptRunner {
         for definition in rest.split(separator: ",") {
             let words = definition.split(separator: " ").map(String.init)
             guard words.count >= 2, let type = DataType(rawValue: words[1]) else {
-                throw ScriptError("bad column \(definition)")
+                throw EngineScriptError("bad column \(definition)")
             }
             let flags = Set(words.dropFirst(2))
             var column = Column(name: words[0], dataType: type, nullable: !flags.contains("notnull"))
@@ -240,7 +240,7 @@ final class ScriptRunner {
             for flag in flags {
                 if flag.hasPrefix("ref=") { column.references = String(flag.dropFirst(4)) }
                 if flag.hasPrefix("default=") {
-                    var parser = ValueParser(String(flag.dropFirst(8)))
+                    var parser = EngineScriptParser(String(flag.dropFirst(8)))
                     column.defaultValue = try parser.value()
                 }
             }
@@ -276,14 +276,14 @@ final class ScriptRunner {
     }
 }
 
-struct ScriptError: Error, CustomStringConvertible {
+struct EngineScriptError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = "script: \(description)" }
 }
 
 /// Reads the values of script commands: NULL, TRUE, FALSE, 42, -1.5, inf, NaN, 'it''s', and
 /// parenthesized rows.
-struct ValueParser {
+struct EngineScriptParser {
     private var text: [Character]
     private var at = 0
 
@@ -309,7 +309,7 @@ struct ValueParser {
 
     mutating func expect(_ symbol: Character) throws {
         skipSpaces()
-        guard at < text.count, text[at] == symbol else { throw ScriptError("expected \(symbol)") }
+        guard at < text.count, text[at] == symbol else { throw EngineScriptError("expected \(symbol)") }
         at += 1
     }
 
@@ -327,7 +327,7 @@ struct ValueParser {
         while true {
             row.append(try value())
             skipSpaces()
-            guard at < text.count else { throw ScriptError("unclosed row") }
+            guard at < text.count else { throw EngineScriptError("unclosed row") }
             if text[at] == ")" { at += 1; return row }
             try expect(",")
         }
@@ -335,7 +335,7 @@ struct ValueParser {
 
     mutating func value() throws -> Value {
         skipSpaces()
-        guard at < text.count else { throw ScriptError("expected a value") }
+        guard at < text.count else { throw EngineScriptError("expected a value") }
         if text[at] == "'" {
             at += 1
             var out = ""
@@ -348,7 +348,7 @@ struct ValueParser {
                 out.append(text[at])
                 at += 1
             }
-            throw ScriptError("unclosed string")
+            throw EngineScriptError("unclosed string")
         }
         let token = word(until: ",)=")
         switch token {
@@ -362,7 +362,7 @@ struct ValueParser {
         default:
             if let i = Int64(token) { return .integer(i) }
             if let f = Double(token) { return .float(f) }
-            throw ScriptError("bad value \(token)")
+            throw EngineScriptError("bad value \(token)")
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// A `MemoryEngine` that counts the pairs its cursors hand out, to prove scans stream.
-final class CountingEngine: StorageEngine {
+private final class CountingEngine: StorageEngine {
     let inner = MemoryEngine()
     let pulled = Mutex(0)
 
@@ -34,7 +34,7 @@ final class CountingEngine: StorageEngine {
     }
 }
 
-func moviesTable() -> Table {
+private func moviesTable() -> Table {
     Table(name: "movies", primaryKey: 0, columns: [
         Column(name: "id", dataType: .integer, nullable: false),
         Column(name: "title", dataType: .string, defaultValue: .null),
@@ -42,7 +42,7 @@ func moviesTable() -> Table {
     ])
 }
 
-func temporaryDirectory() -> String {
+private func temporaryDirectory() -> String {
     FileManager.default.temporaryDirectory
         .appendingPathComponent("cutaway-sqlstore-\(UUID().uuidString)").path
 }
@@ -112,6 +112,23 @@ struct LocalEngineTests {
         #expect(words.contains("Version(index movies.genre = 'scifi', 1) → {7}"), "\(words)")
         #expect(words.contains { $0.hasPrefix("Version(table movies, 1) → movies (id INTEGER PRIMARY KEY") }, "\(words)")
         #expect(LocalEngine.describe(key: [0xEE, 0x01]) == "?ee01")
+    }
+
+    @Test func droppingABigTableRemovesEveryRowAndIndexEntry() throws {
+        let engine = try LocalEngine.memory()
+        let txn = try engine.begin()
+        try txn.createTable(moviesTable())
+        // More keys than one deletion batch, in several index entries.
+        try txn.insert(table: "movies", rows: (0..<2_500).map {
+            [.integer(Int64($0)), .string("m\($0)"), .string("g\($0 % 7)")]
+        })
+        try txn.commit()
+        let dropper = try engine.begin()
+        #expect(try dropper.dropTable("movies"))
+        try dropper.commit()
+        let reader = try engine.beginReadOnly(asOf: nil) as? LocalTransaction
+        let left = try #require(reader).mvccTransaction.scanPrefix([]).collect()
+        #expect(left.isEmpty, "\(left.count) keys left")
     }
 
     @Test func savepointsUndoSchemaChangesToo() throws {

@@ -203,31 +203,22 @@ extension LocalTransaction {
         return try RowCodec.decodeIDs(bytes)
     }
 
-    /// - Complexity: O(k) in the ids already under the value.
+    /// - Complexity: O(k) in the ids already under the value (see `IndexEntry`).
     private func addIndexEntry(_ info: TableInfo, column: String, value: Value, id: Value) throws(SQLError) {
-        var ids = try indexEntry(info, column: column, value: value)
-        let idKey = SQLKey.encodedValue(id)
-        // Keep the ids sorted by key: appending is the common case (rising ids).
-        var at = ids.count
-        while at > 0 {
-            let previous = SQLKey.encodedValue(ids[at - 1])
-            if previous == idKey { return }
-            if previous.lexicographicallyPrecedes(idKey) { break }
-            at -= 1
-        }
-        ids.insert(id, at: at)
-        try write(.index(table: info.name, column: column, value: value.canonicalized), RowCodec.encodeIDs(ids))
+        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized).encoded
+        let old = try sqlStorage { try mvccTransaction.get(key) }
+        guard let new = try IndexEntry.adding(id, to: old) else { return }
+        try sqlStorage { try mvccTransaction.set(key, new) }
     }
 
+    /// - Complexity: O(k) in the ids under the value (see `IndexEntry`).
     private func removeIndexEntry(_ info: TableInfo, column: String, value: Value, id: Value) throws(SQLError) {
-        var ids = try indexEntry(info, column: column, value: value)
-        let idKey = SQLKey.encodedValue(id)
-        ids.removeAll { SQLKey.encodedValue($0) == idKey }
-        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized)
-        if ids.isEmpty {
-            try sqlStorage { try mvccTransaction.delete(key.encoded) }
+        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized).encoded
+        guard let old = try sqlStorage({ try mvccTransaction.get(key) }) else { return }
+        if let new = try IndexEntry.removing(id, from: old) {
+            if new != old { try sqlStorage { try mvccTransaction.set(key, new) } }
         } else {
-            try write(key, RowCodec.encodeIDs(ids))
+            try sqlStorage { try mvccTransaction.delete(key) }
         }
     }
 

@@ -21,8 +21,23 @@ public struct Parser {
     /// How many `expression()` calls are active, to bound recursion on `((((...))))`.
     var nesting = 0
     /// What was tried at token `expectedIndex`, for "expected X, found Y".
-    private var expected: [String] = []
+    private var expected: [Expectation] = []
     private var expectedIndex = -1
+
+    /// Something the parser tried at a token; only turned into text when an error needs it.
+    enum Expectation: Equatable {
+        case keyword(Keyword)
+        case symbol(Symbol)
+        case label(String)
+
+        var text: String {
+            switch self {
+            case .keyword(let keyword): keyword.rawValue
+            case .symbol(let symbol): "'\(symbol.rawValue)'"
+            case .label(let label): label
+            }
+        }
+    }
 
     private init(tokens: [Token]) {
         self.tokens = tokens
@@ -56,7 +71,7 @@ public struct Parser {
             return
         }
         guard peek.kind == .end else {
-            note("end of statement")
+            note(.label("end of statement"))
             throw unexpected()
         }
     }
@@ -334,9 +349,9 @@ public struct Parser {
     }
 
     /// Records that `what` would have been acceptable at the current token.
-    mutating func note(_ what: String) {
+    mutating func note(_ what: Expectation) {
         if index != expectedIndex {
-            expected = []
+            expected.removeAll(keepingCapacity: true)
             expectedIndex = index
         }
         if !expected.contains(what) { expected.append(what) }
@@ -344,13 +359,13 @@ public struct Parser {
 
     /// Whether the next token is `keyword`; notes it as expected.
     mutating func check(_ keyword: Keyword) -> Bool {
-        note(keyword.rawValue)
+        note(.keyword(keyword))
         return peek.kind == .keyword(keyword)
     }
 
     /// Whether the next token is `symbol`; notes it as expected.
     mutating func check(_ symbol: Symbol) -> Bool {
-        note("'\(symbol.rawValue)'")
+        note(.symbol(symbol))
         return peek.kind == .symbol(symbol)
     }
 
@@ -363,7 +378,7 @@ public struct Parser {
 
     /// Consumes the next token if it is `keyword`, noting it under `label` (e.g. "GROUP BY").
     mutating func accept(_ keyword: Keyword, label: String) -> Bool {
-        note(label)
+        note(.label(label))
         guard peek.kind == .keyword(keyword) else { return false }
         advance()
         return true
@@ -416,7 +431,7 @@ public struct Parser {
     /// "expected X, Y or Z, found T" at the current token, from what was tried there.
     func unexpected(expectedInstead what: String? = nil) -> SQLError {
         let token = peek
-        var alternatives = index == expectedIndex ? expected : []
+        var alternatives = index == expectedIndex ? expected.map(\.text) : []
         if let what { alternatives.append(what) }
         if token.kind == .end || index == tokens.count - 1 {
             // At the end, a ';' would not have helped: don't offer it.
