@@ -111,7 +111,7 @@ extension RaftNode {
             // an optimistic next index, which would make its answer look stale.
             progress.next = max(progress.match + 1, probe + 1)
         } else {
-            progress.next = max(progress.match + 1, min(progress.next, lastIndex + 1))
+            progress.next = max(progress.match + 1, lastIndex < progress.next ? lastIndex + 1 : progress.next)
         }
         leader.progress[peer] = progress
         try maybeCommit(leader)

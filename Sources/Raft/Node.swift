@@ -109,6 +109,9 @@ public final class RaftNode {
 
     private func handle(_ envelope: Envelope) throws {
         guard envelope.to == id, envelope.from == id || peers.contains(envelope.from) else { return }
+        // No real cluster gets near such terms; one from a garbled or hostile peer would make
+        // the next `term + 1` overflow, so it is dropped.
+        guard envelope.term < Self.maximumTerm else { return }
         let term = log.term
         switch envelope.message {
         case let .clientRequest(requestID, request):
@@ -207,20 +210,21 @@ public final class RaftNode {
 
     private func handleAppend(from leader: NodeID, baseIndex: LogIndex, baseTerm: Term, entries: [Entry],
                               commitIndex: LogIndex, leaderTerm: Term) throws {
-        // Entries from a peer are checked, never trusted to be well formed.
-        var expected = baseIndex + 1
-        var previousTerm = baseTerm
-        for entry in entries {
-            guard entry.index == expected, entry.term >= previousTerm, entry.term <= leaderTerm else { return }
-            expected += 1
-            previousTerm = entry.term
-        }
         guard log.has(index: baseIndex, term: baseTerm) else {
             // Skip the whole conflicting term (or jump to our end) in one round trip.
             var hint = baseIndex > log.lastIndex ? log.lastIndex + 1 : log.firstIndex(ofTermAt: baseIndex)
             hint = min(max(hint, log.commitIndex + 1), max(baseIndex, 1))
             send(to: leader, .appendRejected(rejectedBase: baseIndex, hintIndex: hint))
             return
+        }
+        // Entries from a peer are checked, never trusted to be well formed (the base is in our
+        // log, so these additions cannot overflow).
+        var expected = baseIndex + 1
+        var previousTerm = baseTerm
+        for entry in entries {
+            guard entry.index == expected, entry.term >= previousTerm, entry.term <= leaderTerm else { return }
+            expected += 1
+            previousTerm = entry.term
         }
         try log.splice(entries)
         let match = baseIndex + LogIndex(entries.count)
@@ -324,6 +328,9 @@ public final class RaftNode {
     }
 
     // MARK: - Helpers
+
+    /// Terms at or above this are treated as garbage (see `handle`).
+    static let maximumTerm: Term = 1 << 62
 
     /// How many nodes make a majority.
     var quorum: Int { (peers.count + 1) / 2 + 1 }
