@@ -141,7 +141,7 @@ public final class RaftNode {
             switch envelope.message {
             case .heartbeat, .append:
                 send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
-                                                           heartbeatLastIndex: 0, readSeq: 0))
+                                                           sentIndex: 0, readSeq: 0))
             case .campaign:
                 send(to: envelope.from, .campaignResponse(granted: false))
             default:
@@ -159,22 +159,22 @@ public final class RaftNode {
                 role = .candidate(candidate)
                 if candidate.votes.count >= quorum { try becomeLeader() }
             }
-        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq):
+        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq, sentIndex):
             guard try acceptLeader(envelope.from) else { return }
             if log.has(index: lastIndex, term: lastTerm) {
                 try log.commit(to: min(commitIndex, lastIndex))
                 try applyCommitted()
             }
             send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
-                                                       heartbeatLastIndex: lastIndex, readSeq: readSeq))
+                                                       sentIndex: sentIndex, readSeq: readSeq))
         case let .append(baseIndex, baseTerm, entries, commitIndex):
             guard try acceptLeader(envelope.from) else { return }
             try handleAppend(from: envelope.from, baseIndex: baseIndex, baseTerm: baseTerm,
                              entries: entries, commitIndex: commitIndex, leaderTerm: envelope.term)
-        case let .heartbeatResponse(lastIndex, lastTerm, heartbeatLastIndex, readSeq):
+        case let .heartbeatResponse(lastIndex, lastTerm, sentIndex, readSeq):
             if case .leader(let leader) = role {
                 try handleHeartbeatResponse(leader, from: envelope.from, lastIndex: lastIndex, lastTerm: lastTerm,
-                                            heartbeatLastIndex: heartbeatLastIndex, readSeq: readSeq)
+                                            sentIndex: sentIndex, readSeq: readSeq)
             }
         case let .appendAccepted(matchIndex):
             if case .leader(let leader) = role { try handleAppendAccepted(leader, from: envelope.from, matchIndex: matchIndex) }

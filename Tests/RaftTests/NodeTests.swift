@@ -70,7 +70,7 @@ import Testing
             Entry(index: 1, term: 1, command: nil), Entry(index: 3, term: 1, command: nil)], commitIndex: 3))
         let future = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: 0, baseTerm: 0, entries: [
             Entry(index: 1, term: 7, command: nil)], commitIndex: 1))
-        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0))
+        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
         let misaddressed = Envelope(from: 1, to: 3, term: 60, message: .campaign(lastIndex: 0, lastTerm: 0))
         let absurdTerm = Envelope(from: 1, to: 2, term: .max, message: .campaign(lastIndex: .max, lastTerm: .max))
         let absurdBase = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: .max, baseTerm: 1, entries: [
