@@ -108,7 +108,7 @@ public final class RaftNode {
     // MARK: - Messages
 
     private func handle(_ envelope: Envelope) throws {
-        guard envelope.to == id, envelope.from == id || peers.contains(envelope.from) else { return }
+        guard envelope.to == id, peers.contains(envelope.from) || isLocalRequest(envelope) else { return }
         // No real cluster gets near such terms; one from a garbled or hostile peer would make
         // the next `term + 1` overflow, so it is dropped.
         guard envelope.term < Self.maximumTerm else { return }
@@ -328,6 +328,12 @@ public final class RaftNode {
     }
 
     // MARK: - Helpers
+
+    /// Only the local client talks to a node as itself, and only with requests.
+    private func isLocalRequest(_ envelope: Envelope) -> Bool {
+        guard envelope.from == id, case .clientRequest = envelope.message else { return false }
+        return true
+    }
 
     /// Terms at or above this are treated as garbage (see `handle`).
     static let maximumTerm: Term = 1 << 62

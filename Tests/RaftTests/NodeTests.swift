@@ -75,7 +75,8 @@ import Testing
         let absurdTerm = Envelope(from: 1, to: 2, term: .max, message: .campaign(lastIndex: .max, lastTerm: .max))
         let absurdBase = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: .max, baseTerm: 1, entries: [
             Entry(index: 0, term: 1, command: nil)], commitIndex: .max))
-        _ = try node.step([gap, future, stranger, misaddressed, absurdTerm, absurdBase])
+        let fromItself = Envelope(from: 2, to: 2, term: 40, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
+        _ = try node.step([gap, future, stranger, misaddressed, absurdTerm, absurdBase, fromItself])
         #expect(node.log.lastIndex == 0)
         #expect(node.log.commitIndex == 0)
         #expect(node.log.term == 1)
