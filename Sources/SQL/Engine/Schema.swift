@@ -21,6 +21,8 @@ public struct Table: Sendable, Hashable {
 public struct Column: Sendable, Hashable {
     public var name: String
     public var dataType: DataType
+    /// Whether the column accepts NULL. The primary key column must be built with `false`
+    /// (the planner passes `true` only when the user wrote `NULL`, which CREATE TABLE rejects).
     public var nullable: Bool
     /// The value INSERT uses when the column is omitted (nil: no default; `.null` only if nullable).
     public var defaultValue: Value?
@@ -30,9 +32,14 @@ public struct Column: Sendable, Hashable {
     public var indexes: [String]
     /// The referenced table (whose primary key this column's values must exist in).
     public var references: String?
+    /// Names of the indexes created by CREATE UNIQUE INDEX (each also listed in `indexes`):
+    /// they make the column unique until the last of them is dropped, while `unique` is the
+    /// column's own UNIQUE constraint.
+    public var uniqueIndexes: [String]
 
     public init(name: String, dataType: DataType, nullable: Bool = true, defaultValue: Value? = nil,
-                unique: Bool = false, indexes: [String] = [], references: String? = nil) {
+                unique: Bool = false, indexes: [String] = [], references: String? = nil,
+                uniqueIndexes: [String] = []) {
         self.name = name
         self.dataType = dataType
         self.nullable = nullable
@@ -40,9 +47,13 @@ public struct Column: Sendable, Hashable {
         self.unique = unique
         self.indexes = indexes
         self.references = references
+        self.uniqueIndexes = uniqueIndexes
     }
 
     /// Whether lookups by value on this column can use an index.
     public var isIndexed: Bool { !indexes.isEmpty || unique }
+
+    /// Whether two rows may not share a non-NULL value (UNIQUE or a unique index).
+    public var isUnique: Bool { unique || !uniqueIndexes.isEmpty }
 }
 

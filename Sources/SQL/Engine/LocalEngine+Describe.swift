@@ -1,0 +1,62 @@
+import Storage
+
+/// Raw storage keys and values in words, for the REPL's `.keys` and `.mvcc`: the learner sees
+/// `Version(row 7 of movies, 3)` beside the hex instead of guessing what the bytes mean.
+extension LocalEngine {
+    /// A raw engine key (as `MVCC.rawScan` returns them) in words, decoding the MVCC wrapper and
+    /// the SQL key inside it: `Version(row 7 of movies, 3)`, `TxnWrite(4, index movies.genre =
+    /// 'scifi')`, `NextVersion`. Bytes that are neither print as hex; this never throws.
+    public static func describe(key: [UInt8]) -> String {
+        guard let mvccKey = try? MVCCKey.decode(key) else { return "?" + hex(key) }
+        switch mvccKey {
+        case .nextVersion: return "NextVersion"
+        case .txnActive(let version): return "TxnActive(\(version))"
+        case .txnActiveSnapshot(let version): return "TxnActiveSnapshot(\(version))"
+        case .txnWrite(let version, let key): return "TxnWrite(\(version), \(describe(sqlKey: key)))"
+        case .version(let key, let version): return "Version(\(describe(sqlKey: key)), \(version))"
+        case .unversioned(let key): return "Unversioned(\(describe(sqlKey: key)))"
+        }
+    }
+
+    /// A SQL key (the user key inside MVCC's versions) in words, or hex if it is not one.
+    public static func describe(sqlKey key: [UInt8]) -> String {
+        guard let decoded = try? SQLKey.decode(key) else { return hex(key) }
+        return decoded.description
+    }
+
+    /// The value stored under a SQL key in words: a row's values, an index entry's primary
+    /// keys, or a table's column list. nil if the value does not decode as that kind.
+    public static func describe(sqlKey key: SQLKey, value: [UInt8]) -> String? {
+        switch key {
+        case .row:
+            return (try? RowCodec.decode(value)).map { "(" + $0.map(\.description).joined(separator: ", ") + ")" }
+        case .index:
+            return (try? RowCodec.decodeIDs(value)).map { "{" + $0.map(\.description).joined(separator: ", ") + "}" }
+        case .table:
+            guard let table = try? SchemaCodec.decode(value) else { return nil }
+            let columns = table.columns.enumerated().map { position, column in
+                "\(column.name) \(column.dataType.rawValue)" + (position == table.primaryKey ? " PRIMARY KEY" : "")
+            }
+            return "\(table.name) (" + columns.joined(separator: ", ") + ")"
+        }
+    }
+
+    /// The value of a raw engine pair in words, when it is a SQL version or write: MVCC stores a
+    /// version as a tombstone marker (`0x00`) or `0x01` followed by the SQL value.
+    public static func describe(key: [UInt8], value: [UInt8]) -> String? {
+        guard case .version(let userKey, _)? = try? MVCCKey.decode(key),
+              let sqlKey = try? SQLKey.decode(userKey) else { return nil }
+        guard let marker = value.first else { return nil }
+        if marker == 0 { return "tombstone" }
+        return describe(sqlKey: sqlKey, value: Array(value.dropFirst()))
+    }
+
+}
+
+/// Bytes as lowercase hex, two digits each.
+func hex(_ bytes: [UInt8]) -> String {
+    bytes.map { byte in
+        let digits = String(byte, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
+    }.joined()
+}

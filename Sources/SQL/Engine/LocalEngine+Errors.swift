@@ -1,0 +1,44 @@
+import Storage
+
+/// Runs a storage/MVCC operation and turns whatever it throws into a `SQLError` a user can act
+/// on: conflicts become `.serialization` naming the row or table, writes in a read-only
+/// transaction `.transaction`, everything else `.storage`.
+@inline(__always)
+func sqlStorage<T>(_ body: () throws -> T) throws(SQLError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw sqlError(from: error)
+    }
+}
+
+/// The `SQLError` for an error thrown below the SQL layer.
+func sqlError(from error: any Error) -> SQLError {
+    if let error = error as? SQLError { return error }
+    guard let error = error as? MVCCError else {
+        return SQLError(.storage, "\(error)")
+    }
+    switch error {
+    case .serialization(let key, let otherVersion):
+        return SQLError(.serialization,
+                        "\(describeConflict(key)) was written by concurrent transaction \(otherVersion); retry")
+    case .readOnly:
+        return SQLError(.transaction, "cannot write in a read-only transaction")
+    case .invalidVersion(let version):
+        return SQLError(.transaction, "version \(version) does not exist yet")
+    default:
+        return SQLError(.storage, "\(error)")
+    }
+}
+
+/// A conflicting key in words: "row 3 of table t", "the index entry t.c = 'x'", "table t".
+private func describeConflict(_ key: [UInt8]) -> String {
+    guard let sqlKey = try? SQLKey.decode(key) else {
+        return "key \(hex(key))"
+    }
+    switch sqlKey {
+    case .table(let name): return "the schema of table \(name)"
+    case .row(let table, let id): return "row \(id) of table \(table)"
+    case .index(let table, let column, let value): return "the index entry \(table).\(column) = \(value)"
+    }
+}

@@ -1,0 +1,263 @@
+import Storage
+
+/// Row operations: each write checks the constraints (types, NOT NULL, primary key, UNIQUE,
+/// REFERENCES) and keeps the table's index entries in step with its rows.
+extension LocalTransaction {
+    /// - Complexity: per row O(log n) storage operations per index, plus the size of each
+    ///   index entry it touches.
+    public func insert(table name: String, rows: [Row]) throws(SQLError) {
+        let info = try mustTable(name)
+        for row in rows {
+            try insertRow(try validateRow(row, for: info.table), into: info)
+        }
+    }
+
+    /// Applies the updates in primary-key order (like toyDB and Postgres, every intermediate
+    /// state must satisfy the constraints: `SET id = id + 1` over ids 0 and 1 fails on 0 → 1).
+    public func update(table name: String, rows: [Value: Row]) throws(SQLError) {
+        let info = try mustTable(name)
+        let ordered = rows.map { (key: SQLKey.encodedValue($0.key), id: $0.key, row: $0.value) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        for update in ordered {
+            try updateRow(id: update.id, idKey: update.key, to: try validateRow(update.row, for: info.table), in: info)
+        }
+    }
+
+    /// Refuses the whole batch if any row is still referenced by a row that is not itself being
+    /// deleted (a row referencing only itself, or other rows of the batch, may go).
+    public func delete(table name: String, ids: [Value]) throws(SQLError) {
+        let info = try mustTable(name)
+        let deleting = Set(ids.map { SQLKey.encodedValue($0) })
+        try checkNotReferenced(info, ids: ids, except: deleting)
+        for id in ids {
+            guard let row = try getRow(info, id) else { continue }
+            try sqlStorage { try mvccTransaction.delete(SQLKey.row(table: info.name, id: id.canonicalized).encoded) }
+            try removeIndexEntries(row, in: info)
+        }
+    }
+
+    /// - Complexity: O(log n) per id.
+    public func get(table name: String, ids: [Value]) throws(SQLError) -> [Row] {
+        let info = try mustTable(name)
+        var rows: [Row] = []
+        for id in ids {
+            if let row = try getRow(info, id) { rows.append(row) }
+        }
+        return rows
+    }
+
+    /// Streams through the MVCC cursor: rows are decoded (and filtered) one `next()` at a
+    /// time, so reading the first few rows of a huge table touches only those.
+    public func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
+        let info = try mustTable(name)
+        let cursor = try sqlStorage { try mvccTransaction.scanPrefix(SQLKey.rowPrefix(table: info.name)) }
+        return LocalRowCursor(cursor: cursor, filter: filter, columns: info.table.columns.count, table: info.name)
+    }
+
+    /// The ids in key order, each once. On the primary key column it returns the given values
+    /// whose rows exist.
+    ///
+    /// - Complexity: O(log n) per value plus the size of the index entries read.
+    public func lookupIndex(table name: String, column columnName: String,
+                            values: [Value]) throws(SQLError) -> [Value] {
+        let info = try mustTable(name)
+        guard let position = info.table.columnIndex(columnName) else {
+            throw SQLError(.semantic, "unknown column \(columnName) in table \(info.name)")
+        }
+        let column = info.table.columns[position]
+        var found: [[UInt8]: Value] = [:]
+        for value in values {
+            if position == info.table.primaryKey {
+                if try getRow(info, value) != nil { found[SQLKey.encodedValue(value)] = value.canonicalized }
+                continue
+            }
+            guard column.isIndexed else {
+                throw SQLError(.semantic, "column \(column.name) of table \(info.name) has no index")
+            }
+            for id in try indexEntry(info, column: column.name, value: value) {
+                found[SQLKey.encodedValue(id)] = id
+            }
+        }
+        return found.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+    }
+
+    // MARK: - Internals
+
+    func getRow(_ info: TableInfo, _ id: Value) throws(SQLError) -> Row? {
+        let key = SQLKey.row(table: info.name, id: id.canonicalized).encoded
+        guard let bytes = try sqlStorage({ try mvccTransaction.get(key) }) else { return nil }
+        return try checked(RowCodec.decode(bytes), in: info)
+    }
+
+    /// A stored row with the table's number of columns (so positions from the schema are safe).
+    func checked(_ row: Row, in info: TableInfo) throws(SQLError) -> Row {
+        guard row.count == info.table.columns.count else {
+            throw SQLError(.storage,
+                           "corrupt row in table \(info.name): \(row.count) values for \(info.table.columns.count) columns")
+        }
+        return row
+    }
+
+    /// Writes one validated row: primary key, UNIQUE and REFERENCES checks, then the row and
+    /// its index entries.
+    private func insertRow(_ row: Row, into info: TableInfo) throws(SQLError) {
+        let id = row[info.table.primaryKey]
+        let key = SQLKey.row(table: info.name, id: id).encoded
+        if try sqlStorage({ try mvccTransaction.get(key) }) != nil {
+            throw SQLError(.constraint, "primary key \(id) already exists in table \(info.name)")
+        }
+        for position in info.unique {
+            try checkUnique(row[position], column: info.table.columns[position], in: info, except: nil)
+        }
+        for reference in info.references {
+            try checkReference(row[reference.position], to: reference.table, from: row, in: info)
+        }
+        try sqlStorage { try mvccTransaction.set(key, RowCodec.encode(row)) }
+        for position in info.indexed {
+            try addIndexEntry(info, column: info.table.columns[position].name, value: row[position], id: id)
+        }
+    }
+
+    private func updateRow(id: Value, idKey: [UInt8], to row: Row, in info: TableInfo) throws(SQLError) {
+        guard let old = try getRow(info, id) else {
+            throw SQLError(.semantic, "row \(id) of table \(info.name) does not exist")
+        }
+        let newID = row[info.table.primaryKey]
+        // A new primary key means a new key: delete and insert, with every check both imply.
+        if SQLKey.encodedValue(newID) != idKey {
+            try delete(table: info.name, ids: [id])
+            try insertRow(row, into: info)
+            return
+        }
+        let changed = row.indices.filter {
+            old.indices.contains($0) && SQLKey.encodedValue(old[$0]) != SQLKey.encodedValue(row[$0])
+        }
+        for position in changed where info.unique.contains(position) {
+            try checkUnique(row[position], column: info.table.columns[position], in: info, except: idKey)
+        }
+        for reference in info.references where changed.contains(reference.position) {
+            try checkReference(row[reference.position], to: reference.table, from: row, in: info)
+        }
+        // The row first: a concurrent writer of the same row then conflicts on the row itself,
+        // which is what the serialization error names.
+        try write(.row(table: info.name, id: newID), RowCodec.encode(row))
+        for position in changed where info.indexed.contains(position) {
+            let column = info.table.columns[position].name
+            try removeIndexEntry(info, column: column, value: old[position], id: newID)
+            try addIndexEntry(info, column: column, value: row[position], id: newID)
+        }
+    }
+
+    /// Fails if a row other than `except` (an encoded id) already holds `value` in `column`.
+    private func checkUnique(_ value: Value, column: Column, in info: TableInfo,
+                             except: [UInt8]?) throws(SQLError) {
+        if value.isDistinctWhenUnique { return }
+        let holders = try indexEntry(info, column: column.name, value: value)
+        if let other = holders.first(where: { SQLKey.encodedValue($0) != except }) {
+            throw SQLError(.constraint,
+                           "value \(value) already in unique column \(column.name) (row \(other) of table \(info.name))")
+        }
+    }
+
+    /// Fails unless `value` is NULL or the primary key of an existing row of `target` (or of
+    /// `row` itself, for a row that references itself).
+    private func checkReference(_ value: Value, to target: String, from row: Row,
+                                in info: TableInfo) throws(SQLError) {
+        if case .null = value { return }
+        if target == info.name,
+           SQLKey.encodedValue(value) == SQLKey.encodedValue(row[info.table.primaryKey]) { return }
+        let targetInfo = try mustTable(target)
+        if try getRow(targetInfo, value) == nil {
+            throw SQLError(.constraint, "reference \(value) not in table \(target)")
+        }
+    }
+
+    /// Fails if a row outside `except` (encoded ids) references one of `ids`.
+    private func checkNotReferenced(_ info: TableInfo, ids: [Value], except: Set<[UInt8]>) throws(SQLError) {
+        for source in try allTables() {
+            for reference in source.references where reference.table == info.name {
+                let column = source.table.columns[reference.position]
+                for id in ids {
+                    let referrers: [Value]
+                    if reference.position == source.table.primaryKey {
+                        referrers = try getRow(source, id) == nil ? [] : [id]
+                    } else {
+                        referrers = try indexEntry(source, column: column.name, value: id)
+                    }
+                    let selfReference = source.name == info.name
+                    guard let referrer = referrers.first(where: {
+                        !(selfReference && except.contains(SQLKey.encodedValue($0)))
+                    }) else { continue }
+                    let keyName = source.table.columns[source.table.primaryKey].name
+                    throw SQLError(.constraint,
+                                   "row \(id) of table \(info.name) is referenced by \(source.name).\(keyName)=\(referrer) (column \(column.name))")
+                }
+            }
+        }
+    }
+
+    /// The ids (in key order) of the rows whose `column` holds `value`.
+    func indexEntry(_ info: TableInfo, column: String, value: Value) throws(SQLError) -> [Value] {
+        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized).encoded
+        guard let bytes = try sqlStorage({ try mvccTransaction.get(key) }) else { return [] }
+        return try RowCodec.decodeIDs(bytes)
+    }
+
+    /// - Complexity: O(k) in the ids already under the value (see `IndexEntry`).
+    private func addIndexEntry(_ info: TableInfo, column: String, value: Value, id: Value) throws(SQLError) {
+        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized).encoded
+        let old = try sqlStorage { try mvccTransaction.get(key) }
+        guard let new = try IndexEntry.adding(id, to: old) else { return }
+        try sqlStorage { try mvccTransaction.set(key, new) }
+    }
+
+    /// - Complexity: O(k) in the ids under the value (see `IndexEntry`).
+    private func removeIndexEntry(_ info: TableInfo, column: String, value: Value, id: Value) throws(SQLError) {
+        let key = SQLKey.index(table: info.name, column: column, value: value.canonicalized).encoded
+        guard let old = try sqlStorage({ try mvccTransaction.get(key) }) else { return }
+        if let new = try IndexEntry.removing(id, from: old) {
+            if new != old { try sqlStorage { try mvccTransaction.set(key, new) } }
+        } else {
+            try sqlStorage { try mvccTransaction.delete(key) }
+        }
+    }
+
+    private func removeIndexEntries(_ row: Row, in info: TableInfo) throws(SQLError) {
+        let id = row[info.table.primaryKey]
+        for position in info.indexed where row.indices.contains(position) {
+            try removeIndexEntry(info, column: info.table.columns[position].name, value: row[position], id: id)
+        }
+    }
+}
+
+/// Streams a table's rows out of an MVCC cursor, keeping those the pushed-down filter accepts.
+final class LocalRowCursor: RowCursor {
+    private let cursor: any KeyValueCursor
+    private let filter: Expression?
+    /// The table's column count, which every stored row must match.
+    private let columns: Int
+    private let table: String
+
+    init(cursor: any KeyValueCursor, filter: Expression?, columns: Int, table: String) {
+        self.cursor = cursor
+        self.filter = filter
+        self.columns = columns
+        self.table = table
+    }
+
+    func next() throws(SQLError) -> Row? {
+        while let pair = try sqlStorage({ try cursor.next() }) {
+            let row = try RowCodec.decode(pair.value)
+            guard row.count == columns else {
+                throw SQLError(.storage, "corrupt row in table \(table): \(row.count) values for \(columns) columns")
+            }
+            guard let filter else { return row }
+            switch try filter.evaluate(row) {
+            case .boolean(true): return row
+            case .boolean(false), .null: continue
+            case let other: throw SQLError(.type, "filter returned \(other), expected boolean")
+            }
+        }
+        return nil
+    }
+}

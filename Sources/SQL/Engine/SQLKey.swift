@@ -1,0 +1,178 @@
+import Encoding
+
+/// Where each piece of SQL data lives in the key/value store (the layout is taught at the top
+/// of LocalEngine.swift). `.keys` and `.mvcc` in the REPL decode raw keys back into this.
+public enum SQLKey: Hashable, CustomStringConvertible {
+    /// A table's schema in the catalog, by table name.
+    case table(String)
+    /// A row, by table and primary key value.
+    case row(table: String, id: Value)
+    /// A secondary index entry: the primary keys of the rows whose `column` holds `value`.
+    case index(table: String, column: String, value: Value)
+
+    /// The one-byte tags that open every SQL key; their order groups keys by kind.
+    enum Tag: UInt8 {
+        case table = 0x00
+        case index = 0x01
+        case row = 0x02
+    }
+
+    /// The key's bytes in the order-preserving encoding.
+    ///
+    /// - Complexity: O(k) in the length of the names and value.
+    public var encoded: [UInt8] {
+        var encoder = KeyEncoder()
+        switch self {
+        case .table(let name):
+            encoder.appendTag(Tag.table.rawValue)
+            encoder.append(name)
+        case .row(let table, let id):
+            encoder.appendTag(Tag.row.rawValue)
+            encoder.append(table)
+            SQLKey.append(id, to: &encoder)
+        case .index(let table, let column, let value):
+            encoder.appendTag(Tag.index.rawValue)
+            encoder.append(table)
+            encoder.append(column)
+            SQLKey.append(value, to: &encoder)
+        }
+        return encoder.bytes
+    }
+
+    /// Reads a key back from its bytes.
+    ///
+    /// - Throws: `SQLError(.storage, …)` if the bytes are not a whole, well-formed SQL key.
+    public static func decode(_ bytes: [UInt8]) throws -> SQLKey {
+        do {
+            var decoder = KeyDecoder(bytes)
+            let key: SQLKey
+            switch try decoder.readTag() {
+            case Tag.table.rawValue:
+                key = .table(try decoder.readString())
+            case Tag.row.rawValue:
+                let table = try decoder.readString()
+                key = .row(table: table, id: try readValue(&decoder))
+            case Tag.index.rawValue:
+                let table = try decoder.readString()
+                let column = try decoder.readString()
+                key = .index(table: table, column: column, value: try readValue(&decoder))
+            case let tag:
+                throw SQLError(.storage, "unknown SQL key tag 0x\(String(tag, radix: 16))")
+            }
+            guard decoder.isAtEnd else {
+                throw SQLError(.storage, "\(bytes.count - decoder.offset) stray bytes after SQL key \(key)")
+            }
+            return key
+        } catch let error as SQLError {
+            throw error
+        } catch {
+            throw SQLError(.storage, "malformed SQL key: \(error)")
+        }
+    }
+
+    /// The prefix every catalog entry starts with: a scan of it lists all tables in name order.
+    public static var tablePrefix: [UInt8] {
+        var encoder = KeyEncoder()
+        encoder.appendTag(Tag.table.rawValue)
+        return encoder.bytes
+    }
+
+    /// The prefix shared by all rows of `table`: scanning it is a full table scan in key order.
+    public static func rowPrefix(table: String) -> [UInt8] {
+        var encoder = KeyEncoder()
+        encoder.appendTag(Tag.row.rawValue)
+        encoder.append(table)
+        return encoder.bytes
+    }
+
+    /// The prefix shared by all index entries of `table` (every indexed column).
+    public static func indexPrefix(table: String) -> [UInt8] {
+        var encoder = KeyEncoder()
+        encoder.appendTag(Tag.index.rawValue)
+        encoder.append(table)
+        return encoder.bytes
+    }
+
+    /// The prefix shared by the index entries of one column, in value order.
+    public static func indexPrefix(table: String, column: String) -> [UInt8] {
+        var encoder = KeyEncoder()
+        encoder.appendTag(Tag.index.rawValue)
+        encoder.append(table)
+        encoder.append(column)
+        return encoder.bytes
+    }
+
+    /// The encoding of a lone value as it appears at the end of row and index keys; equal
+    /// values (including 0.0 and −0.0, or two NaNs) have equal bytes, and byte order is value
+    /// order. Used to compare and deduplicate key values.
+    static func encodedValue(_ value: Value) -> [UInt8] {
+        var encoder = KeyEncoder()
+        append(value, to: &encoder)
+        return encoder.bytes
+    }
+
+    /// Value type tags inside keys: NULL sorts before every other value.
+    private enum ValueTag: UInt8 {
+        case null = 0x00
+        case boolean = 0x01
+        case integer = 0x02
+        case float = 0x03
+        case string = 0x04
+    }
+
+    private static func append(_ value: Value, to encoder: inout KeyEncoder) {
+        switch value {
+        case .null:
+            encoder.appendTag(ValueTag.null.rawValue)
+        case .boolean(let b):
+            encoder.appendTag(ValueTag.boolean.rawValue)
+            encoder.append(b)
+        case .integer(let i):
+            encoder.appendTag(ValueTag.integer.rawValue)
+            encoder.append(i)
+        case .float(let f):
+            encoder.appendTag(ValueTag.float.rawValue)
+            encoder.append(Value.canonical(f))
+        case .string(let s):
+            encoder.appendTag(ValueTag.string.rawValue)
+            encoder.append(s)
+        }
+    }
+
+    private static func readValue(_ decoder: inout KeyDecoder) throws -> Value {
+        switch try decoder.readTag() {
+        case ValueTag.null.rawValue: return .null
+        case ValueTag.boolean.rawValue: return .boolean(try decoder.readBool())
+        case ValueTag.integer.rawValue: return .integer(try decoder.readInt64())
+        case ValueTag.float.rawValue: return .float(try decoder.readDouble())
+        case ValueTag.string.rawValue: return .string(try decoder.readString())
+        case let tag: throw SQLError(.storage, "unknown value tag 0x\(String(tag, radix: 16)) in SQL key")
+        }
+    }
+
+    /// The key in words: `table movies`, `row 7 of movies`, `index movies.genre = 'scifi'`.
+    public var description: String {
+        switch self {
+        case .table(let name): "table \(name)"
+        case .row(let table, let id): "row \(id) of \(table)"
+        case .index(let table, let column, let value): "index \(table).\(column) = \(value)"
+        }
+    }
+}
+
+extension Value {
+    /// The one representative of a float's equality class that storage keeps: −0.0 becomes 0.0
+    /// and every NaN (including −NaN and payload NaNs) the one quiet NaN, so equal values are
+    /// stored, indexed and looked up as identical bytes.
+    static func canonical(_ f: Double) -> Double {
+        if f.isNaN { return .nan }
+        if f == 0 { return 0.0 }
+        return f
+    }
+
+    /// The value as storage keeps it (floats canonical, everything else unchanged).
+    var canonicalized: Value {
+        if case .float(let f) = self { return .float(Value.canonical(f)) }
+        return self
+    }
+}

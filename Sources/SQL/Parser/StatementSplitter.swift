@@ -1,0 +1,55 @@
+/// Cuts typed or piped text into whole statements, the way the REPL and `cutaway -c` need it.
+///
+/// A statement ends at a `;` — but only a real one: the splitter runs the same `Lexer` the parser
+/// uses, so a `;` inside `'a;b'`, `"odd;name"`, `-- comment;` or `/* ; */` is just text. What is
+/// left after the last `;` is the *remainder*: the start of a statement still being typed, which
+/// the REPL keeps and shows a continuation prompt for.
+public enum StatementSplitter {
+    /// Splits text into complete statements (each ending with its ';', which a ';' inside a
+    /// string, quoted identifier or comment never does) and the incomplete remainder.
+    ///
+    /// - Each statement starts at its first token (leading whitespace and comments dropped) and
+    ///   ends with its `;`. Statements with nothing but a `;` are skipped.
+    /// - The remainder is "" when nothing but whitespace and complete comments follow the last
+    ///   `;`, so "is there more to type?" is `!remainder.isEmpty`. An unterminated string or
+    ///   comment keeps everything from its statement's start in the remainder.
+    /// - Never throws: text the lexer rejects (a stray `#`) is split as usual and left for the
+    ///   parser to report.
+    /// - Complexity: O(n) in the length of the text.
+    public static func split(_ text: String) -> (statements: [String], remainder: String) {
+        let characters = Array(text)
+        let lexer = Lexer(text)
+        var statements: [String] = []
+        var start: Int?  // offset of the current statement's first token
+        while true {
+            let token: Token
+            do {
+                token = try lexer.scan()
+            } catch {
+                switch error {
+                case .unterminated(let failure):
+                    // More input may close it; everything from the statement's start waits.
+                    let from = start ?? failure.position?.offset ?? characters.count
+                    return (statements, String(characters[min(from, characters.count)...]))
+                case .invalid(let failure):
+                    // The offending text was consumed; it belongs to the statement it is in.
+                    if start == nil { start = failure.position?.offset }
+                    continue
+                }
+            }
+            switch token.kind {
+            case .end:
+                guard let from = start else { return (statements, "") }
+                return (statements, String(characters[min(from, characters.count)...]))
+            case .symbol(.semicolon):
+                if let from = start {
+                    let end = min(token.position.offset + 1, characters.count)
+                    statements.append(String(characters[min(from, end)..<end]))
+                }
+                start = nil
+            default:
+                if start == nil { start = token.position.offset }
+            }
+        }
+    }
+}

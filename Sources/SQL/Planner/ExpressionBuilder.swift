@@ -1,0 +1,176 @@
+/// Turns AST expressions into planned `Expression`s: names become column positions (through a
+/// `Scope`), operators become expression cases, and — after GROUP BY — aggregate calls and
+/// grouped expressions become references to the aggregate node's output columns.
+final class ExpressionBuilder {
+    let scope: Scope
+    /// The clause being planned, for "aggregate functions are not allowed in WHERE".
+    let clause: String
+    /// Set when building expressions that run after aggregation (select list, HAVING, ORDER BY).
+    let aggregation: Aggregation?
+
+    init(scope: Scope, clause: String, aggregation: Aggregation? = nil) {
+        self.scope = scope
+        self.clause = clause
+        self.aggregation = aggregation
+    }
+
+    func build(_ e: AST.Expression) throws(SQLError) -> Expression {
+        if let aggregation {
+            if let replaced = try aggregation.replace(e) { return replaced }
+        }
+        switch e.kind {
+        case .literal(let value): return .constant(value)
+        case .column(let table, let name):
+            let index = try scope.resolve(table: table, name: name)
+            if let aggregation {
+                let written = table.map { "\($0.value).\(name.value)" } ?? name.value
+                throw aggregation.notGrouped(written, at: name.position, index: index)
+            }
+            return .column(index)
+        case .function(let name, let args, let distinct):
+            if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 {
+                let message = clause == "an aggregate"
+                    ? "aggregate functions can't be nested"
+                    : "aggregate function \(name.value) is not allowed in \(clause)"
+                throw SQLError(.semantic, message, at: name.position)
+            }
+            if distinct {
+                throw SQLError(.semantic, "DISTINCT is only allowed in aggregate functions", at: name.position)
+            }
+            guard let function = ScalarFunction(rawValue: name.value), function.accepts(args.count) else {
+                throw SQLError(.semantic, "unknown function \(name.value) with \(args.count) arguments",
+                               at: name.position)
+            }
+            var built: [Expression] = []
+            for arg in args { built.append(try build(arg)) }
+            return .function(function, built)
+        case .all:
+            throw SQLError(.semantic, "unsupported use of *", at: e.position)
+        case .default:
+            throw SQLError(.semantic, "DEFAULT is only allowed as a value in INSERT or UPDATE", at: e.position)
+        case .unary(let op, let operand):
+            let a = try build(operand)
+            switch op {
+            case .plus: return .identity(a)
+            case .minus: return .negate(a)
+            case .not: return .not(a)
+            case .factorial: return .factorial(a)
+            case .isNull: return .isNull(a)
+            case .isNotNull: return .not(.isNull(a))
+            case .isNaN: return .isNaN(a)
+            case .isNotNaN: return .not(.isNaN(a))
+            }
+        case .binary(let op, let lhs, let rhs):
+            let a = try build(lhs), b = try build(rhs)
+            switch op {
+            case .or: return .or(a, b)
+            case .and: return .and(a, b)
+            case .equal: return .equal(a, b)
+            case .notEqual: return .notEqual(a, b)
+            case .isDistinctFrom: return .isDistinctFrom(a, b)
+            case .isNotDistinctFrom: return .not(.isDistinctFrom(a, b))
+            case .like: return .like(a, b)
+            case .notLike: return .not(.like(a, b))
+            case .lessThan: return .lessThan(a, b)
+            case .lessThanOrEqual: return .lessThanOrEqual(a, b)
+            case .greaterThan: return .greaterThan(a, b)
+            case .greaterThanOrEqual: return .greaterThanOrEqual(a, b)
+            case .concatenate: return .concat(a, b)
+            case .add: return .add(a, b)
+            case .subtract: return .subtract(a, b)
+            case .multiply: return .multiply(a, b)
+            case .divide: return .divide(a, b)
+            case .remainder: return .remainder(a, b)
+            case .exponentiate: return .exponentiate(a, b)
+            }
+        case .inList(let operand, let list, let negated):
+            let a = try build(operand)
+            var items: [Expression] = []
+            for item in list { items.append(try build(item)) }
+            return negated ? .not(.inList(a, items)) : .inList(a, items)
+        case .between(let operand, let low, let high, let negated):
+            let between = Expression.between(try build(operand), low: try build(low), high: try build(high))
+            return negated ? .not(between) : between
+        case .case(let operand, let whens, let otherwise):
+            var branches: [CaseBranch] = []
+            for w in whens { branches.append(CaseBranch(when: try build(w.when), then: try build(w.then))) }
+            return .caseWhen(operand: try operand.map { e throws(SQLError) in try build(e) },
+                             branches: branches,
+                             otherwise: try otherwise.map { e throws(SQLError) in try build(e) })
+        }
+    }
+
+    /// Whether the expression contains an aggregate function call.
+    static func containsAggregate(_ e: AST.Expression) -> Bool {
+        switch e.kind {
+        case .literal, .column, .all, .default: return false
+        case .function(let name, let args, _):
+            if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 { return true }
+            return args.contains(where: containsAggregate)
+        case .unary(_, let a): return containsAggregate(a)
+        case .binary(_, let a, let b): return containsAggregate(a) || containsAggregate(b)
+        case .inList(let a, let list, _): return containsAggregate(a) || list.contains(where: containsAggregate)
+        case .between(let a, let l, let h, _):
+            return containsAggregate(a) || containsAggregate(l) || containsAggregate(h)
+        case .case(let operand, let whens, let otherwise):
+            return (operand.map(containsAggregate) ?? false)
+                || whens.contains { containsAggregate($0.when) || containsAggregate($0.then) }
+                || (otherwise.map(containsAggregate) ?? false)
+        }
+    }
+}
+
+/// The state of planning a grouped query: the GROUP BY expressions (over the input) and the
+/// aggregates found so far. The aggregate node outputs the group values first, then one column
+/// per aggregate, so `groupBy[i]` is output column i and `aggregates[j]` is `groupBy.count + j`.
+final class Aggregation {
+    let input: Scope
+    let groupBy: [Expression]
+    private(set) var aggregates: [Aggregate] = []
+
+    init(input: Scope, groupBy: [Expression]) {
+        self.input = input
+        self.groupBy = groupBy
+    }
+
+    /// The output column for `e` if it is an aggregate call or a grouped expression, else nil.
+    func replace(_ e: AST.Expression) throws(SQLError) -> Expression? {
+        if case .function(let name, let args, let distinct) = e.kind,
+           let function = AggregateFunction(rawValue: name.value.uppercased()), args.count == 1 {
+            let argument: Expression
+            if case .all = args[0].kind {
+                guard function == .count else {
+                    throw SQLError(.semantic, "unsupported use of *", at: args[0].position)
+                }
+                argument = .constant(.boolean(true))
+            } else {
+                argument = try ExpressionBuilder(scope: input, clause: "an aggregate").build(args[0])
+            }
+            return .column(groupBy.count + add(Aggregate(function, argument, distinct: distinct)))
+        }
+        if !groupBy.isEmpty, !ExpressionBuilder.containsAggregate(e),
+           let planned = try? ExpressionBuilder(scope: input, clause: "GROUP BY").build(e),
+           let index = groupBy.firstIndex(of: planned) {
+            return .column(index)
+        }
+        return nil
+    }
+
+    /// The output column for input column `index`, for `SELECT *` over a grouped query.
+    func column(_ index: Int) throws(SQLError) -> Expression {
+        if let grouped = groupBy.firstIndex(of: .column(index)) { return .column(grouped) }
+        let label = input.labels.indices.contains(index) ? input.labels[index].description : "#\(index)"
+        throw notGrouped(label, at: nil, index: index)
+    }
+
+    func notGrouped(_ name: String, at position: SourcePosition?, index: Int) -> SQLError {
+        SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
+    }
+
+    /// Registers an aggregate (reusing an identical one) and returns its index.
+    func add(_ aggregate: Aggregate) -> Int {
+        if let existing = aggregates.firstIndex(of: aggregate) { return existing }
+        aggregates.append(aggregate)
+        return aggregates.count - 1
+    }
+}

@@ -1,0 +1,210 @@
+/// What a statement will do, as a value: the planner builds it from the AST, the optimizer
+/// rewrites it pass by pass, the executor runs it, and `.explain` draws it.
+///
+/// Queries are trees of `Node`s. Each node produces rows; its parent pulls them one at a time
+/// (the Volcano model), so a `LIMIT 10` over a huge scan stops the scan after ten rows.
+/// Expressions inside a node refer to the columns of the node's *input* by position;
+/// `Node.columns` names each position so plans can be drawn and names resolved.
+public enum Plan: Sendable, Hashable {
+    /// A query: run the node tree and return its rows.
+    case select(Node)
+    case createTable(Table)
+    case dropTable(name: String, ifExists: Bool)
+    case createIndex(name: String, table: String, column: String, unique: Bool)
+    case dropIndex(name: String, ifExists: Bool)
+    /// Insert rows of constant expressions, already in table column order (defaults filled in).
+    case insert(table: Table, rows: [[Expression]])
+    /// For each row of `source` (rows of `table`), set `assignments` (column position →
+    /// expression over the old row) and write it back.
+    case update(table: Table, source: Node, assignments: [Assignment])
+    /// Delete every row `source` produces (rows of `table`).
+    case delete(table: Table, source: Node)
+
+    /// The query tree of a statement that reads rows (SELECT, UPDATE, DELETE), if any.
+    public var root: Node? {
+        switch self {
+        case .select(let node): node
+        case .update(_, let source, _), .delete(_, let source): source
+        default: nil
+        }
+    }
+
+    /// The same plan with its query tree replaced (for optimizer passes).
+    public func replacingRoot(_ node: Node) -> Plan {
+        switch self {
+        case .select: .select(node)
+        case .update(let table, _, let assignments): .update(table: table, source: node, assignments: assignments)
+        case .delete(let table, _): .delete(table: table, source: node)
+        default: self
+        }
+    }
+}
+
+/// `column = expression` in an UPDATE, with the column as a position in the table.
+public struct Assignment: Sendable, Hashable {
+    public var column: Int
+    public var expression: Expression
+    public init(column: Int, expression: Expression) {
+        self.column = column
+        self.expression = expression
+    }
+}
+
+/// The name of one output column of a node: `table.column`, a bare name, or nothing (`?`).
+public struct Label: Sendable, Hashable, CustomStringConvertible {
+    /// The table or alias the column comes from, if it is a table column.
+    public var table: String?
+    /// The column name or select alias; nil for an unnamed expression.
+    public var name: String?
+
+    public init(table: String? = nil, name: String? = nil) {
+        self.table = table
+        self.name = name
+    }
+
+    public static let none = Label()
+
+    /// `a.value`, `value` or `?`.
+    public var description: String {
+        switch (table, name) {
+        case (let t?, let n?): "\(t).\(n)"
+        case (nil, let n?): n
+        default: "?"
+        }
+    }
+}
+
+/// The aggregate functions.
+public enum AggregateFunction: String, Sendable, Hashable {
+    case count = "COUNT", sum = "SUM", avg = "AVG", min = "MIN", max = "MAX"
+}
+
+/// One aggregate computed per group: `COUNT(DISTINCT x)` is `.count` over `x` with `distinct`.
+/// `COUNT(*)` counts the constant TRUE, which is never NULL.
+public struct Aggregate: Sendable, Hashable {
+    public var function: AggregateFunction
+    public var argument: Expression
+    public var distinct: Bool
+    public init(_ function: AggregateFunction, _ argument: Expression, distinct: Bool = false) {
+        self.function = function
+        self.argument = argument
+        self.distinct = distinct
+    }
+}
+
+/// Sort direction of an ORDER BY key.
+public enum Direction: String, Sendable, Hashable {
+    case ascending = "ASC", descending = "DESC"
+}
+
+/// One ORDER BY key.
+public struct OrderKey: Sendable, Hashable {
+    public var expression: Expression
+    public var direction: Direction
+    public init(_ expression: Expression, _ direction: Direction) {
+        self.expression = expression
+        self.direction = direction
+    }
+}
+
+/// A node of a query tree. Each produces rows pulled by its parent.
+public indirect enum Node: Sendable, Hashable {
+    /// Every row of `table` (in key order) for which `filter` is TRUE (pushed into the engine).
+    case scan(table: Table, alias: String?, filter: Expression?)
+    /// The rows of `table` with these primary keys: O(log n) each, no scan.
+    case keyLookup(table: Table, alias: String?, ids: [Value])
+    /// The rows of `table` whose indexed `column` holds one of `values`.
+    case indexLookup(table: Table, alias: String?, column: Int, values: [Value])
+    /// The input rows for which `predicate` is TRUE.
+    case filter(source: Node, predicate: Expression)
+    /// One output row per input row, computing `expressions` named `labels`.
+    case projection(source: Node, expressions: [Expression], labels: [Label])
+    /// For every left row, every right row for which `predicate` holds (all if nil); `outer`
+    /// keeps left rows with no match, padding the right side with NULLs (LEFT JOIN).
+    case nestedLoopJoin(left: Node, right: Node, predicate: Expression?, outer: Bool)
+    /// An equi-join `left[leftColumn] = right[rightColumn]`: the right side is loaded into a
+    /// hash table once, then each left row probes it (O(n + m) instead of O(n·m)).
+    case hashJoin(left: Node, leftColumn: Int, right: Node, rightColumn: Int, outer: Bool)
+    /// Groups by `groupBy` and computes `aggregates`; outputs group values, then aggregates.
+    case aggregate(source: Node, groupBy: [Expression], aggregates: [Aggregate])
+    /// Sorts all input rows (stable) by `keys`.
+    case order(source: Node, keys: [OrderKey])
+    /// The first `count` rows.
+    case limit(source: Node, count: Int)
+    /// All but the first `count` rows.
+    case offset(source: Node, count: Int)
+    /// The input rows without duplicates (first occurrence kept).
+    case distinct(source: Node)
+    /// Constant rows (SELECT without FROM is one empty row).
+    case values(rows: [[Expression]], labels: [Label])
+    /// No rows at all (an always-false filter or LIMIT 0 made the input irrelevant).
+    case nothing(labels: [Label])
+
+    /// The names of the columns this node outputs, one per position.
+    public var columns: [Label] {
+        switch self {
+        case .scan(let table, let alias, _), .keyLookup(let table, let alias, _),
+             .indexLookup(let table, let alias, _, _):
+            let qualifier = alias ?? table.name
+            return table.columns.map { Label(table: qualifier, name: $0.name) }
+        case .filter(let source, _), .order(let source, _), .limit(let source, _),
+             .offset(let source, _), .distinct(let source):
+            return source.columns
+        case .projection(_, _, let labels), .values(_, let labels), .nothing(let labels):
+            return labels
+        case .nestedLoopJoin(let left, let right, _, _), .hashJoin(let left, _, let right, _, _):
+            return left.columns + right.columns
+        case .aggregate(let source, let groupBy, let aggregates):
+            let input = source.columns
+            let groups = groupBy.map { e -> Label in
+                if case .column(let i) = e, input.indices.contains(i) { return input[i] }
+                return Label(name: e.display(input))
+            }
+            return groups + aggregates.map { Label(name: $0.display(input)) }
+        }
+    }
+
+    /// The direct children, left to right.
+    public var children: [Node] {
+        switch self {
+        case .scan, .keyLookup, .indexLookup, .values, .nothing: []
+        case .filter(let s, _), .projection(let s, _, _), .aggregate(let s, _, _), .order(let s, _),
+             .limit(let s, _), .offset(let s, _), .distinct(let s): [s]
+        case .nestedLoopJoin(let l, let r, _, _), .hashJoin(let l, _, let r, _, _): [l, r]
+        }
+    }
+
+    /// The node with its children replaced (same count and order as `children`).
+    public func withChildren(_ new: [Node]) -> Node {
+        guard new.count == children.count else { return self }
+        switch self {
+        case .scan, .keyLookup, .indexLookup, .values, .nothing: return self
+        case .filter(_, let p): return .filter(source: new[0], predicate: p)
+        case .projection(_, let e, let l): return .projection(source: new[0], expressions: e, labels: l)
+        case .aggregate(_, let g, let a): return .aggregate(source: new[0], groupBy: g, aggregates: a)
+        case .order(_, let k): return .order(source: new[0], keys: k)
+        case .limit(_, let c): return .limit(source: new[0], count: c)
+        case .offset(_, let c): return .offset(source: new[0], count: c)
+        case .distinct: return .distinct(source: new[0])
+        case .nestedLoopJoin(_, _, let p, let o):
+            return .nestedLoopJoin(left: new[0], right: new[1], predicate: p, outer: o)
+        case .hashJoin(_, let lc, _, let rc, let o):
+            return .hashJoin(left: new[0], leftColumn: lc, right: new[1], rightColumn: rc, outer: o)
+        }
+    }
+
+    /// Rewrites the tree bottom-up: children first, then `transform` on the rebuilt node.
+    public func transformedUp(_ transform: (Node) throws(SQLError) -> Node) throws(SQLError) -> Node {
+        var newChildren: [Node] = []
+        for child in children { newChildren.append(try child.transformedUp(transform)) }
+        return try transform(withChildren(newChildren))
+    }
+
+    /// Rewrites the tree top-down: `transform` on the node, then on the result's children.
+    public func transformedDown(_ transform: (Node) throws(SQLError) -> Node) throws(SQLError) -> Node {
+        let node = try transform(self)
+        var newChildren: [Node] = []
+        for child in node.children { newChildren.append(try child.transformedDown(transform)) }
+        return node.withChildren(newChildren)
+    }
+}

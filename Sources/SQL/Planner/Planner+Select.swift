@@ -1,0 +1,175 @@
+extension Planner {
+    /// Plans a SELECT into a query tree (see the order of clauses in `Planner`'s docs).
+    func planSelect(_ select: AST.SelectStatement) throws(SQLError) -> Node {
+        // FROM: scans and joins; comma-separated items are cross joined.
+        var node: Node = .values(rows: [[]], labels: [])
+        var scope = Scope()
+        var seenTables: [String] = []
+        for (i, item) in select.from.enumerated() {
+            let (itemNode, itemScope) = try planFrom(item, &seenTables)
+            if i == 0 {
+                (node, scope) = (itemNode, itemScope)
+            } else {
+                node = .nestedLoopJoin(left: node, right: itemNode, predicate: nil, outer: false)
+                scope = scope.joined(with: itemScope)
+            }
+        }
+
+        if let predicate = select.where {
+            node = .filter(source: node, predicate: try ExpressionBuilder(scope: scope, clause: "WHERE").build(predicate))
+        }
+
+        // GROUP BY and aggregates: expressions after this point see the aggregate's output.
+        let aggregating = !select.groupBy.isEmpty
+            || select.having.map(ExpressionBuilder.containsAggregate) == true
+            || select.orderBy.contains { ExpressionBuilder.containsAggregate($0.expression) }
+            || select.projection.contains { item in
+                if case .expression(let e, _) = item { return ExpressionBuilder.containsAggregate(e) }
+                return false
+            }
+        var aggregation: Aggregation?
+        if aggregating {
+            var groupBy: [Expression] = []
+            let groupBuilder = ExpressionBuilder(scope: scope, clause: "GROUP BY")
+            for e in select.groupBy { groupBy.append(try groupBuilder.build(e)) }
+            aggregation = Aggregation(input: scope, groupBy: groupBy)
+        }
+        func builder(_ clause: String) -> ExpressionBuilder {
+            ExpressionBuilder(scope: scope, clause: clause, aggregation: aggregation)
+        }
+
+        // The select list.
+        var expressions: [Expression] = []
+        var aliases: [String?] = []
+        for item in select.projection {
+            switch item {
+            case .all(let position):
+                if select.from.isEmpty {
+                    throw SQLError(.semantic, "SELECT * needs a FROM clause", at: position)
+                }
+                for i in scope.labels.indices {
+                    expressions.append(try aggregation?.column(i) ?? .column(i))
+                    aliases.append(nil)
+                }
+            case .allColumns(let table):
+                guard scope.tables.contains(table.value) else {
+                    throw SQLError(.semantic, "unknown table '\(table.value)'" + Scope.suggestion(table.value, scope.tables),
+                                   at: table.position)
+                }
+                for i in scope.labels.indices where scope.labels[i].table == table.value {
+                    expressions.append(try aggregation?.column(i) ?? .column(i))
+                    aliases.append(nil)
+                }
+            case .expression(let e, let alias):
+                expressions.append(try builder("the select list").build(e))
+                aliases.append(alias?.value)
+            }
+        }
+        let visible = expressions.count
+
+        let having: Expression? = try select.having.map { e throws(SQLError) in try builder("HAVING").build(e) }
+
+        // ORDER BY: a position, a select alias, a selected expression, or anything else the
+        // input can compute — which becomes a hidden column dropped after sorting.
+        var keys: [OrderKey] = []
+        for item in select.orderBy {
+            let direction: Direction = item.direction == .descending ? .descending : .ascending
+            let e = item.expression
+            if case .literal(.integer(let position)) = e.kind {
+                guard position >= 1 && position <= Int64(visible) else {
+                    throw SQLError(.semantic, "ORDER BY position \(position) is not in the select list (1...\(visible))",
+                                   at: e.position)
+                }
+                keys.append(OrderKey(.column(Int(position) - 1), direction))
+                continue
+            }
+            if case .column(nil, let name) = e.kind {
+                let matches = aliases.indices.filter { aliases[$0] == name.value }
+                if matches.count > 1 {
+                    throw SQLError(.semantic, "ambiguous column \(name.value)", at: name.position)
+                }
+                if let match = matches.first {
+                    keys.append(OrderKey(.column(match), direction))
+                    continue
+                }
+            }
+            let planned = try builder("ORDER BY").build(e)
+            if let existing = expressions.firstIndex(of: planned) {
+                keys.append(OrderKey(.column(existing), direction))
+            } else {
+                expressions.append(planned)
+                aliases.append(nil)
+                keys.append(OrderKey(.column(expressions.count - 1), direction))
+            }
+        }
+
+        if let aggregation {
+            node = .aggregate(source: node, groupBy: aggregation.groupBy, aggregates: aggregation.aggregates)
+        }
+        if let having { node = .filter(source: node, predicate: having) }
+
+        let inputLabels = node.columns
+        let labels = expressions.enumerated().map { i, e -> Label in
+            if let alias = aliases[i] { return Label(name: alias) }
+            if case .column(let c) = e, inputLabels.indices.contains(c) { return inputLabels[c] }
+            return Label(name: e.display(inputLabels))
+        }
+        node = .projection(source: node, expressions: expressions, labels: labels)
+        if !keys.isEmpty { node = .order(source: node, keys: keys) }
+        if expressions.count > visible {
+            node = .projection(source: node, expressions: (0..<visible).map(Expression.column),
+                               labels: Array(labels.prefix(visible)))
+        }
+        if select.distinct { node = .distinct(source: node) }
+        if let offset = select.offset {
+            node = .offset(source: node, count: try constantCount(offset, "offset"))
+        }
+        if let limit = select.limit {
+            node = .limit(source: node, count: try constantCount(limit, "limit"))
+        }
+        return node
+    }
+
+    /// Plans one FROM item, returning its node and the names it makes visible.
+    private func planFrom(_ item: AST.FromItem, _ seen: inout [String]) throws(SQLError) -> (Node, Scope) {
+        switch item {
+        case .table(let name, let alias):
+            let table = try lookup(name)
+            let qualifier = alias ?? name
+            if seen.contains(qualifier.value) {
+                throw SQLError(.semantic, "duplicate table name \(qualifier.value)", at: qualifier.position)
+            }
+            seen.append(qualifier.value)
+            return (.scan(table: table, alias: alias?.value, filter: nil), Scope(table: table, alias: alias?.value))
+        case .join(let left, let right, let kind, let on):
+            let (leftNode, leftScope) = try planFrom(left, &seen)
+            let (rightNode, rightScope) = try planFrom(right, &seen)
+            let scope = leftScope.joined(with: rightScope)
+            let predicate = try on.map { e throws(SQLError) in try ExpressionBuilder(scope: scope, clause: "ON").build(e) }
+            switch kind {
+            case .inner, .cross:
+                return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: false), scope)
+            case .left:
+                return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: true), scope)
+            case .right:
+                // A RIGHT JOIN is a LEFT JOIN with the sides swapped, then the columns put back
+                // in the order the query wrote them.
+                let leftWidth = leftScope.labels.count, rightWidth = rightScope.labels.count
+                let swapped = predicate?.shiftingColumns { $0 < leftWidth ? $0 + rightWidth : $0 - leftWidth }
+                let join = Node.nestedLoopJoin(left: rightNode, right: leftNode, predicate: swapped, outer: true)
+                let reorder = (0..<leftWidth).map { Expression.column(rightWidth + $0) }
+                    + (0..<rightWidth).map { Expression.column($0) }
+                return (.projection(source: join, expressions: reorder, labels: scope.labels), scope)
+            }
+        }
+    }
+
+    /// LIMIT and OFFSET: a constant, non-negative integer.
+    private func constantCount(_ e: AST.Expression, _ what: String) throws(SQLError) -> Int {
+        let value = try ExpressionBuilder(scope: .constant, clause: what.uppercased()).build(e).evaluate([])
+        guard case .integer(let n) = value, n >= 0 else {
+            throw SQLError(.semantic, "invalid \(what) \(value): must be a non-negative integer", at: e.position)
+        }
+        return Int(n)
+    }
+}

@@ -1,0 +1,179 @@
+/// The planner: from what a statement *says* (the AST) to what the database will *do* (a `Plan`).
+///
+/// It looks tables up in the catalog, resolves every name to a column position (reporting
+/// unknown or ambiguous names, with suggestions), checks the rules of the language — a
+/// selected column must be grouped or aggregated, LIMIT must be a non-negative constant — and
+/// builds a straightforward, unoptimized tree for each SELECT:
+///
+///     FROM (scans and joins) → WHERE (filter) → GROUP BY (aggregate) → HAVING (filter)
+///       → select list (projection, plus hidden columns ORDER BY needs) → ORDER BY (sort)
+///       → drop hidden columns → DISTINCT → OFFSET → LIMIT
+///
+/// Making that tree fast is the optimizer's job, one named pass at a time.
+public struct Planner {
+    /// Where table definitions come from (the statement's transaction).
+    let catalog: any Transaction
+
+    public init(catalog: any Transaction) {
+        self.catalog = catalog
+    }
+
+    /// Plans a statement. BEGIN, COMMIT, ROLLBACK and EXPLAIN are the session's business.
+    public func plan(_ statement: Statement) throws(SQLError) -> Plan {
+        switch statement {
+        case .begin, .commit, .rollback, .explain:
+            throw SQLError(.semantic, "this statement is handled by the session, not planned")
+        case .createTable(let name, let columns):
+            return .createTable(try planCreateTable(name, columns))
+        case .dropTable(let name, let ifExists):
+            return .dropTable(name: name.value, ifExists: ifExists)
+        case .createIndex(let name, let table, let column, let unique):
+            let schema = try lookup(table)
+            guard schema.columnIndex(column.value) != nil else {
+                throw SQLError(.semantic, "unknown column '\(column.value)' in table \(schema.name)"
+                               + Scope.suggestion(column.value, schema.columns.map(\.name)), at: column.position)
+            }
+            return .createIndex(name: name.value, table: table.value, column: column.value, unique: unique)
+        case .dropIndex(let name, let ifExists):
+            return .dropIndex(name: name.value, ifExists: ifExists)
+        case .insert(let table, let columns, let rows):
+            return try planInsert(table, columns, rows)
+        case .update(let table, let set, let predicate):
+            let schema = try lookup(table)
+            let scope = Scope(table: schema)
+            var assignments: [Assignment] = []
+            for item in set {
+                guard let index = schema.columnIndex(item.column.value) else {
+                    throw SQLError(.semantic, "unknown column '\(item.column.value)' in table \(schema.name)"
+                                   + Scope.suggestion(item.column.value, schema.columns.map(\.name)),
+                                   at: item.column.position)
+                }
+                let expression: Expression
+                if case .default = item.value.kind {
+                    expression = .constant(try defaultValue(schema.columns[index], at: item.value.position))
+                } else {
+                    expression = try ExpressionBuilder(scope: scope, clause: "UPDATE").build(item.value)
+                }
+                if assignments.contains(where: { $0.column == index }) {
+                    throw SQLError(.semantic, "column \(item.column.value) set multiple times", at: item.column.position)
+                }
+                assignments.append(Assignment(column: index, expression: expression))
+            }
+            return .update(table: schema, source: try planTableSource(schema, predicate),
+                           assignments: assignments)
+        case .delete(let table, let predicate):
+            let schema = try lookup(table)
+            return .delete(table: schema, source: try planTableSource(schema, predicate))
+        case .select(let select):
+            return .select(try planSelect(select))
+        }
+    }
+
+    // MARK: - Tables
+
+    /// The table named `name`, or an error suggesting the nearest existing table.
+    func lookup(_ name: AST.Name) throws(SQLError) -> Table {
+        if let table = try catalog.table(name.value) { return table }
+        let names = (try? catalog.tables().map(\.name)) ?? []
+        throw SQLError(.semantic, "table \(name.value) does not exist" + Scope.suggestion(name.value, names),
+                       at: name.position)
+    }
+
+    private func planCreateTable(_ name: AST.Name, _ specs: [AST.ColumnSpec]) throws(SQLError) -> Table {
+        var columns: [Column] = []
+        var primaryKey: Int?
+        for (i, spec) in specs.enumerated() {
+            if columns.contains(where: { $0.name == spec.name.value }) {
+                throw SQLError(.semantic, "duplicate column \(spec.name.value) in table \(name.value)",
+                               at: spec.name.position)
+            }
+            if spec.primaryKey {
+                if primaryKey != nil {
+                    throw SQLError(.semantic, "multiple primary keys for table \(name.value)", at: spec.name.position)
+                }
+                if spec.nullable == true {
+                    throw SQLError(.semantic, "primary key \(spec.name.value) cannot be nullable",
+                                   at: spec.name.position)
+                }
+                primaryKey = i
+            }
+            let nullable = spec.nullable ?? !spec.primaryKey
+            var defaultValue: Value? = nullable ? .null : nil
+            if let expression = spec.defaultValue {
+                defaultValue = try ExpressionBuilder(scope: .constant, clause: "DEFAULT").build(expression)
+                    .evaluate([])
+            }
+            columns.append(Column(name: spec.name.value, dataType: spec.type, nullable: nullable,
+                                  defaultValue: defaultValue, unique: spec.unique && !spec.primaryKey,
+                                  indexes: spec.index ? ["\(name.value)_\(spec.name.value)_idx"] : [],
+                                  references: spec.references?.value))
+        }
+        guard let primaryKey else {
+            throw SQLError(.semantic, "no primary key for table \(name.value)", at: name.position)
+        }
+        return Table(name: name.value, primaryKey: primaryKey, columns: columns)
+    }
+
+    private func defaultValue(_ column: Column, at position: SourcePosition?) throws(SQLError) -> Value {
+        guard let value = column.defaultValue else {
+            throw SQLError(.semantic, "column \(column.name) has no default value", at: position)
+        }
+        return value
+    }
+
+    private func planInsert(_ name: AST.Name, _ columnNames: [AST.Name]?,
+                            _ rows: [[AST.Expression]]) throws(SQLError) -> Plan {
+        let table = try lookup(name)
+        // Which table column each written value goes to.
+        var targets: [Int] = []
+        if let columnNames {
+            for column in columnNames {
+                guard let index = table.columnIndex(column.value) else {
+                    throw SQLError(.semantic, "unknown column '\(column.value)' in table \(table.name)"
+                                   + Scope.suggestion(column.value, table.columns.map(\.name)), at: column.position)
+                }
+                if targets.contains(index) {
+                    throw SQLError(.semantic, "column \(column.value) given twice", at: column.position)
+                }
+                targets.append(index)
+            }
+        } else {
+            targets = Array(table.columns.indices)
+        }
+        var planned: [[Expression]] = []
+        planned.reserveCapacity(rows.count)
+        let builder = ExpressionBuilder(scope: .constant, clause: "VALUES")
+        for row in rows {
+            if row.count > targets.count {
+                throw SQLError(.semantic, "too many values for table \(table.name)", at: row.last?.position)
+            }
+            if columnNames != nil && row.count < targets.count {
+                throw SQLError(.semantic, "too few values for the columns given", at: row.last?.position)
+            }
+            var values: [Expression?] = Array(repeating: nil, count: table.columns.count)
+            for (value, target) in zip(row, targets) {
+                if case .default = value.kind {
+                    values[target] = .constant(try defaultValue(table.columns[target], at: value.position))
+                } else {
+                    values[target] = try builder.build(value)
+                }
+            }
+            var full: [Expression] = []
+            for (i, value) in values.enumerated() {
+                if let value { full.append(value) } else {
+                    full.append(.constant(try defaultValue(table.columns[i], at: row.first?.position)))
+                }
+            }
+            planned.append(full)
+        }
+        return .insert(table: table, rows: planned)
+    }
+
+    /// The rows UPDATE and DELETE act on: a scan of the table, filtered by WHERE.
+    private func planTableSource(_ table: Table, _ predicate: AST.Expression?) throws(SQLError) -> Node {
+        let scan = Node.scan(table: table, alias: nil, filter: nil)
+        guard let predicate else { return scan }
+        let filter = try ExpressionBuilder(scope: Scope(table: table), clause: "WHERE").build(predicate)
+        return .filter(source: scan, predicate: filter)
+    }
+}

@@ -1,0 +1,64 @@
+import SQL
+
+/// The interactive loop: prompt, read a line with libedit, hand it to the driver, remember it.
+public struct REPL {
+    let driver: ShellDriver
+
+    public init(driver: ShellDriver) { self.driver = driver }
+
+    /// The banner: what this is, how to get help, where the lessons are.
+    public static let banner = """
+        \(ShellInfo.banner)
+        Type SQL ending in ';' (it may span lines), or .help for the commands.
+        Lessons are in the lessons/ folder; `cutaway < lessons/FILE` replays one step by step.
+        Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
+
+        """
+
+    /// Runs until `.quit` or Ctrl-D on an empty line.
+    public func run() {
+        let editor = LineEditor()
+        driver.output.write(driver.style.bold(Self.banner))
+        var typed: [String] = []        // the lines of the statement being typed, for history
+        while !driver.finished {
+            refreshCompletion()
+            let prompt = driver.isPending ? driver.continuationPrompt : driver.prompt
+            switch editor.readLine(prompt: prompt) {
+            case .endOfInput:
+                if driver.isPending {
+                    // Ctrl-D inside a statement: leave anyway, like psql, but say what is dropped.
+                    driver.output.writeError("\n(unfinished statement discarded)\n")
+                }
+                driver.output.write("\n")
+                driver.discardPending()
+                return
+            case .interrupted:
+                driver.discardPending()
+                typed = []
+                driver.output.write("^C\n")
+            case .line(let line):
+                typed.append(line)
+                driver.feed(line: line)
+                if !driver.isPending {
+                    editor.remember(typed.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: " "))
+                    typed = []
+                }
+            }
+        }
+        driver.finish()
+    }
+
+    /// Hands completion what the shell knows now: tables and columns may have changed.
+    private func refreshCompletion() {
+        var context = CompletionContext()
+        context.keywords = Keywords.all
+        context.tables = driver.tableNames()
+        context.columns = driver.columnNames()
+        context.commands = driver.registry.names
+        for command in driver.registry.all {
+            context.commandArguments[command.name] = command.completions(after: [], in: driver)
+        }
+        context.statementPending = driver.isPending
+        LineEditor.completionContext.withLock { $0 = context }
+    }
+}
