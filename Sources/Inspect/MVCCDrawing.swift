@@ -152,8 +152,8 @@ public enum MVCCDrawing {
                 pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"
             }
             out += "sessions: " + sessions.joined(separator: ", ") + "  (* is you)\n"
-            out += "✓ sees / ✓ own: read by that session · older: shadowed by a newer visible version\n"
-            out += "✗ active: writer was running at its start · ✗ later: written after its snapshot\n"
+            out += "✓ sees / ✓ own: that session reads it · older: a newer visible one hides it\n"
+            out += "✗ active: its writer ran when the session began · ✗ later: written after that\n"
         }
         return out
     }

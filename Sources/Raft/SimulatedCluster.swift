@@ -50,8 +50,11 @@ public final class SimulatedCluster {
     public var recordEvents = true
     /// Whether recorded events include every message sent.
     public var recordMessages = true
-    /// Whether to keep a trace of recent messages for snapshots.
+    /// How many recent messages the trace keeps for snapshots (0: no trace).
     public var traceLimit = 100
+    /// Whether to check the safety properties after every step (on unless a benchmark wants
+    /// to time the protocol alone).
+    public var checksSafety = true
 
     private(set) var nodes: [NodeID: RaftNode] = [:]
     let storages: [NodeID: any StorageEngine]

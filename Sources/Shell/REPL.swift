@@ -1,24 +1,52 @@
 import SQL
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The interactive loop: prompt, read a line with libedit, hand it to the driver, remember it.
 public struct REPL {
     let driver: ShellDriver
 
     public init(driver: ShellDriver) { self.driver = driver }
 
-    /// The banner: what this is, how to get help, where the lessons are.
-    public static let banner = """
-        \(ShellInfo.banner)
-        Type SQL ending in ';' (it may span lines), or .help for the commands.
-        Lessons are in the lessons/ folder; `cutaway < lessons/FILE` replays one step by step.
-        Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
+    /// The banner: what this is, how to get help, which lessons there are.
+    public static func banner(lessons: [String]) -> String {
+        var text = """
+            \(ShellInfo.banner)
+            Type SQL ending in ';' (it may span lines), or .help for the commands.
+            Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
 
-        """
+            """
+        if lessons.isEmpty {
+            text += "Lessons live in lessons/; replay one with: cutaway < lessons/FILE\n"
+        } else {
+            let shown = lessons.prefix(8).joined(separator: ", ") + (lessons.count > 8 ? ", …" : "")
+            text += "Lessons (cutaway < lessons/FILE): \(shown)\n"
+        }
+        return text
+    }
+
+    /// The lesson files in `./lessons`, sorted (none if there is no such folder).
+    static func lessonFiles(in folder: String = "lessons") -> [String] {
+        guard let dir = opendir(folder) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        return names.sorted()
+    }
 
     /// Runs until `.quit` or Ctrl-D on an empty line.
     public func run() {
         let editor = LineEditor()
-        driver.output.write(driver.style.bold(Self.banner))
+        driver.output.write(driver.style.bold(Self.banner(lessons: Self.lessonFiles())) + "\n")
         var typed: [String] = []        // the lines of the statement being typed, for history
         while !driver.finished {
             refreshCompletion()

@@ -149,10 +149,16 @@ public final class ShellDriver {
             reportError(message + " (.help lists the commands)")
             return
         }
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             try command.run(arguments, in: self)
         } catch {
             reportError(error.message)
+        }
+        // Drawings take time too (.mvcc reads every version): .timer covers them.
+        if timer && command.name != "timer" {
+            show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n")
         }
     }
 

@@ -24,13 +24,17 @@ struct RaftBenchmark: ParsableCommand {
     @Option(help: "Log storage: memory, or bitcask (temporary directories, fsync on flush).")
     var engine = "memory"
 
+    @Flag(help: "Also run the simulator's safety checks after every step (slower).")
+    var checkSafety = false
+
     func validate() throws {
         guard proposals > 0, batch > 0, seeds > 0 else { throw ValidationError("counts must be positive") }
         guard ["memory", "bitcask"].contains(engine) else { throw ValidationError("--engine is memory or bitcask") }
     }
 
     func run() throws {
-        print("raft: simulated 3-node cluster, \(proposals) proposals, \(batch) arriving per tick, \(engine) log storage")
+        print("raft: simulated 3-node cluster, \(proposals) proposals, \(batch) arriving per tick, \(engine) log storage, "
+              + "safety checks \(checkSafety ? "on" : "off")")
         for batching in [true, false] {
             try throughput(batching: batching)
         }
@@ -53,6 +57,7 @@ struct RaftBenchmark: ParsableCommand {
         }
         cluster.recordEvents = false
         cluster.traceLimit = 0
+        cluster.checksSafety = checkSafety
         try cluster.campaign(1)
         try cluster.stabilize()
         guard cluster.leaders == [1], let leader = cluster.node(1) else {

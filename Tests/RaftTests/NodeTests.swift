@@ -70,9 +70,13 @@ import Testing
             Entry(index: 1, term: 1, command: nil), Entry(index: 3, term: 1, command: nil)], commitIndex: 3))
         let future = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: 0, baseTerm: 0, entries: [
             Entry(index: 1, term: 7, command: nil)], commitIndex: 1))
-        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0))
+        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
         let misaddressed = Envelope(from: 1, to: 3, term: 60, message: .campaign(lastIndex: 0, lastTerm: 0))
-        _ = try node.step([gap, future, stranger, misaddressed])
+        let absurdTerm = Envelope(from: 1, to: 2, term: .max, message: .campaign(lastIndex: .max, lastTerm: .max))
+        let absurdBase = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: .max, baseTerm: 1, entries: [
+            Entry(index: 0, term: 1, command: nil)], commitIndex: .max))
+        let fromItself = Envelope(from: 2, to: 2, term: 40, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
+        _ = try node.step([gap, future, stranger, misaddressed, absurdTerm, absurdBase, fromItself])
         #expect(node.log.lastIndex == 0)
         #expect(node.log.commitIndex == 0)
         #expect(node.log.term == 1)

@@ -81,7 +81,8 @@ public struct Parser {
     private mutating func statement() throws(SQLError) -> Statement {
         let token = peek
         guard case .keyword(let keyword) = token.kind else {
-            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)")
+            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)",
+                             suggesting: Parser.statementKeywords)
         }
         switch keyword {
         case .select: return .select(try select())
@@ -99,7 +100,8 @@ public struct Parser {
             return .rollback
         case .explain: return try explain()
         default:
-            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)")
+            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)",
+                             suggesting: Parser.statementKeywords)
         }
     }
 
@@ -232,7 +234,8 @@ public struct Parser {
                 return type
             }
         }
-        throw unexpected(expectedInstead: "a column type (BOOLEAN, INTEGER, FLOAT or STRING)")
+        throw unexpected(expectedInstead: "a column type (BOOLEAN, INTEGER, FLOAT or STRING)",
+                         suggesting: [.boolean, .integer, .float, .string, .bool, .int, .double, .text, .varchar])
     }
 
     /// `CREATE [UNIQUE] INDEX name ON table (column)`.
@@ -428,8 +431,13 @@ public struct Parser {
 
     // MARK: - Errors
 
-    /// "expected X, Y or Z, found T" at the current token, from what was tried there.
-    func unexpected(expectedInstead what: String? = nil) -> SQLError {
+    /// The keywords a statement can start with, for "did you mean SELECT?".
+    static let statementKeywords: [Keyword] = [.select, .insert, .update, .delete, .create, .drop, .begin,
+                                               .commit, .rollback, .explain]
+
+    /// "expected X, Y or Z, found T" at the current token, from what was tried there; `what` is
+    /// one more alternative in words, and a misspelling of one of `keywords` gets a suggestion.
+    func unexpected(expectedInstead what: String? = nil, suggesting keywords: [Keyword] = []) -> SQLError {
         let token = peek
         var alternatives = index == expectedIndex ? expected.map(\.text) : []
         if let what { alternatives.append(what) }
@@ -442,10 +450,15 @@ public struct Parser {
            let guess = alternatives.first(where: { Parser.isMisspelling(word, of: $0) }) {
             return SQLError(.syntax, "expected \(guess), found \(token)", at: token.position)
         }
-        guard !alternatives.isEmpty else {
-            return SQLError(.syntax, "unexpected \(token)", at: token.position)
+        var hint = ""
+        if case .identifier(let word, false) = token.kind,
+           let guess = keywords.first(where: { Parser.isMisspelling(word, of: $0.rawValue) }) {
+            hint = " (did you mean \(guess.rawValue)?)"
         }
-        return SQLError(.syntax, "expected \(Parser.list(alternatives)), found \(token)", at: token.position)
+        guard !alternatives.isEmpty else {
+            return SQLError(.syntax, "unexpected \(token)\(hint)", at: token.position)
+        }
+        return SQLError(.syntax, "expected \(Parser.list(alternatives)), found \(token)\(hint)", at: token.position)
     }
 
     /// "A", "A or B", "A, B or C".

@@ -84,7 +84,7 @@ struct ModeCommand: DotCommand {
 struct TimerCommand: DotCommand {
     let name = "timer"
     let arguments = "on|off"
-    let summary = "print each statement's time"
+    let summary = "print the time of each statement and command"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         guard arguments.words.count == 1 else { throw usageError("expected on or off") }
