@@ -89,6 +89,11 @@ struct LocalEngineTests {
         #expect(try txn.get(table: "movies", ids: [.integer(1), .integer(2)])
             == [[.integer(1), .string("Alien"), .string("scifi")]])
         #expect(try txn.lookupIndex(table: "movies", column: "genre", values: [.string("scifi")]) == [.integer(1)])
+        // The transaction left open by the first process was rolled back on open, so its key
+        // is free again instead of conflicting forever.
+        let writer = try engine.begin()
+        try writer.insert(table: "movies", rows: [[.integer(2), .string("Heat"), .string("crime")]])
+        try writer.commit()
     }
 
     @Test func openingAFileInsteadOfADirectoryIsAClearError() throws {
