@@ -59,54 +59,84 @@ import Synchronization
 /// stays with snapshot isolation, like toyDB, Oracle's "serializable" and PostgreSQL's
 /// repeatable read.
 ///
+/// ## Crashes
+/// A commit that wrote something flushes the engine before it returns (unless disabled), so
+/// it survives a crash. A transaction caught mid-way by a crash keeps its active marker
+/// forever — its versions stay invisible and block writers of the same keys — so an embedded
+/// database calls `rollbackAbandonedTransactions()` when it opens its files.
+///
 /// Old versions are never garbage-collected: that keeps time travel simple (a known
-/// limitation, like toyDB).
+/// limitation, like toyDB). The stories in `Tests/StorageTests/Scripts/mvcc/` show every
+/// rule above at work, one command at a time.
 
 /// Snapshot-isolated transactions over any ``StorageEngine``; thread-safe, shared by sessions.
 ///
 /// All engine access goes through one `Mutex`, so every MVCC operation (a read, a write with
 /// its conflict check, a commit) is atomic with respect to the others.
 public final class MVCC: Sendable {
-    /// The engine behind the lock. `@unchecked` because MVCC owns the engine: `init` takes it
-    /// over, and afterwards it is touched only inside `locked`.
-    struct EngineBox: @unchecked Sendable {
+    /// The engine and a cache of MVCC's bookkeeping, behind the lock. Because MVCC owns the
+    /// engine, the next version and the active set are loaded once and then kept in memory
+    /// beside their stored copies, so `begin` and writes need not scan for them.
+    /// `@unchecked` because the engine is not Sendable: `init` takes it over, and afterwards it
+    /// is touched only inside the lock.
+    struct Store: @unchecked Sendable {
         let engine: any StorageEngine
+        /// The stored `NextVersion`.
+        var nextVersion: UInt64
+        /// The stored `TxnActive` versions.
+        var active: Set<UInt64>
     }
 
-    private let store: Mutex<EngineBox>
-    /// Whether commit asks the engine to make the transaction durable (`flush`).
+    private let store: Mutex<Store>
+    /// Whether commit calls `engine.flush()` after a read-write transaction that wrote.
     public let flushOnCommit: Bool
 
     /// Takes ownership of `engine`; the caller must not use it afterwards.
-    /// - Parameter flushOnCommit: call `engine.flush()` when a read-write transaction commits
-    ///   (true by default, so a commit survives a crash; benchmarks may turn it off).
+    ///
+    /// Durability: by default a commit that wrote something flushes the engine before it
+    /// returns, so a commit that returned survives a crash. Under BitCask's batched sync
+    /// policy that costs one fsync per transaction, however many keys it wrote. The commit
+    /// point is a single engine write (deleting the active marker) after all of the
+    /// transaction's writes, so on an append-only log a crash keeps either the whole
+    /// transaction or — once ``rollbackAbandonedTransactions()`` has run — none of it.
+    /// - Parameter flushOnCommit: pass false to leave durability to the engine's own sync
+    ///   policy (benchmarks without fsync, or an engine that syncs every write anyway).
     /// - Throws: `MVCCError.corrupt` if the engine holds an undecodable version counter.
     public init(engine: any StorageEngine, flushOnCommit: Bool = true) throws {
-        store = Mutex(EngineBox(engine: engine))
+        let nextVersion = try Self.readNextVersion(engine)
+        let active = try Self.readActive(engine)
+        store = Mutex(Store(engine: engine, nextVersion: nextVersion, active: active))
         self.flushOnCommit = flushOnCommit
-        _ = try locked { try Self.readNextVersion($0) }
     }
 
     /// Runs `body` with exclusive access to the engine.
     func locked<T: Sendable>(_ body: (any StorageEngine) throws -> T) throws -> T {
-        try store.withLock { box in try body(box.engine) }
+        try store.withLock { store in try body(store.engine) }
+    }
+
+    /// Runs `body` with exclusive access to the engine and the cached bookkeeping; `body` must
+    /// update the cache only after the engine write it mirrors has succeeded.
+    func withStore<T: Sendable>(_ body: (inout Store) throws -> T) throws -> T {
+        try store.withLock { store in try body(&store) }
     }
 
     // MARK: - Beginning transactions
 
     /// Begins a read-write transaction with a new version.
-    /// - Complexity: O(log n + a), a = number of active transactions.
+    /// - Complexity: O(log n + a), a = number of active transactions (copied into the snapshot).
     public func begin() throws -> MVCCTransaction {
-        let state = try locked { engine in
-            let version = try Self.readNextVersion(engine)
+        let state = try withStore { store in
+            let version = store.nextVersion
             let (next, overflow) = version.addingReportingOverflow(1)
             if overflow { throw MVCCError.corrupt("the version counter is exhausted") }
-            try engine.set(MVCCKey.nextVersion.encoded, MVCCValues.encodeVersion(next))
-            let active = try Self.readActive(engine)
+            try store.engine.set(MVCCKey.nextVersion.encoded, MVCCValues.encodeVersion(next))
+            store.nextVersion = next
+            let active = store.active
             if !active.isEmpty {
-                try engine.set(MVCCKey.txnActiveSnapshot(version).encoded, MVCCValues.encodeVersionSet(active))
+                try store.engine.set(MVCCKey.txnActiveSnapshot(version).encoded, MVCCValues.encodeVersionSet(active))
             }
-            try engine.set(MVCCKey.txnActive(version).encoded, [])
+            try store.engine.set(MVCCKey.txnActive(version).encoded, [])
+            store.active.insert(version)
             return TransactionState(version: version, readOnly: false, active: active)
         }
         return MVCCTransaction(mvcc: self, state: state)
@@ -116,14 +146,13 @@ public final class MVCC: Sendable {
     /// transaction `version` saw it when it began (what had committed before it).
     /// - Throws: `MVCCError.invalidVersion` if `asOf` has not been handed out yet.
     public func beginReadOnly(asOf version: UInt64? = nil) throws -> MVCCTransaction {
-        let state = try locked { engine in
-            let next = try Self.readNextVersion(engine)
+        let state = try withStore { store in
             guard let version else {
-                return TransactionState(version: next, readOnly: true, active: try Self.readActive(engine))
+                return TransactionState(version: store.nextVersion, readOnly: true, active: store.active)
             }
-            guard version < next else { throw MVCCError.invalidVersion(version) }
+            guard version < store.nextVersion else { throw MVCCError.invalidVersion(version) }
             return TransactionState(version: version, readOnly: true,
-                                    active: try Self.readActiveSnapshot(engine, version: version))
+                                    active: try Self.readActiveSnapshot(store.engine, version: version))
         }
         return MVCCTransaction(mvcc: self, state: state)
     }
@@ -132,15 +161,11 @@ public final class MVCC: Sendable {
     /// - Throws: `MVCCError.notActive` if a read-write transaction has already ended;
     ///   `MVCCError.invalidVersion` if a read-only snapshot lies in the future.
     public func resume(_ state: TransactionState) throws -> MVCCTransaction {
-        try locked { engine in
+        try withStore { store in
             if state.readOnly {
-                guard state.version <= (try Self.readNextVersion(engine)) else {
-                    throw MVCCError.invalidVersion(state.version)
-                }
+                guard state.version <= store.nextVersion else { throw MVCCError.invalidVersion(state.version) }
             } else {
-                guard try engine.get(MVCCKey.txnActive(state.version).encoded) != nil else {
-                    throw MVCCError.notActive(state.version)
-                }
+                guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
             }
         }
         return MVCCTransaction(mvcc: self, state: state)
@@ -174,8 +199,9 @@ public final class MVCC: Sendable {
     /// - Complexity: O(w log n), w = write-set entries of unfinished transactions.
     @discardableResult
     public func rollbackAbandonedTransactions() throws -> [UInt64] {
-        try locked { engine in
-            let active = try Self.readActive(engine)
+        try withStore { store in
+            let engine = store.engine
+            let active = store.active
             for pair in try engine.scanPrefix([MVCCKey.Tag.txnWrite.rawValue]).collect() {
                 guard case .txnWrite(let version, let key) = try Self.decodeKey(pair.key) else {
                     throw MVCCError.corrupt("unexpected key under the TxnWrite prefix")
@@ -185,13 +211,16 @@ public final class MVCC: Sendable {
                 }
                 try engine.delete(pair.key)
             }
-            for version in active { try engine.delete(MVCCKey.txnActive(version).encoded) }
+            for version in active {
+                try engine.delete(MVCCKey.txnActive(version).encoded)
+                store.active.remove(version)
+            }
             try engine.flush()
             return active.sorted()
         }
     }
 
-    // MARK: - Shared helpers (called with the lock held)
+    // MARK: - Shared helpers (called with the lock held, or from init)
 
     static func readNextVersion(_ engine: any StorageEngine) throws -> UInt64 {
         guard let bytes = try engine.get(MVCCKey.nextVersion.encoded) else { return 1 }

@@ -145,7 +145,7 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Renders bytes for messages: quoted text when every byte is printable ASCII, hex otherwise.
-public func describeBytes(_ bytes: [UInt8]) -> String {
+func describeBytes(_ bytes: [UInt8]) -> String {
     if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) {
         return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
     }

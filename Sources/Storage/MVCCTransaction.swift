@@ -15,8 +15,12 @@ public final class MVCCTransaction {
     private let mvcc: MVCC
     /// The snapshot: version, read-only flag and the versions active at begin.
     public let state: TransactionState
-    /// The writes since the transaction began (or was resumed), for savepoint rollback.
+    /// The writes since the first savepoint, for savepoint rollback.
     private var undoLog: [Undo] = []
+    /// Whether a savepoint has been taken. Until then nothing is logged: a transaction without
+    /// savepoints (an autocommit bulk insert) keeps no per-write memory; `rollback()` finds its
+    /// writes through the stored write set instead.
+    private var logging = false
     /// Set once commit or rollback has run.
     private var finished = false
 
@@ -52,7 +56,10 @@ public final class MVCCTransaction {
 
     /// Streams the visible (non-deleted) keys in `range` with their values, in key order or
     /// reverse key order. The cursor reads the engine a batch at a time, so stopping early
-    /// reads little.
+    /// reads little. Other transactions' writes never show up (the snapshot is fixed); this
+    /// transaction's own writes made while the cursor is open show up only if they land beyond
+    /// the batch already fetched, so callers that write while scanning (an UPDATE) must not
+    /// rely on seeing them — a key already returned is never returned again.
     /// - Complexity: O(log n) per batch plus O(1) per stored version passed over.
     public func scan(_ range: KeyRange, reverse: Bool = false) throws -> any KeyValueCursor {
         try checkNotFinished()
@@ -85,13 +92,13 @@ public final class MVCCTransaction {
         try checkNotFinished()
         guard !state.readOnly else { throw MVCCError.readOnly }
         let state = self.state
-        let undo: Undo = try mvcc.locked { engine in
-            guard try engine.get(MVCCKey.txnActive(state.version).encoded) != nil else {
-                throw MVCCError.notActive(state.version)
-            }
-            // Only the newest version matters: if we can see it, no one else is writing the key
-            // concurrently (an older invisible version would have had to be committed before
-            // this newer one could be written, and then that writer would have failed).
+        let undo: Undo = try mvcc.withStore { store in
+            // Another handle of this transaction (see `MVCC.resume`) may have ended it.
+            guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
+            let engine = store.engine
+            // Only the newest version matters. If we can see it, no older version is invisible
+            // to us either: whoever wrote the newest one could see every older one (or it would
+            // have failed this same check), and it committed before we began.
             let latest = try engine.scanPrefix(MVCCKey.versionsOf(key), reverse: true).next()
             var previous: [UInt8]?? = .none
             if let latest {
@@ -106,14 +113,15 @@ public final class MVCCTransaction {
                            MVCCValues.encodeVersionValue(value))
             return previous.map { Undo.replaced(key: key, previous: $0) } ?? .created(key: key)
         }
-        undoLog.append(undo)
+        if logging { undoLog.append(undo) }
     }
 
     // MARK: - Savepoints
 
     /// Marks the current point; ``rollback(toSavepoint:)`` undoes every write made after it.
     public func savepoint() -> Int {
-        undoLog.count
+        logging = true
+        return undoLog.count
     }
 
     /// Undoes the writes made since `savepoint`, newest first; the transaction stays open.
@@ -121,7 +129,7 @@ public final class MVCCTransaction {
     /// - Complexity: O(w log n), w = writes undone.
     public func rollback(toSavepoint savepoint: Int) throws {
         try checkNotFinished()
-        guard savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
+        guard logging, savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
         let undone = Array(undoLog[savepoint...].reversed())
         let version = state.version
         try mvcc.locked { engine in
@@ -151,11 +159,12 @@ public final class MVCCTransaction {
         }
         let version = state.version
         let flush = mvcc.flushOnCommit
-        try mvcc.locked { engine in
-            let marker = MVCCKey.txnActive(version).encoded
-            guard try engine.get(marker) != nil else { throw MVCCError.notActive(version) }
+        try mvcc.withStore { store in
+            guard store.active.contains(version) else { throw MVCCError.notActive(version) }
+            let engine = store.engine
             // Deleting the marker is the commit point; the write set is only bookkeeping now.
-            try engine.delete(marker)
+            try engine.delete(MVCCKey.txnActive(version).encoded)
+            store.active.remove(version)
             let writes = try engine.scanPrefix(MVCCKey.txnWritePrefix(version)).collect()
             for pair in writes { try engine.delete(pair.key) }
             if flush && !writes.isEmpty { try engine.flush() }
@@ -173,9 +182,9 @@ public final class MVCCTransaction {
             return
         }
         let version = state.version
-        try mvcc.locked { engine in
-            let marker = MVCCKey.txnActive(version).encoded
-            guard try engine.get(marker) != nil else { throw MVCCError.notActive(version) }
+        try mvcc.withStore { store in
+            guard store.active.contains(version) else { throw MVCCError.notActive(version) }
+            let engine = store.engine
             for pair in try engine.scanPrefix(MVCCKey.txnWritePrefix(version)).collect() {
                 guard case .txnWrite(_, let key) = try MVCC.decodeKey(pair.key) else {
                     throw MVCCError.corrupt("unexpected key under transaction \(version)'s write set")
@@ -184,7 +193,8 @@ public final class MVCCTransaction {
                 try engine.delete(pair.key)
             }
             // Last, so a crash midway leaves the transaction active and the rollback can redo.
-            try engine.delete(marker)
+            try engine.delete(MVCCKey.txnActive(version).encoded)
+            store.active.remove(version)
         }
         finished = true
         undoLog.removeAll()

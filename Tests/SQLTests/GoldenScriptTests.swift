@@ -27,7 +27,7 @@ struct GoldenScriptTests {
     func script(_ name: String) throws {
         let url = Self.scriptsDirectory.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let actual = try ScriptRunner.run(text)
+        let actual = try SQLScriptRunner.run(text)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try actual.write(to: url, atomically: true, encoding: .utf8)
             return
@@ -48,7 +48,7 @@ struct GoldenScriptTests {
 }
 
 /// Runs a script and renders it back with fresh output after each command.
-enum ScriptRunner {
+enum SQLScriptRunner {
     static func run(_ text: String) throws -> String {
         let engine = try TestSupport.makeEngine()
         var sessions: [String: Session] = [:]

@@ -39,7 +39,7 @@ struct ValueTests {
 
     /// The sort order is a total order: antisymmetric and transitive over mixed values.
     @Test func sortOrderIsATotalOrder() {
-        var rng = SplitMix64(seed: 42)
+        var rng = ValueTestGenerator(seed: 42)
         let pool: [Value] = [.null, .boolean(false), .boolean(true), .integer(-3), .integer(0), .integer(7),
                              .float(-.infinity), .float(-0.0), .float(0), .float(2.5), .float(.infinity),
                              .float(.nan), .string(""), .string("B"), .string("a"), .string("å")]
@@ -58,7 +58,7 @@ struct ValueTests {
 }
 
 /// A fixed-seed generator, so property tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+struct ValueTestGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

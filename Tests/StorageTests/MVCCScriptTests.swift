@@ -3,15 +3,14 @@ import Foundation
 import Testing
 @testable import Storage
 
-/// Golden scenario tests for MVCC: each file in `Tests/Scripts/MVCC/` is a story of transactions
+/// Golden scenario tests for MVCC: each file in `Scripts/mvcc/` is a story of transactions
 /// (`t1: begin`, `t1: set a=1`, `t2: get a`) with each command's output below it as `→ …`
 /// lines. The runner replays the commands and compares the regenerated file with the stored
 /// one. Run with `UPDATE_MVCC_SCRIPTS=1` to rewrite the files after a deliberate change (then
-/// review the diff). The scripts live outside the test target's folder so SwiftPM does not
-/// warn about unhandled files.
+/// review the diff).
 @Suite struct MVCCScriptTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scripts/MVCC")
+        .appendingPathComponent("Scripts").appendingPathComponent("mvcc")
 
     static func scriptNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []

@@ -1,7 +1,7 @@
 /// GROUP BY and aggregate functions.
 ///
 /// The cursor reads its whole input, keeping one accumulator per aggregate per group in a hash
-/// table keyed by the group's values, then emits one row per group (in first-seen order):
+/// table keyed by the group's values, then emits one row per group (ordered by group value):
 /// the group values followed by the aggregate results. Without GROUP BY there is exactly one
 /// group, even for empty input (`SELECT COUNT(*) FROM empty` is 0, not no row).
 final class AggregateCursor: RowCursor {
@@ -49,8 +49,18 @@ final class AggregateCursor: RowCursor {
             keys.append([])
             accumulators.append(aggregates.map(Accumulator.init))
         }
+        // Groups come out in the order of their values (NULL first), so results do not depend
+        // on the order rows were read in.
+        let order = keys.indices.sorted { a, b in
+            for (x, y) in zip(keys[a], keys[b]) {
+                let c = Value.sortOrder(x, y)
+                if c != 0 { return c < 0 }
+            }
+            return a < b
+        }
         var rows: [Row] = []
-        for (slot, key) in keys.enumerated() {
+        for slot in order {
+            let key = keys[slot]
             var row = key
             for accumulator in accumulators[slot] { row.append(try accumulator.result()) }
             rows.append(row)

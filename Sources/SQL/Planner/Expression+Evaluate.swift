@@ -16,23 +16,22 @@ extension Expression {
             return row[index]
 
         case .and(let a, let b):
+            // Both sides are always evaluated (as in toyDB), so `FALSE AND 1` is still a type
+            // error rather than depending on evaluation order.
             let l = try a.evaluate(row)
-            // FALSE AND anything is FALSE; no need to look right (it may even fail).
-            if case .boolean(false) = l { return l }
             let r = try b.evaluate(row)
             switch (l, r) {
-            case (.boolean(true), .boolean(let y)): return .boolean(y)
-            case (.null, .boolean(false)): return .boolean(false)
+            case (.boolean(let x), .boolean(let y)): return .boolean(x && y)
+            case (.boolean(false), .null), (.null, .boolean(false)): return .boolean(false)
             case (.boolean(true), .null), (.null, .null), (.null, .boolean(true)): return .null
             default: throw SQLError(.type, "can't AND \(l) and \(r)")
             }
         case .or(let a, let b):
             let l = try a.evaluate(row)
-            if case .boolean(true) = l { return l }
             let r = try b.evaluate(row)
             switch (l, r) {
-            case (.boolean(false), .boolean(let y)): return .boolean(y)
-            case (.null, .boolean(true)): return .boolean(true)
+            case (.boolean(let x), .boolean(let y)): return .boolean(x || y)
+            case (.boolean(true), .null), (.null, .boolean(true)): return .boolean(true)
             case (.boolean(false), .null), (.null, .null), (.null, .boolean(false)): return .null
             default: throw SQLError(.type, "can't OR \(l) and \(r)")
             }

@@ -86,9 +86,9 @@ enum Functions {
         }
         let chars = Array(s)
         // Positions before 1 eat into the length, as in SQLite: substr('abc', 0, 2) = 'a'.
-        let from = start - 1
-        let (endRaw, overflow) = from.addingReportingOverflow(length)
-        let end = overflow ? Int64(chars.count) : min(endRaw, Int64(chars.count))
+        // Clamped first, so huge or tiny arguments cannot overflow the arithmetic below.
+        let from = max(Int64(-1) << 40, min(start, Int64(1) << 40)) - 1
+        let end = min(from + min(length, Int64(1) << 41), Int64(chars.count))
         let lower = max(0, from)
         guard lower < end else { return .string("") }
         return .string(String(chars[Int(lower)..<Int(end)]))

@@ -54,7 +54,9 @@ public struct Planner {
                 } else {
                     expression = try ExpressionBuilder(scope: scope, clause: "UPDATE").build(item.value)
                 }
-                assignments.removeAll { $0.column == index }
+                if assignments.contains(where: { $0.column == index }) {
+                    throw SQLError(.semantic, "column \(item.column.value) set multiple times", at: item.column.position)
+                }
                 assignments.append(Assignment(column: index, expression: expression))
             }
             return .update(table: schema, source: try planTableSource(schema, predicate),

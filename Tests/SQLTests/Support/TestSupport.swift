@@ -3,9 +3,9 @@ import SQL
 
 /// Shared helpers for SQL tests.
 enum TestSupport {
-    /// The engine scenario tests run on.
+    /// The engine scenario tests run on: the real one, LocalEngine on MVCC in memory.
     static func makeEngine() throws -> any Engine {
-        TestEngine()
+        try LocalEngine.memory()
     }
 
     /// Replaces durations like "0.12 ms" with "…" so EXPLAIN ANALYZE output is stable.

@@ -1,0 +1,66 @@
+/// A table drawn with box-drawing characters, fitted to a width: the widest columns give up
+/// space first and their cells are elided with `…`. The building block of the `.mvcc`, `.keys`,
+/// `.status` and `.sessions` drawings.
+public struct BoxTable: Sendable {
+    /// Column titles.
+    public var headers: [String]
+    /// Cell text, one array per row (short rows are padded with empty cells).
+    public var rows: [[String]]
+    /// Row positions before which a horizontal rule is drawn (groups, such as one key's versions).
+    public var rulesBefore: Set<Int>
+    /// Columns drawn right-aligned (numbers).
+    public var rightAligned: Set<Int>
+    /// The narrowest a column may be squeezed to.
+    public var minimumColumnWidth = 4
+    /// Columns that give up width first when the table is too wide (nil: any column).
+    public var shrinkFirst: Set<Int>? = nil
+    /// Whether the header line is drawn (property lists go without).
+    public var showsHeader = true
+
+    public init(headers: [String], rows: [[String]], rulesBefore: Set<Int> = [], rightAligned: Set<Int> = []) {
+        self.headers = headers
+        self.rows = rows
+        self.rulesBefore = rulesBefore
+        self.rightAligned = rightAligned
+    }
+
+    /// The table in at most `width` columns (unless even the minimum widths do not fit).
+    public func draw(width: Int = Drawing.defaultWidth) -> String {
+        let count = headers.count
+        guard count > 0 else { return "" }
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (i, cell) in row.prefix(count).enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        // Each column costs its width plus " │ " between and "│ "/" │" at the ends.
+        var total = widths.reduce(0, +) + 3 * count + 1
+        // Shrink the preferred columns first, then any column, always the widest one.
+        for candidates in [shrinkFirst.map { Array($0).sorted() } ?? Array(widths.indices), Array(widths.indices)] {
+            while total > width {
+                guard let widest = candidates.filter({ $0 < count }).max(by: { widths[$0] < widths[$1] }),
+                      widths[widest] > minimumColumnWidth else { break }
+                widths[widest] -= 1
+                total -= 1
+            }
+        }
+        func rule(_ left: String, _ middle: String, _ right: String) -> String {
+            left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"
+        }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for i in 0..<count {
+                let text = Drawing.elide(i < cells.count ? cells[i] : "", to: widths[i])
+                parts.append(rightAligned.contains(i) ? Drawing.padLeft(text, to: widths[i])
+                                                      : Drawing.padRight(text, to: widths[i]))
+            }
+            return "│ " + parts.joined(separator: " │ ") + " │\n"
+        }
+        var out = rule("┌", "┬", "┐")
+        if showsHeader { out += line(headers) + rule("├", "┼", "┤") }
+        for (i, row) in rows.enumerated() {
+            if i > 0 && rulesBefore.contains(i) { out += rule("├", "┼", "┤") }
+            out += line(row)
+        }
+        return out + rule("└", "┴", "┘")
+    }
+}

@@ -1,0 +1,180 @@
+/// # Drawing MVCC version chains
+///
+/// Under multi-version concurrency control a write never overwrites: it adds a new *version* of
+/// the key, stamped with the writing transaction's version number. A transaction reads through
+/// a *snapshot* — the versions committed before it began, minus those of transactions still
+/// running at that moment, plus its own writes. So the same key can look different to two
+/// sessions at once, and a delete is just one more version: a *tombstone*.
+///
+/// `.mvcc TABLE` draws, for every row and index entry of a table, its chain of versions oldest
+/// first, and for each session whether its snapshot sees that version and why.
+
+/// Whether a viewer's snapshot sees one version, and the reason (mirrors MVCC's `Visibility`).
+public enum VersionVisibility: Sendable, Hashable {
+    /// Committed before the viewer's snapshot, and the newest such version: this is what it reads.
+    case visible
+    /// Committed before the snapshot, but a newer visible version hides it.
+    case shadowed
+    /// Written by the viewer's own transaction.
+    case ownWrite
+    /// Its writer was still running when the viewer began.
+    case activeAtStart
+    /// Written by a transaction that began after the viewer.
+    case writtenLater
+    /// Still being written by an active transaction (seen from outside any transaction).
+    case uncommitted
+
+    /// Whether the viewer reads this version.
+    public var isSeen: Bool { self == .visible || self == .ownWrite }
+
+    /// A short mark for matrix cells.
+    public var mark: String {
+        switch self {
+        case .visible: "✓ sees"
+        case .ownWrite: "✓ own"
+        case .shadowed: "· older"
+        case .activeAtStart: "✗ active"
+        case .writtenLater: "✗ later"
+        case .uncommitted: "✗ uncommitted"
+        }
+    }
+
+    /// The reason, in words (short enough for an 80-column drawing).
+    public var reason: String {
+        switch self {
+        case .visible: "✓ committed before snapshot"
+        case .shadowed: "· shadowed by a newer one"
+        case .ownWrite: "✓ its own write"
+        case .activeAtStart: "✗ writer active at start"
+        case .writtenLater: "✗ written after snapshot"
+        case .uncommitted: "✗ not committed yet"
+        }
+    }
+}
+
+/// One version in a chain, as the drawing needs it.
+public struct ChainVersion: Sendable, Hashable {
+    /// The version number, which is also the writing transaction's id.
+    public var version: UInt64
+    /// The decoded value; nil for a tombstone (a delete).
+    public var value: String?
+    /// One entry per viewer, in the order of `MVCCPicture.viewers`.
+    public var visibility: [VersionVisibility]
+
+    public init(version: UInt64, value: String?, visibility: [VersionVisibility]) {
+        self.version = version
+        self.value = value
+        self.visibility = visibility
+    }
+}
+
+/// The versions of one key (a row or an index entry), oldest first.
+public struct VersionChain: Sendable, Hashable {
+    /// The decoded key, such as `row 1` or `index name='ann'`.
+    public var key: String
+    public var versions: [ChainVersion]
+
+    public init(key: String, versions: [ChainVersion]) {
+        self.key = key
+        self.versions = versions
+    }
+}
+
+/// Everything `.mvcc` shows: the viewers (sessions) and the chains.
+public struct MVCCPicture: Sendable, Hashable {
+    /// Viewer names, such as `default`.
+    public var viewers: [String]
+    /// What each viewer is reading in, such as `txn 7` or `autocommit` (same order).
+    public var snapshots: [String]
+    /// The viewer who asked (its column is marked), an index into `viewers`.
+    public var current: Int
+    public var chains: [VersionChain]
+
+    public init(viewers: [String], snapshots: [String], current: Int, chains: [VersionChain]) {
+        self.viewers = viewers
+        self.snapshots = snapshots
+        self.current = current
+        self.chains = chains
+    }
+}
+
+/// Renders `MVCCPicture`s: with one viewer a column of reasons, with several a matrix of marks.
+public enum MVCCDrawing {
+    /// The most versions of one chain drawn before older ones are elided.
+    public static let maxVersionsPerChain = 6
+    /// The most chains (keys) drawn before the rest are counted in a closing marker.
+    public static let maxChains = 40
+
+    /// The picture fitted to `width` columns.
+    public static func draw(_ picture: MVCCPicture, width: Int = Drawing.defaultWidth) -> String {
+        guard !picture.chains.isEmpty else { return "(no versions)\n" }
+        let single = picture.viewers.count <= 1
+        var headers = ["key", "version", "value"]
+        if single {
+            let snapshot = picture.snapshots.first.map { " (\($0))" } ?? ""
+            headers.append("seen by " + (picture.viewers.first ?? "you") + snapshot)
+        } else {
+            for (i, name) in picture.viewers.enumerated() {
+                headers.append(i == picture.current ? name + "*" : name)
+            }
+        }
+        var rows: [[String]] = []
+        var rules: Set<Int> = []
+        for chain in picture.chains.prefix(maxChains) {
+            rules.insert(rows.count)
+            var first = true
+            for item in elided(chain.versions) {
+                let key = first ? chain.key : ""
+                first = false
+                switch item {
+                case .more(let n):
+                    rows.append([key, "…", "\(n) more version\(n == 1 ? "" : "s")"])
+                case .version(let v):
+                    var row = [key, "v\(v.version)", v.value ?? "⌫ tombstone"]
+                    if single {
+                        row.append(v.visibility.first?.reason ?? "")
+                    } else {
+                        row += v.visibility.map(\.mark)
+                    }
+                    rows.append(row)
+                }
+            }
+        }
+        if picture.chains.count > maxChains {
+            rules.insert(rows.count)
+            rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
+        }
+        var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
+        table.shrinkFirst = single ? [2, 3] : [2]
+        var out = table.draw(width: width) + "vN: the version written by transaction N\n"
+        if !single {
+            let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in
+                pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"
+            }
+            out += "sessions: " + sessions.joined(separator: ", ") + "  (* is you)\n"
+            out += "✓ sees / ✓ own: that session reads it · older: a newer visible one hides it\n"
+            out += "✗ active: its writer ran when the session began · ✗ later: written after that\n"
+        }
+        return out
+    }
+
+    enum Item: Equatable { case version(ChainVersion), more(Int) }
+
+    /// The newest versions and any version some viewer reads; older runs become one marker.
+    static func elided(_ versions: [ChainVersion]) -> [Item] {
+        guard versions.count > maxVersionsPerChain else { return versions.map(Item.version) }
+        let keepFrom = versions.count - (maxVersionsPerChain - 1)
+        var items: [Item] = []
+        var skipped = 0
+        for (i, v) in versions.enumerated() {
+            if i >= keepFrom || v.visibility.contains(where: \.isSeen) {
+                if skipped > 0 { items.append(.more(skipped)); skipped = 0 }
+                items.append(.version(v))
+            } else {
+                skipped += 1
+            }
+        }
+        if skipped > 0 { items.append(.more(skipped)) }
+        return items
+    }
+}

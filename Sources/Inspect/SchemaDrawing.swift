@@ -1,0 +1,31 @@
+import SQL
+
+/// Writes a table's definition back as the CREATE TABLE statement that makes it (`.schema`).
+public enum SchemaDrawing {
+    /// `CREATE TABLE name (\n  col TYPE …,\n …\n);` with every constraint spelled out.
+    public static func createTable(_ table: Table) -> String {
+        var lines: [String] = []
+        for (i, column) in table.columns.enumerated() {
+            var line = "  \(column.name) \(column.dataType.rawValue)"
+            if i == table.primaryKey {
+                line += " PRIMARY KEY"
+            } else {
+                if !column.nullable { line += " NOT NULL" }
+                if column.unique { line += " UNIQUE" }
+                if column.indexes.contains("\(table.name)_\(column.name)_idx") { line += " INDEX" }
+            }
+            if let value = column.defaultValue, !(value == .null && column.nullable) {
+                line += " DEFAULT " + ValueText.literal(value)
+            }
+            if let target = column.references { line += " REFERENCES \(target)" }
+            lines.append(line)
+        }
+        var out = "CREATE TABLE \(table.name) (\n" + lines.joined(separator: ",\n") + "\n);\n"
+        for column in table.columns {
+            for index in column.indexes where index != "\(table.name)_\(column.name)_idx" {
+                out += "CREATE INDEX \(index) ON \(table.name) (\(column.name));\n"
+            }
+        }
+        return out
+    }
+}

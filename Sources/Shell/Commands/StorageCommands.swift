@@ -1,0 +1,106 @@
+import Inspect
+import SQL
+
+/// `.mvcc TABLE [KEY]` and `.mvcc txns`: version chains and who sees them; running transactions.
+struct MVCCCommand: DotCommand {
+    let name = "mvcc"
+    let arguments = "TABLE [KEY] | txns"
+    let summary = "row versions and which session sees which"
+    let help = """
+        Every write adds a version; a delete adds a tombstone. For each row and index
+        entry of TABLE (or only the row with primary key KEY) this draws its versions,
+        oldest first, and whether your session's snapshot sees each one and why.
+        With several sessions open it draws a matrix: one column per session.
+        .mvcc txns lists the running transactions and the versions each cannot see.
+        """
+
+    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
+        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no MVCC view") }
+        guard let first = arguments.words.first else { throw usageError("expected a table name or txns") }
+        if first.lowercased() == "txns" && arguments.words.count == 1 {
+            let rows = try inspector.activeTransactions().map { txn -> [String] in
+                let owner = shell.allSessions.first { $0.session.openTransaction?.version == txn.version }?.name ?? ""
+                let hidden = txn.activeAtStart.isEmpty ? "—" : txn.activeAtStart.map { "v\($0)" }.joined(separator: " ")
+                return ["txn \(txn.version)", txn.readOnly ? "read only" : "read-write", owner, hidden]
+            }
+            guard !rows.isEmpty else { shell.show("(no active transactions)\n"); return }
+            shell.show(BoxTable(headers: ["transaction", "mode", "session", "invisible to it (active at start)"],
+                                rows: rows).draw(width: shell.width))
+            return
+        }
+        let table = try shell.table(named: first, in: try shell.tables())
+        let key = arguments.words.count > 1
+            ? Self.parseKey(String(arguments.raw.dropFirst(first.count)).trimmingWhitespace()) : nil
+        let sessions = shell.allSessions
+        let chains = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session))
+        let snapshots = sessions.map { entry in
+            entry.session.openTransaction.map { "txn \($0.version)" + ($0.readOnly ? " ro" : "") } ?? "autocommit"
+        }
+        let current = sessions.firstIndex { $0.name == shell.currentSessionName } ?? 0
+        let picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
+        shell.show(MVCCDrawing.draw(picture, width: shell.width))
+    }
+
+    /// A key typed as a SQL literal: `1`, `2.5`, `'ann'`, `TRUE`, `NULL`; a bare word is a string.
+    static func parseKey(_ text: String) -> Value {
+        if let i = Int64(text) { return .integer(i) }
+        if let d = Double(text), text.contains(".") { return .float(d) }
+        switch text.uppercased() {
+        case "TRUE": return .boolean(true)
+        case "FALSE": return .boolean(false)
+        case "NULL": return .null
+        default: break
+        }
+        if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") {
+            return .string(undoubledQuotes(text.dropFirst().dropLast()))
+        }
+        return .string(text)
+    }
+
+    func completions(after words: [String], in shell: ShellDriver) -> [String] {
+        words.isEmpty ? ["txns"] + shell.tableNames() : []
+    }
+}
+
+/// `it''s` → `it's`: inside a SQL string literal a quote is written twice.
+private func undoubledQuotes(_ text: Substring) -> String {
+    var out = ""
+    var previousWasQuote = false
+    for ch in text {
+        if ch == "'" && previousWasQuote { previousWasQuote = false; continue }
+        previousWasQuote = ch == "'"
+        out.append(ch)
+    }
+    return out
+}
+
+/// `.keys TABLE`: the stored key/value pairs of a table, hex beside decoded.
+struct KeysCommand: DotCommand {
+    let name = "keys"
+    let arguments = "TABLE"
+    let summary = "how a table's rows and indexes are stored as keys"
+
+    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
+        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no key view") }
+        guard arguments.words.count == 1 else { throw usageError("expected one table name") }
+        let table = try shell.table(named: arguments.words[0], in: try shell.tables())
+        shell.show(KeysDrawing.draw(try inspector.keys(table: table.name), width: shell.width))
+    }
+
+    func completions(after words: [String], in shell: ShellDriver) -> [String] {
+        words.isEmpty ? shell.tableNames() : []
+    }
+}
+
+/// `.status`: storage engine and MVCC figures.
+struct StatusCommand: DotCommand {
+    let name = "status"
+    let arguments = ""
+    let summary = "storage engine and MVCC figures"
+
+    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
+        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
+        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no status") }
+        shell.show(PropertiesDrawing.draw(try inspector.status(), width: shell.width))
+    }
+}

@@ -1,0 +1,56 @@
+import SQL
+import Storage
+
+/// The Shell on a database in this process: SQL sessions on a `LocalEngine` (memory or BitCask),
+/// with the MVCC store open to `.mvcc`, `.keys` and `.status`.
+public final class LocalBackend: ShellBackend {
+    public let engine: LocalEngine
+    public let inspector: (any StorageInspector)?
+
+    public init(engine: LocalEngine) {
+        self.engine = engine
+        self.inspector = LocalInspector(mvcc: engine.mvcc) { session in
+            ((session as? SQLShellSession)?.session.transaction as? LocalTransaction)?.mvccTransaction.state
+        }
+    }
+
+    /// An in-memory database, or a durable one in `directory`.
+    public static func open(directory: String?) throws(SQLError) -> LocalBackend {
+        if let directory { return LocalBackend(engine: try LocalEngine.open(directory: directory)) }
+        return LocalBackend(engine: try LocalEngine.memory())
+    }
+
+    public func makeSession() throws(SQLError) -> any ShellSession {
+        SQLShellSession(Session(engine: engine))
+    }
+}
+
+/// A SQL layer `Session` as the Shell drives it.
+public final class SQLShellSession: ShellSession {
+    public let session: Session
+
+    public init(_ session: Session) { self.session = session }
+
+    public func execute(_ statement: String) throws(SQLError) -> StatementResult {
+        try session.execute(statement)
+    }
+
+    public var openTransaction: TransactionSummary? {
+        session.transaction.map { TransactionSummary(version: $0.version, readOnly: $0.isReadOnly) }
+    }
+
+    public func explain(_ statement: String, analyze: Bool) throws(SQLError) -> String {
+        try session.explain(statement, analyze: analyze)
+    }
+
+    public func explainSteps(_ statement: String) throws(SQLError) -> [ExplainStep] {
+        try session.explainSteps(statement).map { ExplainStep(pass: $0.pass, changed: $0.changed, drawing: $0.drawing) }
+    }
+
+    public func tables() throws(SQLError) -> [Table] {
+        if let transaction = session.transaction { return try transaction.tables() }
+        let transaction = try session.engine.beginReadOnly(asOf: nil)
+        defer { try? transaction.rollback() }
+        return try transaction.tables()
+    }
+}

@@ -1,0 +1,92 @@
+import SQL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The interactive loop: prompt, read a line with libedit, hand it to the driver, remember it.
+public struct REPL {
+    let driver: ShellDriver
+
+    public init(driver: ShellDriver) { self.driver = driver }
+
+    /// The banner: what this is, how to get help, which lessons there are.
+    public static func banner(lessons: [String]) -> String {
+        var text = """
+            \(ShellInfo.banner)
+            Type SQL ending in ';' (it may span lines), or .help for the commands.
+            Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
+
+            """
+        if lessons.isEmpty {
+            text += "Lessons live in lessons/; replay one with: cutaway < lessons/FILE\n"
+        } else {
+            let shown = lessons.prefix(8).joined(separator: ", ") + (lessons.count > 8 ? ", …" : "")
+            text += "Lessons (cutaway < lessons/FILE): \(shown)\n"
+        }
+        return text
+    }
+
+    /// The lesson files in `./lessons`, sorted (none if there is no such folder).
+    static func lessonFiles(in folder: String = "lessons") -> [String] {
+        guard let dir = opendir(folder) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if !name.hasPrefix(".") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Runs until `.quit` or Ctrl-D on an empty line.
+    public func run() {
+        let editor = LineEditor()
+        driver.output.write(driver.style.bold(Self.banner(lessons: Self.lessonFiles())) + "\n")
+        var typed: [String] = []        // the lines of the statement being typed, for history
+        while !driver.finished {
+            refreshCompletion()
+            let prompt = driver.isPending ? driver.continuationPrompt : driver.prompt
+            switch editor.readLine(prompt: prompt) {
+            case .endOfInput:
+                if driver.isPending {
+                    // Ctrl-D inside a statement: leave anyway, like psql, but say what is dropped.
+                    driver.output.writeError("\n(unfinished statement discarded)\n")
+                }
+                driver.output.write("\n")
+                driver.discardPending()
+                return
+            case .interrupted:
+                driver.discardPending()
+                typed = []
+                driver.output.write("^C\n")
+            case .line(let line):
+                typed.append(line)
+                driver.feed(line: line)
+                if !driver.isPending {
+                    editor.remember(typed.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: " "))
+                    typed = []
+                }
+            }
+        }
+        driver.finish()
+    }
+
+    /// Hands completion what the shell knows now: tables and columns may have changed.
+    private func refreshCompletion() {
+        var context = CompletionContext()
+        context.keywords = Keywords.all
+        context.tables = driver.tableNames()
+        context.columns = driver.columnNames()
+        context.commands = driver.registry.names
+        for command in driver.registry.all {
+            context.commandArguments[command.name] = command.completions(after: [], in: driver)
+        }
+        context.statementPending = driver.isPending
+        LineEditor.completionContext.withLock { $0 = context }
+    }
+}

@@ -1,0 +1,224 @@
+import Inspect
+import SQL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Shell's engine room, shared by the interactive REPL and piped input: it takes input one
+/// line at a time, collects lines into statements, runs dot-commands, keeps the named sessions,
+/// and renders every result in the current output mode.
+///
+/// It never reads the terminal itself (the REPL and `cutaway < file` feed it), so tests drive
+/// it in-process with a `CapturedOutput`.
+public final class ShellDriver {
+    /// How the driver starts.
+    public struct Options: Sendable {
+        public var mode: OutputMode = .table
+        /// Stop at the first failed statement (`--bail`).
+        public var bail = false
+        public var style = TextStyle(enabled: false)
+        /// The drawing width when not on a terminal (a terminal's own width wins).
+        public var width = Drawing.defaultWidth
+        /// Whether the input is a terminal (drawings then follow its width).
+        public var interactive = false
+        public init() {}
+    }
+
+    public let backend: any ShellBackend
+    public let output: any OutputSink
+    public var registry = CommandRegistry.standard
+    /// How results are printed (`.mode`).
+    public var mode: OutputMode
+    /// Whether each statement's time is printed (`.timer`).
+    public var timer = false
+    public let style: TextStyle
+    public let options: Options
+    /// Whether some statement failed (the exit status with `--bail`).
+    public private(set) var failed = false
+    /// Set by `.quit`, and by a failure under `--bail`: the caller stops feeding input.
+    public private(set) var finished = false
+
+    /// Text typed so far that does not yet end a statement.
+    public private(set) var pending = ""
+    private var sessions: [(name: String, session: any ShellSession)] = []
+    /// The name of the session statements go to.
+    public private(set) var currentSessionName = ShellDriver.defaultSessionName
+    var recorder: Recorder?
+
+    /// The session every shell starts in.
+    public static let defaultSessionName = "default"
+
+    public init(backend: any ShellBackend, output: any OutputSink, options: Options = Options()) throws(SQLError) {
+        self.backend = backend
+        self.output = output
+        self.options = options
+        self.mode = options.mode
+        self.style = options.style
+        sessions.append((Self.defaultSessionName, try backend.makeSession()))
+    }
+
+    // MARK: Input
+
+    /// Whether an unfinished statement is waiting for more lines (the continuation prompt).
+    public var isPending: Bool { !isBlankOrComment(pending) }
+
+    /// Takes one line of input (without its line break).
+    public func feed(line: String) {
+        guard !finished else { return }
+        let trimmed = line.trimmingWhitespace()
+        if !isPending && trimmed.hasPrefix(".") {
+            pending = ""
+            if !trimmed.hasPrefix(".record") { recorder?.record(line) }
+            runCommand(trimmed)
+            return
+        }
+        recorder?.record(line)
+        pending += line + "\n"
+        let (statements, remainder) = StatementSplitter.split(pending)
+        pending = remainder
+        for statement in statements {
+            guard !finished else { break }
+            runStatement(statement)
+        }
+    }
+
+    /// Takes a block of text (several lines, as from `-c`).
+    public func feed(text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            feed(line: String(line))
+        }
+    }
+
+    /// End of input: a last statement without its `;` still runs.
+    public func finish() {
+        if isPending && !finished { runStatement(pending) }
+        pending = ""
+        recorder = nil
+    }
+
+    /// Drops the unfinished statement (Ctrl-C).
+    public func discardPending() { pending = "" }
+
+    /// Stops the shell (`.quit`).
+    public func quit() { finished = true }
+
+    // MARK: Statements
+
+    /// Runs one statement in the current session and prints its result or error.
+    func runStatement(_ text: String) {
+        let sql = text.trimmingWhitespace()
+        guard !sql.isEmpty, sql != ";" else { return }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let result = try currentSession.execute(sql)
+            output.write(ResultDrawing.draw(result, mode: mode))
+        } catch {
+            failed = true
+            if mode == .json {
+                output.write(JSONResult.error(error.description) + "\n")
+            } else {
+                reportError(error.rendered(in: sql))
+            }
+            if options.bail { finished = true }
+        }
+        if timer { show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n") }
+    }
+
+    /// `1.234` for a duration, in milliseconds with three decimals.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+
+    // MARK: Dot-commands
+
+    /// Runs a `.command args` line.
+    func runCommand(_ line: String) {
+        let body = line.dropFirst()
+        let name = String(body.prefix { $0 != " " && $0 != "\t" })
+        let arguments = CommandArguments(raw: String(body.dropFirst(name.count)))
+        guard let command = registry.command(named: name) else {
+            var message = "unknown command '.\(name)'"
+            if let near = suggestion(for: name, among: registry.names) { message += " — did you mean .\(near)?" }
+            reportError(message + " (.help lists the commands)")
+            return
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            try command.run(arguments, in: self)
+        } catch {
+            reportError(error.message)
+        }
+        // Drawings take time too (.mvcc reads every version): .timer covers them.
+        if timer && command.name != "timer" {
+            show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n")
+        }
+    }
+
+    /// Output of a dot-command: stdout, except in json mode, where stdout carries only result
+    /// objects and the text goes to stderr.
+    public func show(_ text: String) {
+        if mode == .json { output.writeError(text) } else { output.write(text) }
+    }
+
+    /// An error line on stderr, `error:` in red on a terminal.
+    public func reportError(_ message: String) {
+        let lines = message.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        var text = style.red(String(lines.first ?? ""))
+        if lines.count > 1 { text += "\n" + lines[1] }
+        output.writeError(text + "\n")
+    }
+
+    // MARK: Sessions
+
+    /// The session statements go to.
+    public var currentSession: any ShellSession {
+        for entry in sessions where entry.name == currentSessionName { return entry.session }
+        return sessions[0].session   // not reachable: the current name is always in the list
+    }
+
+    /// Every session, in creation order.
+    public var allSessions: [(name: String, session: any ShellSession)] { sessions }
+
+    /// Switches to the session called `name`, creating it on first use.
+    public func switchSession(to name: String) throws(ShellError) {
+        if !sessions.contains(where: { $0.name == name }) {
+            do {
+                sessions.append((name, try backend.makeSession()))
+            } catch {
+                throw ShellError("cannot open session '\(name)': \(error.description)")
+            }
+        }
+        currentSessionName = name
+    }
+
+    // MARK: Prompt and width
+
+    /// `cutaway> `, `cutaway txn 7> `, `cutaway(s2) txn 9 ro> `.
+    public var prompt: String { promptBase + "> " }
+
+    /// The prompt while a statement continues over lines: `cutaway-> `.
+    public var continuationPrompt: String { promptBase + "-> " }
+
+    private var promptBase: String {
+        var text = "cutaway"
+        if currentSessionName != Self.defaultSessionName { text += "(\(currentSessionName))" }
+        if let txn = currentSession.openTransaction {
+            text += " txn \(txn.version)" + (txn.readOnly ? " ro" : "")
+        }
+        return text
+    }
+
+    /// The width drawings fit: the terminal's when interactive, else the configured one.
+    public var width: Int {
+        if options.interactive, let columns = Terminal.columns() { return max(40, columns) }
+        return options.width
+    }
+}

@@ -1,0 +1,79 @@
+import Inspect
+import SQL
+
+/// One SQL session as the Shell drives it: executes statements, owns at most one open
+/// transaction, and explains plans. `Session` (the SQL layer's) is the real one; tests and
+/// other backends (a remote cluster client) can stand in.
+public protocol ShellSession: AnyObject {
+    /// Parses, plans and executes one statement (a trailing `;` is optional).
+    func execute(_ statement: String) throws(SQLError) -> StatementResult
+    /// The open explicit transaction, or nil in autocommit.
+    var openTransaction: TransactionSummary? { get }
+    /// The optimized plan drawn as a tree; with `analyze`, run and annotated.
+    func explain(_ statement: String, analyze: Bool) throws(SQLError) -> String
+    /// The plan after each optimizer pass.
+    func explainSteps(_ statement: String) throws(SQLError) -> [ExplainStep]
+    /// The tables this session can see (its own transaction's catalog, or the latest).
+    func tables() throws(SQLError) -> [Table]
+}
+
+/// What the prompt and `.sessions` show about an open transaction.
+public struct TransactionSummary: Sendable, Hashable {
+    /// The transaction's MVCC version (its id).
+    public var version: UInt64
+    public var readOnly: Bool
+
+    public init(version: UInt64, readOnly: Bool) {
+        self.version = version
+        self.readOnly = readOnly
+    }
+}
+
+/// One optimizer pass of `.explain steps`: its name, whether it changed the plan, the drawing.
+public struct ExplainStep: Sendable, Hashable {
+    public var pass: String
+    public var changed: Bool
+    public var drawing: String
+
+    public init(pass: String, changed: Bool, drawing: String) {
+        self.pass = pass
+        self.changed = changed
+        self.drawing = drawing
+    }
+}
+
+/// What the Shell runs on: it makes sessions that share one database, and may offer a look
+/// inside the storage (`.mvcc`, `.keys`, `.status`).
+public protocol ShellBackend: AnyObject {
+    /// A new session on the shared database.
+    func makeSession() throws(SQLError) -> any ShellSession
+    /// The storage introspection, or nil when this backend cannot offer it.
+    var inspector: (any StorageInspector)? { get }
+}
+
+/// A look inside the storage under the SQL layer, for `.mvcc`, `.keys` and `.status`.
+public protocol StorageInspector: AnyObject {
+    /// The version chains of `table`'s rows and index entries (only the row `key` and its index
+    /// entries when given), with each viewer's visibility in the order of `viewers`.
+    func versionChains(table: Table, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain]
+    /// The transactions running now, oldest first.
+    func activeTransactions() throws(ShellError) -> [ActiveTransaction]
+    /// The stored pairs of `table`'s rows and index entries, as the engine holds them.
+    func keys(table: String) throws(ShellError) -> [StoredPair]
+    /// Storage engine and MVCC figures, in titled groups.
+    func status() throws(ShellError) -> [(title: String, properties: [(String, String)])]
+}
+
+/// A running transaction and its snapshot, for `.mvcc txns`.
+public struct ActiveTransaction: Sendable, Hashable {
+    public var version: UInt64
+    public var readOnly: Bool
+    /// The versions that were still running when it began: invisible to it.
+    public var activeAtStart: [UInt64]
+
+    public init(version: UInt64, readOnly: Bool, activeAtStart: [UInt64]) {
+        self.version = version
+        self.readOnly = readOnly
+        self.activeAtStart = activeAtStart
+    }
+}

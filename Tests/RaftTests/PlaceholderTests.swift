@@ -1,6 +1,0 @@
-import Raft
-import Testing
-
-@Test func nodeIDsFitOneByte() {
-    #expect(NodeID.max == 255)
-}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+/// Drives the real `cutaway` binary in a tmux pane: what a learner's fingers do.
+///
+/// Each test gets its own tmux server (`-L`), its own HOME (so history starts empty) and a
+/// bash in the pane into which the binary's path is typed, so Ctrl-C never kills the pane.
+/// The screen is polled until the expected text appears, with a timeout, never fixed sleeps.
+@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed (make test installs it)"))
+struct TerminalTests {
+    @Test func statementAcrossTwoLinesThenHistoryRecallsItAsOneLine() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.type("CREATE TABLE things (id INT PRIMARY KEY,")
+        tmux.press("Enter")
+        try tmux.waitFor("cutaway->")
+        tmux.type("name STRING);")
+        tmux.press("Enter")
+        try tmux.waitFor("CREATE TABLE things")
+        tmux.press("Up")
+        try tmux.waitFor("cutaway> CREATE TABLE things (id INT PRIMARY KEY, name STRING);")
+        tmux.press("C-u")
+        tmux.type(".quit")
+        tmux.press("Enter")
+        try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
+        let history = try String(contentsOfFile: tmux.home + "/.cutaway_history", encoding: .utf8)
+        #expect(history.contains("CREATE\\040TABLE\\040things"))
+    }
+
+    @Test func tabCompletesTableNamesAndCtrlCDiscardsInput() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.type("CREATE TABLE accounts (id INT PRIMARY KEY);")
+        tmux.press("Enter")
+        try tmux.waitFor("CREATE TABLE accounts")
+        tmux.type("SELECT * FROM acc")
+        tmux.press("Tab")
+        try tmux.waitFor("SELECT * FROM accounts")
+        tmux.press("C-c")
+        try tmux.waitFor("^C")
+        tmux.type("SELECT 41 + 1;")
+        tmux.press("Enter")
+        try tmux.waitFor("42")
+        #expect(!tmux.screen().contains("error"))
+    }
+
+    @Test func twoSessionsSeeDifferentVersionsInMVCC() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        for line in ["CREATE TABLE t (id INT PRIMARY KEY, v STRING);", "INSERT INTO t VALUES (1, 'old');",
+                     ".session alice", "BEGIN;", "UPDATE t SET v = 'new' WHERE id = 1;"] {
+            tmux.type(line)
+            tmux.press("Enter")
+        }
+        try tmux.waitFor("UPDATE 1")
+        try tmux.waitFor("cutaway(alice) txn ")
+        tmux.type(".session default")
+        tmux.press("Enter")
+        tmux.type(".mvcc t")
+        tmux.press("Enter")
+        try tmux.waitFor("✗ uncommitted")
+        let screen = tmux.screen()
+        #expect(screen.contains("'new'"))
+        #expect(screen.contains("✓ own"))
+        #expect(screen.contains("default*"))
+    }
+}
+
+/// A private tmux server running one pane with bash, and the REPL started inside it.
+struct Tmux {
+    let socket: String
+    let home: String
+
+    static var available: Bool { which("tmux") != nil }
+
+    /// The binary under test: `CUTAWAY_BIN`, or the debug build of this package.
+    static var binary: String {
+        if let override = ProcessInfo.processInfo.environment["CUTAWAY_BIN"] { return override }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/cutaway").path
+    }
+
+    static func start() throws -> Tmux {
+        let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let home = NSTemporaryDirectory() + id
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let tmux = Tmux(socket: id, home: home)
+        tmux.detached(["new-session", "-d", "-x", "100", "-y", "40", "env", "-i", "HOME=\(home)", "TERM=xterm",
+                  "PATH=/usr/bin:/bin", "PS1=$ ", "bash", "--norc", "--noprofile"])
+        do {
+            try tmux.waitUntil("the shell's prompt") { $0.hasPrefix("$") }
+            tmux.type(binary)
+            tmux.press("Enter")
+            try tmux.waitFor("cutaway>")
+        } catch {
+            tmux.stop()
+            throw error
+        }
+        return tmux
+    }
+
+    func stop() {
+        run(["kill-server"])
+        try? FileManager.default.removeItem(atPath: home)
+    }
+
+    /// Types `text` literally. tmux reads an argument ending in `;` as its command separator,
+    /// even with `-l`, so that one is escaped.
+    func type(_ text: String) {
+        run(["send-keys", "-t", "0", "-l", text.hasSuffix(";") ? text.dropLast() + "\\;" : text])
+    }
+
+    /// Presses a named key (`Enter`, `Up`, `Tab`, `C-c`).
+    func press(_ key: String) { run(["send-keys", "-t", "0", key]) }
+
+    func screen() -> String { run(["capture-pane", "-p", "-t", "0"]) }
+
+    /// Polls the screen until it contains `text` (capture-pane drops trailing spaces: a prompt
+    /// waiting for input reads `cutaway>`), or fails after `timeout` seconds.
+    func waitFor(_ text: String, timeout: Double = 10) throws {
+        try waitUntil(text.debugDescription, timeout: timeout) { $0.contains(text) }
+    }
+
+    /// Polls the screen until `condition` holds, or fails after `timeout` seconds.
+    func waitUntil(_ what: String, timeout: Double = 10, _ condition: (String) -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(screen()) { return }
+            usleep(20_000)
+        }
+        Issue.record("timed out waiting for \(what); the screen:\n\(screen())")
+        throw TimeoutError()
+    }
+
+    struct TimeoutError: Error {}
+
+    /// Runs a tmux command whose server may outlive it: its output goes to /dev/null, since a
+    /// pipe would be inherited and held open by the server (a reader would then wait forever).
+    func detached(_ arguments: [String]) {
+        _ = shell(arguments, redirect: " </dev/null >/dev/null 2>&1")
+    }
+
+    /// Runs a tmux command and returns its output.
+    @discardableResult
+    func run(_ arguments: [String]) -> String { shell(arguments, redirect: " </dev/null 2>/dev/null") }
+
+    /// Runs tmux through popen (Foundation's Process can hang waiting for children off the
+    /// main thread on Linux), quoting every argument for the shell.
+    private func shell(_ arguments: [String], redirect: String) -> String {
+        let quoted = (["tmux", "-L", socket] + arguments)
+            .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        guard let pipe = popen(quoted + redirect, "r") else { return "" }
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, pipe)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        pclose(pipe)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func which(_ name: String) -> String? {
+        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
+            return dir + "/" + name
+        }
+        return nil
+    }
+}
