@@ -49,35 +49,44 @@ public struct BinaryReader: Sendable {
     /// An unsigned LEB128 varint. Rejects encodings longer than needed (a trailing `0x00`
     /// continuation), longer than 10 bytes, or overflowing 64 bits, so every value has exactly
     /// one encoding.
-    public mutating func readUVarint(_ what: String = "varint") throws(EncodingError) -> UInt64 {
+    public mutating func readUVarint(_ what: @autoclosure () -> String = "varint") throws(EncodingError) -> UInt64 {
         let start = offset
+        // One-byte varints (small counts, lengths and integers) are the common case.
+        if offset < bytes.count, bytes[offset] & 0x80 == 0 {
+            offset += 1
+            return UInt64(bytes[start])
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var count = 0
         while true {
-            let byte = try readByte(what)
+            guard offset < bytes.count else {
+                throw EncodingError(offset: offset, expected: what(), reason: .truncated)
+            }
+            let byte = bytes[offset]
+            offset += 1
             count += 1
             let payload = UInt64(byte & 0x7F)
             if shift == 63 && payload > 1 {
-                throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+                throw EncodingError(offset: start, expected: what(), reason: .overlongVarint)
             }
             value |= payload << shift
             if byte & 0x80 == 0 {
                 if byte == 0 && count > 1 {
-                    throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+                    throw EncodingError(offset: start, expected: what(), reason: .overlongVarint)
                 }
                 return value
             }
             shift += 7
             if shift > 63 {
-                throw EncodingError(offset: start, expected: what, reason: .overlongVarint)
+                throw EncodingError(offset: start, expected: what(), reason: .overlongVarint)
             }
         }
     }
 
     /// A zigzag-mapped signed varint.
-    public mutating func readVarint(_ what: String = "signed varint") throws(EncodingError) -> Int64 {
-        let raw = try readUVarint(what)
+    public mutating func readVarint(_ what: @autoclosure () -> String = "signed varint") throws(EncodingError) -> Int64 {
+        let raw = try readUVarint(what())
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
@@ -93,8 +102,12 @@ public struct BinaryReader: Sendable {
 
     /// A fixed 8-byte big-endian integer.
     public mutating func readUInt64(_ what: String = "UInt64") throws(EncodingError) -> UInt64 {
-        let raw = try readRaw(count: 8, what)
-        return raw.reduce(0) { $0 << 8 | UInt64($1) }
+        guard remainingCount >= 8 else {
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+        }
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+        offset += 8
+        return UInt64(bigEndian: raw)
     }
 
     /// A fixed 4-byte big-endian integer.
@@ -109,21 +122,31 @@ public struct BinaryReader: Sendable {
     }
 
     /// Length-prefixed bytes; the length must not exceed what is left of the input.
-    public mutating func readBytes(_ what: String = "bytes") throws(EncodingError) -> [UInt8] {
+    public mutating func readBytes(_ what: @autoclosure () -> String = "bytes") throws(EncodingError) -> [UInt8] {
+        let range = try readLengthPrefixed(what())
+        return Array(bytes[range])
+    }
+
+    /// Reads a length prefix and skips that many bytes; returns where they lie in `bytes`.
+    private mutating func readLengthPrefixed(_ what: @autoclosure () -> String) throws(EncodingError) -> Range<Int> {
         let start = offset
-        let length = try readUVarint("length of \(what)")
+        let length = try readUVarint("length of \(what())")
         guard length <= UInt64(remainingCount) else {
-            throw EncodingError(offset: start, expected: "\(length) bytes of \(what)", reason: .truncated)
+            throw EncodingError(offset: start, expected: "\(length) bytes of \(what())", reason: .truncated)
         }
-        return try readRaw(count: Int(length), what)
+        let range = offset..<(offset + Int(length))
+        offset = range.upperBound
+        return range
     }
 
     /// A length-prefixed string, which must be valid UTF-8.
-    public mutating func readString(_ what: String = "string") throws(EncodingError) -> String {
+    public mutating func readString(_ what: @autoclosure () -> String = "string") throws(EncodingError) -> String {
         let start = offset
-        let raw = try readBytes(what)
-        guard let text = String(validating: raw, as: UTF8.self) else {
-            throw EncodingError(offset: start, expected: what, reason: .invalidUTF8)
+        let range = try readLengthPrefixed(what())
+        // Validated straight from the input, without copying the bytes out first.
+        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        guard let text else {
+            throw EncodingError(offset: start, expected: what(), reason: .invalidUTF8)
         }
         return text
     }

@@ -60,23 +60,39 @@ public struct KeyDecoder: Sendable {
     }
 
     /// An escaped, terminated byte string.
-    public mutating func readBytes(_ what: String = "bytes") throws(EncodingError) -> [UInt8] {
+    ///
+    /// Scans the input in place and copies each run of unescaped bytes at once; the message
+    /// text for errors is built only when an error is thrown.
+    public mutating func readBytes(_ what: @autoclosure () -> String = "bytes") throws(EncodingError) -> [UInt8] {
         var out: [UInt8] = []
-        while true {
-            let byte = try readByte(what)
-            guard byte == 0x00 else {
-                out.append(byte)
-                continue
+        let start = offset
+        let result: Result<Int, EncodingError> = bytes.withUnsafeBufferPointer { input in
+            var runStart = start
+            var index = start
+            while index < input.count {
+                guard input[index] == 0x00 else {
+                    index += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: input[runStart..<index]))
+                guard index + 1 < input.count else {
+                    return .failure(EncodingError(offset: index + 1, expected: "escape or terminator after 0x00 in \(what())",
+                                                  reason: .truncated))
+                }
+                switch input[index + 1] {
+                case 0x00: return .success(index + 2)
+                case 0xFF: out.append(0x00)
+                case let other:
+                    return .failure(EncodingError(offset: index + 1, expected: "0x00 or 0xFF after 0x00 in \(what())",
+                                                  reason: .invalidByte(other)))
+                }
+                index += 2
+                runStart = index
             }
-            let escapePosition = offset
-            switch try readByte("escape or terminator after 0x00 in \(what)") {
-            case 0x00: return out
-            case 0xFF: out.append(0x00)
-            case let other:
-                throw EncodingError(offset: escapePosition, expected: "0x00 or 0xFF after 0x00 in \(what)",
-                                    reason: .invalidByte(other))
-            }
+            return .failure(EncodingError(offset: input.count, expected: what(), reason: .truncated))
         }
+        offset = try result.get()
+        return out
     }
 
     /// A string: an escaped, terminated byte string holding valid UTF-8.
@@ -114,11 +130,8 @@ public struct KeyDecoder: Sendable {
         guard bytes.count - offset >= 8 else {
             throw EncodingError(offset: offset, expected: what, reason: .truncated)
         }
-        var value: UInt64 = 0
-        for index in offset..<(offset + 8) {
-            value = value << 8 | UInt64(bytes[index])
-        }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return value
+        return UInt64(bigEndian: value)
     }
 }
