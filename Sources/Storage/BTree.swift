@@ -126,11 +126,19 @@ final class BTree<Value> {
     /// and `end` (as an upper bound).
     /// - Complexity: O(log n + limit)
     func pairs(from start: KeyRange.Bound, to end: KeyRange.Bound, limit: Int) -> [([UInt8], Value)] {
-        var out: [([UInt8], Value)] = []
+        pairs(from: start, to: end, limit: limit) { ($0, $1) }
+    }
+
+    /// ``pairs(from:to:limit:)`` building each element with `make`, so callers get their own
+    /// element type without a second array.
+    /// - Complexity: O(log n + limit)
+    func pairs<T>(from start: KeyRange.Bound, to end: KeyRange.Bound, limit: Int,
+                  _ make: ([UInt8], Value) -> T) -> [T] {
+        var out: [T] = []
         out.reserveCapacity(min(limit, count))
         _ = visitForward(root, from: start) { key, value in
             guard end.admitsAsEnd(key) else { return false }
-            out.append((key, value))
+            out.append(make(key, value))
             return out.count < limit
         }
         return out
@@ -140,11 +148,18 @@ final class BTree<Value> {
     /// and `start` (as a lower bound).
     /// - Complexity: O(log n + limit)
     func pairsReversed(from end: KeyRange.Bound, to start: KeyRange.Bound, limit: Int) -> [([UInt8], Value)] {
-        var out: [([UInt8], Value)] = []
+        pairsReversed(from: end, to: start, limit: limit) { ($0, $1) }
+    }
+
+    /// ``pairsReversed(from:to:limit:)`` building each element with `make`.
+    /// - Complexity: O(log n + limit)
+    func pairsReversed<T>(from end: KeyRange.Bound, to start: KeyRange.Bound, limit: Int,
+                          _ make: ([UInt8], Value) -> T) -> [T] {
+        var out: [T] = []
         out.reserveCapacity(min(limit, count))
         _ = visitReverse(root, from: end) { key, value in
             guard start.admitsAsStart(key) else { return false }
-            out.append((key, value))
+            out.append(make(key, value))
             return out.count < limit
         }
         return out

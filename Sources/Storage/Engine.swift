@@ -14,6 +14,13 @@ public protocol StorageEngine: AnyObject {
     func delete(_ key: [UInt8]) throws
     /// The key/value pairs inside `range`, in key order (or reverse key order).
     func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor
+    /// Up to `limit` pairs of `range`, in key order (or reverse key order), read in one go.
+    ///
+    /// For callers that fetch a batch at a time anyway (MVCC's scans, which hold a lock): an
+    /// engine that can walk its index directly skips the cursor and its own batching.
+    /// The default reads `scan` until `limit` pairs.
+    /// - Complexity: O(log n + limit) for the engines here.
+    func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) throws -> [KeyValue]
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
     /// Sizes and counts for `.status`.
@@ -26,6 +33,14 @@ extension StorageEngine {
     /// The pairs whose key starts with `prefix`, in key order.
     public func scanPrefix(_ prefix: [UInt8], reverse: Bool = false) -> any KeyValueCursor {
         scan(KeyRange(prefix: prefix), reverse: reverse)
+    }
+
+    public func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) throws -> [KeyValue] {
+        var out: [KeyValue] = []
+        out.reserveCapacity(min(limit, 1024))
+        let cursor = scan(range, reverse: reverse)
+        while out.count < limit, let pair = try cursor.next() { out.append(pair) }
+        return out
     }
 }
 
@@ -42,9 +57,13 @@ public struct KeyValue: Sendable, Hashable {
 /// A pull iterator over stored pairs; `next()` returns nil at the end.
 public protocol KeyValueCursor: AnyObject {
     func next() throws -> KeyValue?
+    /// The next pair's value only; a cursor that must decode keys can skip that work here.
+    func nextValue() throws -> [UInt8]?
 }
 
 extension KeyValueCursor {
+    public func nextValue() throws -> [UInt8]? { try next()?.value }
+
     /// Reads the cursor to its end (tests and small scans only).
     public func collect() throws -> [KeyValue] {
         var out: [KeyValue] = []

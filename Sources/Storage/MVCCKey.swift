@@ -81,6 +81,29 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         return key
     }
 
+    /// The version of a raw `Version` key if the key is well formed (tag, escaped user key,
+    /// terminator, 8-byte version), checked without copying anything; nil otherwise.
+    /// - Complexity: O(key length)
+    static func versionIfWellFormed(_ raw: [UInt8]) -> UInt64? {
+        raw.withUnsafeBufferPointer { bytes -> UInt64? in
+            let count = bytes.count
+            guard count >= 11, bytes[0] == Tag.version.rawValue else { return nil }
+            let terminator = count - 10
+            var index = 1
+            while index < terminator {
+                if bytes[index] == 0x00 {
+                    // Only an escape (0x00 0xFF) may occur before the terminator.
+                    guard index + 1 < terminator, bytes[index + 1] == 0xFF else { return nil }
+                    index += 2
+                } else {
+                    index += 1
+                }
+            }
+            guard bytes[terminator] == 0x00, bytes[terminator + 1] == 0x00 else { return nil }
+            return UInt64(bigEndian: UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+        }
+    }
+
     /// The engine prefix shared by every version of every user key that starts with `prefix`.
     ///
     /// Escaping is byte by byte, so the escaped prefix (without terminator) is a prefix of the

@@ -43,14 +43,19 @@ public final class MVCCTransaction {
         let state = self.state
         return try mvcc.locked { engine in
             // Versions of `key` up to our own, newest first; the first visible one wins.
-            let range = KeyRange(start: .included(MVCCKey.version(key: key, version: 0).encoded),
+            // Fetched a few at a time: usually the newest is visible and one walk suffices.
+            var range = KeyRange(start: .included(MVCCKey.version(key: key, version: 0).encoded),
                                  end: .included(MVCCKey.version(key: key, version: state.version).encoded))
-            let cursor = engine.scan(range, reverse: true)
-            while let pair = try cursor.next() {
-                let stored = try MVCC.decodeVersion(pair)
-                if state.isVisible(stored.version) { return stored.value }
+            let batchSize = 4
+            while true {
+                let batch = try engine.scanBatch(range, reverse: true, limit: batchSize)
+                for pair in batch {
+                    let stored = try MVCC.decodeVersion(pair)
+                    if state.isVisible(stored.version) { return stored.value }
+                }
+                guard batch.count == batchSize, let last = batch.last else { return nil }
+                range.end = .excluded(last.key)
             }
-            return nil
         }
     }
 
@@ -99,7 +104,7 @@ public final class MVCCTransaction {
             // Only the newest version matters. If we can see it, no older version is invisible
             // to us either: whoever wrote the newest one could see every older one (or it would
             // have failed this same check), and it committed before we began.
-            let latest = try engine.scanPrefix(MVCCKey.versionsOf(key), reverse: true).next()
+            let latest = try engine.scanBatch(KeyRange(prefix: MVCCKey.versionsOf(key)), reverse: true, limit: 1).first
             var previous: [UInt8]?? = .none
             if let latest {
                 let stored = try MVCC.decodeVersion(latest)
@@ -165,7 +170,7 @@ public final class MVCCTransaction {
             // Deleting the marker is the commit point; the write set is only bookkeeping now.
             try engine.delete(MVCCKey.txnActive(version).encoded)
             store.active.remove(version)
-            let writes = try engine.scanPrefix(MVCCKey.txnWritePrefix(version)).collect()
+            let writes = try engine.scanBatch(KeyRange(prefix: MVCCKey.txnWritePrefix(version)), reverse: false, limit: .max)
             for pair in writes { try engine.delete(pair.key) }
             if flush && !writes.isEmpty { try engine.flush() }
         }

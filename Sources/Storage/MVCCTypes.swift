@@ -182,6 +182,24 @@ enum MVCCValues {
         }
     }
 
+    /// Whether a stored version value is a tombstone; throws on an invalid marker.
+    static func isTombstone(_ bytes: [UInt8], rawKey: [UInt8]) throws -> Bool {
+        switch bytes.first {
+        case 0x00 where bytes.count == 1: return true
+        case 0x01: return false
+        default: return try decodeVersionValue(bytes, rawKey: rawKey) == nil
+        }
+    }
+
+    /// `decodeVersionValue` for a raw `Version` key, decoded only for the error message.
+    static func decodeVersionValue(_ bytes: [UInt8], rawKey: [UInt8]) throws -> [UInt8]? {
+        switch bytes.first {
+        case 0x00 where bytes.count == 1: return nil
+        case 0x01: return Array(bytes.dropFirst())
+        default: return try MVCC.decodeVersion(KeyValue(key: rawKey, value: bytes)).value
+        }
+    }
+
     /// A set of versions: a count, then each version, ascending.
     static func encodeVersionSet(_ set: Set<UInt64>) -> [UInt8] {
         var w = BinaryWriter()

@@ -34,11 +34,18 @@ public final class MemoryEngine: StorageEngine {
     /// - Complexity: O(log n) to start and per batch of pairs, O(1) per pair.
     public func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor {
         BatchCursor(range: range, reverse: reverse) { [tree] start, end, limit in
-            let pairs = reverse
-                ? tree.pairsReversed(from: start, to: end, limit: limit)
-                : tree.pairs(from: start, to: end, limit: limit)
-            return pairs.map { KeyValue(key: $0.0, value: $0.1) }
+            reverse
+                ? tree.pairsReversed(from: start, to: end, limit: limit, KeyValue.init)
+                : tree.pairs(from: start, to: end, limit: limit, KeyValue.init)
         }
+    }
+
+    /// One walk of the tree, without a cursor.
+    /// - Complexity: O(log n + limit)
+    public func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) -> [KeyValue] {
+        reverse
+            ? tree.pairsReversed(from: range.end, to: range.start, limit: limit, KeyValue.init)
+            : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init)
     }
 
     /// Nothing to make durable.
