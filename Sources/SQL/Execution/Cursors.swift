@@ -134,15 +134,23 @@ final class SortCursor: RowCursor {
         let limit = keep.map { max($0, 1) }
         // Cut back when the buffer holds twice what is kept (never, for huge limits).
         let threshold = limit.map { $0 <= (Int.max - 1024) / 2 ? 2 * $0 + 1024 : Int.max } ?? Int.max
+        // Once the buffer has been cut back, its last entry is the worst row still kept: a new
+        // row that does not sort before it (ties lose: it came later) can never be kept, so it
+        // is dropped at once instead of being buffered and sorted. That makes `LIMIT k` over a
+        // long input cost about one comparison per row.
+        var worstKept: Entry?
         while let row = try source.next() {
             var values: [Value] = []
             values.reserveCapacity(keys.count)
             for key in keys { values.append(try key.expression.evaluate(row)) }
-            entries.append((values, position, row))
+            let entry = (keys: values, position: position, row: row)
             position += 1
+            if let worstKept, !precedes(entry, worstKept) { continue }
+            entries.append(entry)
             if let limit, entries.count >= threshold {
                 entries.sort(by: precedes)
                 entries.removeSubrange(limit...)
+                worstKept = entries.last
             }
         }
         entries.sort(by: precedes)
