@@ -254,8 +254,9 @@ final class LocalRowCursor: RowCursor {
     }
 
     func next() throws(SQLError) -> Row? {
-        while let pair = try sqlStorage({ try cursor.next() }) {
-            let row = try RowCodec.decode(pair.value)
+        // Values only: a row holds its own primary key, so the cursor need not decode keys.
+        while let value = try sqlStorage({ try cursor.nextValue() }) {
+            let row = try RowCodec.decode(value)
             guard row.count == columns else {
                 throw SQLError(.storage, "corrupt row in table \(table): \(row.count) values for \(columns) columns")
             }
