@@ -165,6 +165,40 @@ final class BTree<Value> {
         return out
     }
 
+    /// The pair with the greatest key that satisfies `end` (as an upper bound) and `start` (as
+    /// a lower bound), or nil: the newest version of a key, found by one descent without a
+    /// closure or an array (the write path asks this once or twice per row).
+    /// - Complexity: O(log n)
+    func last(from end: KeyRange.Bound, to start: KeyRange.Bound) -> ([UInt8], Value)? {
+        var candidate: (BTreeKey, Value)?
+        var node = root
+        let probe: BTreeKey?
+        let inclusive: Bool
+        switch end {
+        case .unbounded: (probe, inclusive) = (nil, false)
+        case .included(let key): (probe, inclusive) = (BTreeKey(key), true)
+        case .excluded(let key): (probe, inclusive) = (BTreeKey(key), false)
+        }
+        while true {
+            // keys[0..<index] lie below the bound; keys[index] equals it when found.
+            var index = node.keys.count
+            if let probe {
+                let (position, found) = node.search(probe)
+                if found && inclusive {
+                    candidate = (node.keys[position], node.values[position])
+                    break
+                }
+                index = position
+            }
+            if index > 0 { candidate = (node.keys[index - 1], node.values[index - 1]) }
+            // Whatever lies in children[index] sorts after the candidate and below the bound.
+            guard !node.isLeaf else { break }
+            node = node.children[index]
+        }
+        guard let (key, value) = candidate, start.admitsAsStart(key.bytes) else { return nil }
+        return (key.bytes, value)
+    }
+
     /// Calls `body` with every pair in ascending key order.
     /// - Complexity: O(n)
     func forEach(_ body: ([UInt8], Value) throws -> Void) rethrows {

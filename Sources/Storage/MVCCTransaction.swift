@@ -43,10 +43,11 @@ public final class MVCCTransaction {
         let state = self.state
         return try mvcc.locked { engine in
             // Versions of `key` up to our own, newest first; the first visible one wins.
-            // Fetched a few at a time: usually the newest is visible and one walk suffices.
+            // Usually the newest version is visible, so the first batch holds one version;
+            // batches grow when there are invisible ones to pass over.
             var range = KeyRange(start: .included(MVCCKey.version(key: key, version: 0).encoded),
                                  end: .included(MVCCKey.version(key: key, version: state.version).encoded))
-            let batchSize = 4
+            var batchSize = 1
             while true {
                 let batch = try engine.scanBatch(range, reverse: true, limit: batchSize)
                 for pair in batch {
@@ -55,6 +56,7 @@ public final class MVCCTransaction {
                 }
                 guard batch.count == batchSize, let last = batch.last else { return nil }
                 range.end = .excluded(last.key)
+                batchSize = min(batchSize * 4, 256)
             }
         }
     }

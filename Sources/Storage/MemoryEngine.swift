@@ -43,7 +43,11 @@ public final class MemoryEngine: StorageEngine {
     /// One walk of the tree, without a cursor.
     /// - Complexity: O(log n + limit)
     public func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) -> [KeyValue] {
-        reverse
+        // The newest version of one key (MVCC reads and write checks): a single descent.
+        if reverse && limit == 1 {
+            return tree.last(from: range.end, to: range.start).map { [KeyValue(key: $0.0, value: $0.1)] } ?? []
+        }
+        return reverse
             ? tree.pairsReversed(from: range.end, to: range.start, limit: limit, KeyValue.init)
             : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init)
     }

@@ -46,3 +46,36 @@ private final class DefaultBatches: StorageEngine {
     func flush() {}
     func status() -> EngineStatus { inner.status() }
 }
+
+/// `BTree.last`, the single-descent lookup of the newest version, against a sorted model.
+@Suite struct BTreeLastTests {
+    @Test func lastMatchesTheSortedModel() {
+        var generator = SplitMix64(seed: 5)
+        let tree = BTree<Int>()
+        var model: [[UInt8]] = []
+        // Enough keys for a tree three levels deep, so descents pass inner nodes.
+        for index in 0..<5000 {
+            let key = [UInt8(truncatingIfNeeded: generator.next() % 64), UInt8(truncatingIfNeeded: generator.next())]
+            if tree.set(key, index) == nil { model.append(key) }
+        }
+        model.sort { compareBytes($0, $1) < 0 }
+        func randomBound() -> KeyRange.Bound {
+            let key = [UInt8(truncatingIfNeeded: generator.next() % 70), UInt8(truncatingIfNeeded: generator.next())]
+            switch generator.next() % 5 {
+            case 0: return .unbounded
+            case 1, 2: return .included(generator.next() % 2 == 0 ? key : model[Int(generator.next() % UInt64(model.count))])
+            default: return .excluded(generator.next() % 2 == 0 ? key : model[Int(generator.next() % UInt64(model.count))])
+            }
+        }
+        var found = 0
+        for _ in 0..<2000 {
+            let (end, start) = (randomBound(), randomBound())
+            // The model's answer is the greatest key under `end`, if it also clears `start`.
+            let greatest = model.last { end.admitsAsEnd($0) }
+            let answer = greatest.flatMap { start.admitsAsStart($0) ? $0 : nil }
+            #expect(tree.last(from: end, to: start)?.0 == answer)
+            if answer != nil { found += 1 }
+        }
+        #expect(found > 500)
+    }
+}
