@@ -123,6 +123,23 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         return e.bytes
     }
 
+    /// `version(key:version:)` encoded from `versionsOf(key)`, without escaping the key again.
+    static func versionKey(prefix: [UInt8], version: UInt64) -> [UInt8] {
+        var e = KeyEncoder(bytes: prefix)
+        e.append(version)
+        return e.bytes
+    }
+
+    /// `txnWrite(version, key:)` encoded from `versionsOf(key)` (tag, escaped key, terminator):
+    /// the same escaped key and terminator follow a different tag and the version.
+    static func txnWriteKey(version: UInt64, versionsPrefix prefix: [UInt8]) -> [UInt8] {
+        var e = KeyEncoder()
+        e.appendTag(Tag.txnWrite.rawValue)
+        e.append(version)
+        e.appendRaw(prefix.dropFirst())
+        return e.bytes
+    }
+
     /// The engine prefix of all `TxnActive` keys.
     static let txnActivePrefix: [UInt8] = [Tag.txnActive.rawValue]
 

@@ -41,23 +41,29 @@ public final class MVCCTransaction {
     public func get(_ key: [UInt8]) throws -> [UInt8]? {
         try checkNotFinished()
         let state = self.state
-        return try mvcc.locked { engine in
-            // Versions of `key` up to our own, newest first; the first visible one wins.
-            // Usually the newest version is visible, so the first batch holds one version;
-            // batches grow when there are invisible ones to pass over.
-            var range = KeyRange(start: .included(MVCCKey.version(key: key, version: 0).encoded),
-                                 end: .included(MVCCKey.version(key: key, version: state.version).encoded))
-            var batchSize = 1
-            while true {
-                let batch = try engine.scanBatch(range, reverse: true, limit: batchSize)
-                for pair in batch {
-                    let stored = try MVCC.decodeVersion(pair)
-                    if state.isVisible(stored.version) { return stored.value }
-                }
-                guard batch.count == batchSize, let last = batch.last else { return nil }
-                range.end = .excluded(last.key)
-                batchSize = min(batchSize * 4, 256)
+        return try mvcc.locked { engine in try Self.visibleValue(of: key, in: engine, state: state) }
+    }
+
+    /// The newest version of `key` that `state` sees (nil: none, or a tombstone).
+    /// Called with the lock held.
+    private static func visibleValue(of key: [UInt8], in engine: any StorageEngine,
+                                     state: TransactionState) throws -> [UInt8]? {
+        // Versions of `key` up to our own, newest first; the first visible one wins. Usually
+        // the newest is visible, so the first batch holds one version; batches grow when there
+        // are invisible ones to pass over.
+        let prefix = MVCCKey.versionsOf(key)
+        var range = KeyRange(start: .included(MVCCKey.versionKey(prefix: prefix, version: 0)),
+                             end: .included(MVCCKey.versionKey(prefix: prefix, version: state.version)))
+        var batchSize = 1
+        while true {
+            let batch = try engine.scanBatch(range, reverse: true, limit: batchSize)
+            for pair in batch {
+                let stored = try MVCC.decodeVersion(pair)
+                if state.isVisible(stored.version) { return stored.value }
             }
+            guard batch.count == batchSize, let last = batch.last else { return nil }
+            range.end = .excluded(last.key)
+            batchSize = min(batchSize * 4, 256)
         }
     }
 
@@ -95,6 +101,38 @@ public final class MVCCTransaction {
         try write(key, nil)
     }
 
+    /// Writes `value` under `key` unless this transaction already sees a value there, and
+    /// returns whether it wrote: ``get(_:)`` then ``set(_:_:)`` (an INSERT's primary-key check),
+    /// with the same results and errors, but one lookup instead of two when the newest version
+    /// is visible — the usual case.
+    /// - Complexity: O(log n).
+    public func setIfAbsent(_ key: [UInt8], _ value: [UInt8]) throws -> Bool {
+        try checkNotFinished()
+        guard !state.readOnly else {
+            if try get(key) != nil { return false }
+            throw MVCCError.readOnly
+        }
+        let state = self.state
+        let undo: Undo? = try mvcc.withStore { store in
+            let engine = store.engine
+            let prefix = MVCCKey.versionsOf(key)
+            let latest = try Self.latestVersion(prefix: prefix, in: engine)
+            guard let latest, !state.isVisible(latest.version) else {
+                // The newest version is what `get` would return.
+                if latest?.value != nil { return nil }
+                guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
+                return try Self.writeVersion(key, prefix: prefix, value, latest: latest, state: state, engine: engine)
+            }
+            // Invisible newest version: `get` reads further back, then `set` would fail.
+            if try Self.visibleValue(of: key, in: engine, state: state) != nil { return nil }
+            guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
+            throw MVCCError.serialization(key: key, otherVersion: latest.version)
+        }
+        guard let undo else { return false }
+        if logging { undoLog.append(undo) }
+        return true
+    }
+
     private func write(_ key: [UInt8], _ value: [UInt8]?) throws {
         try checkNotFinished()
         guard !state.readOnly else { throw MVCCError.readOnly }
@@ -106,21 +144,35 @@ public final class MVCCTransaction {
             // Only the newest version matters. If we can see it, no older version is invisible
             // to us either: whoever wrote the newest one could see every older one (or it would
             // have failed this same check), and it committed before we began.
-            let latest = try engine.scanBatch(KeyRange(prefix: MVCCKey.versionsOf(key)), reverse: true, limit: 1).first
-            var previous: [UInt8]?? = .none
-            if let latest {
-                let stored = try MVCC.decodeVersion(latest)
-                guard state.isVisible(stored.version) else {
-                    throw MVCCError.serialization(key: key, otherVersion: stored.version)
-                }
-                if stored.version == state.version { previous = .some(stored.value) }
+            let prefix = MVCCKey.versionsOf(key)
+            let latest = try Self.latestVersion(prefix: prefix, in: engine)
+            if let latest, !state.isVisible(latest.version) {
+                throw MVCCError.serialization(key: key, otherVersion: latest.version)
             }
-            try engine.set(MVCCKey.txnWrite(state.version, key: key).encoded, [])
-            try engine.set(MVCCKey.version(key: key, version: state.version).encoded,
-                           MVCCValues.encodeVersionValue(value))
-            return previous.map { Undo.replaced(key: key, previous: $0) } ?? .created(key: key)
+            return try Self.writeVersion(key, prefix: prefix, value, latest: latest, state: state, engine: engine)
         }
         if logging { undoLog.append(undo) }
+    }
+
+    /// The newest stored version of the key whose versions share `prefix`. Lock held.
+    private static func latestVersion(prefix: [UInt8], in engine: any StorageEngine) throws
+        -> (version: UInt64, value: [UInt8]?)? {
+        guard let pair = try engine.scanBatch(KeyRange(prefix: prefix), reverse: true, limit: 1).first else { return nil }
+        let stored = try MVCC.decodeVersion(pair)
+        return (stored.version, stored.value)
+    }
+
+    /// Records `key` in the write set and stores its version, once the conflict check passed
+    /// (`latest` is visible or absent). Lock held. The escaped key (`prefix`) is reused for both
+    /// engine keys rather than encoded again.
+    private static func writeVersion(_ key: [UInt8], prefix: [UInt8], _ value: [UInt8]?,
+                                     latest: (version: UInt64, value: [UInt8]?)?,
+                                     state: TransactionState, engine: any StorageEngine) throws -> Undo {
+        try engine.set(MVCCKey.txnWriteKey(version: state.version, versionsPrefix: prefix), [])
+        try engine.set(MVCCKey.versionKey(prefix: prefix, version: state.version),
+                       MVCCValues.encodeVersionValue(value))
+        if let latest, latest.version == state.version { return .replaced(key: key, previous: latest.value) }
+        return .created(key: key)
     }
 
     // MARK: - Savepoints
