@@ -111,6 +111,16 @@ extension LocalTransaction {
     private func insertRow(_ row: Row, into info: TableInfo) throws(SQLError) {
         let id = row[info.table.primaryKey]
         let key = SQLKey.row(table: info.name, id: id).encoded
+        // No checks between the existence check and the write: fuse them (one lookup).
+        if info.unique.isEmpty && info.references.isEmpty {
+            guard try sqlStorage({ try mvccTransaction.setIfAbsent(key, RowCodec.encode(row)) }) else {
+                throw SQLError(.constraint, "primary key \(id) already exists in table \(info.name)")
+            }
+            for position in info.indexed {
+                try addIndexEntry(info, column: info.table.columns[position].name, value: row[position], id: id)
+            }
+            return
+        }
         if try sqlStorage({ try mvccTransaction.get(key) }) != nil {
             throw SQLError(.constraint, "primary key \(id) already exists in table \(info.name)")
         }
