@@ -63,9 +63,10 @@ public final class LocalEngine: Engine {
     /// The transactional key/value store holding the catalog, rows and indexes.
     public let mvcc: MVCC
 
-    /// Wraps `storage` in MVCC; the engine takes ownership of it.
+    /// Wraps `storage` in MVCC; the engine takes ownership of it. MVCC flushes the storage at
+    /// every commit, which is what makes a returned COMMIT durable on BitCask.
     public init(storage: any StorageEngine) throws(SQLError) {
-        mvcc = try sqlStorage { try MVCC(engine: storage) }
+        mvcc = try sqlStorage { try MVCC(engine: storage, flushOnCommit: true) }
     }
 
     /// An empty database that lives in memory only.
