@@ -89,6 +89,8 @@ public struct MVCCPicture: Sendable, Hashable {
     /// The viewer who asked (its column is marked), an index into `viewers`.
     public var current: Int
     public var chains: [VersionChain]
+    /// Whether the table has more keys than `chains` holds (a big table is drawn in part).
+    public var moreChains = false
 
     public init(viewers: [String], snapshots: [String], current: Int, chains: [VersionChain]) {
         self.viewers = viewers
@@ -140,13 +142,17 @@ public enum MVCCDrawing {
                 }
             }
         }
-        if picture.chains.count > maxChains {
+        let hidden = picture.chains.count > maxChains ? "\(picture.chains.count - maxChains) more keys"
+            : picture.moreChains ? "more keys" : nil
+        if hidden != nil {
             rules.insert(rows.count)
-            rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
+            rows.append(["…", "", ""])
         }
         var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
         table.shrinkFirst = single ? [2, 3] : [2]
-        var out = table.draw(width: width) + "vN: the version written by transaction N\n"
+        var out = table.draw(width: width)
+        if let hidden { out += "… \(hidden) not drawn; .mvcc TABLE KEY draws one row and its index entries\n" }
+        out += "vN: the version written by transaction N\n"
         if !single {
             let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in
                 pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"
