@@ -67,6 +67,10 @@ public struct REPL {
             case .line(let line):
                 typed.append(line)
                 driver.feed(line: line)
+                if LineEditor.interrupted.load(ordering: .relaxed) {
+                    // The executor has no cancellation point yet: say so rather than pretend.
+                    driver.output.writeError("\n(Ctrl-C cannot cancel a running statement yet; it ran to the end)\n")
+                }
                 if !driver.isPending {
                     editor.remember(typed.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: " "))
                     typed = []
