@@ -5,7 +5,7 @@ import Raft
 ///
 /// ```
 /// n1@2 leader        last=4@2 commit=4@2 applied=4
-///                    next/match n2=5/4 n3=3/2
+///     next/match n2=5/4 n3=3/2
 /// n2@2 follower(n1)  last=4@2 commit=4@2 applied=4
 /// n3 down            last=2@1 commit=2@1
 ///
@@ -15,7 +15,8 @@ import Raft
 ///     3  2*  2*  ·    (empty)
 ///     4  2*  2*  ·    put z=3
 /// ```
-/// Runs of rows on which every node agrees are elided in the middle when long.
+/// Long runs of rows that look alike (same terms and marks on every node) are elided in the
+/// middle, so what differs stays in view.
 public enum RaftDrawing {
     /// The whole cluster: status lines, partitions and the logs.
     public static func draw(_ snapshot: RaftClusterSnapshot, width: Int = Drawing.defaultWidth) -> String {
@@ -47,7 +48,7 @@ public enum RaftDrawing {
         if !node.progress.isEmpty {
             // The leader's view of its followers goes on a line of its own so 7 nodes fit.
             let peers = node.progress.map { "n\($0.id)=\($0.next)/\($0.match)" }.joined(separator: " ")
-            line += "\n" + clip(String(repeating: " ", count: 19) + "next/match " + peers, width)
+            line += "\n" + clip("    next/match " + peers, width)
         }
         return line
     }
@@ -69,7 +70,7 @@ public enum RaftDrawing {
         for kept in keptRows(rows) {
             switch kept {
             case .elided(let count):
-                lines.append(clip(String(repeating: " ", count: indexWidth - 1) + "⋮  (\(count) identical rows)", width))
+                lines.append(clip(String(repeating: " ", count: indexWidth - 1) + "⋮  (\(count) more alike)", width))
             case .row(let offset):
                 guard offset < rows.count else { continue }
                 let cells = rows[offset].cells.map { pad($0, cellWidth) }.joined()
@@ -95,8 +96,6 @@ public enum RaftDrawing {
     private struct Row {
         var cells: [String]
         var command: String
-        /// Whether every node has the same entry with the same marks (a boring row).
-        var uniform: Bool
     }
 
     private enum Kept {
@@ -122,21 +121,17 @@ public enum RaftDrawing {
         }
         let command = commands.count == 1 ? commands[0].text
             : commands.map { "@\($0.term) \($0.text)" }.joined(separator: "; ")
-        return Row(cells: cells, command: command, uniform: Set(cells).count == 1)
+        return Row(cells: cells, command: command)
     }
 
-    /// Keeps interesting rows; a long run of uniform rows keeps its first two and last two.
+    /// Keeps every row except the middle of a long run of rows with the same cells (the same
+    /// term and mark on each node), which keeps its first two and last two.
     private static func keptRows(_ rows: [Row]) -> [Kept] {
         var kept: [Kept] = []
         var offset = 0
         while offset < rows.count {
-            guard rows[offset].uniform else {
-                kept.append(.row(offset))
-                offset += 1
-                continue
-            }
-            var end = offset
-            while end < rows.count && rows[end].uniform { end += 1 }
+            var end = offset + 1
+            while end < rows.count && rows[end].cells == rows[offset].cells { end += 1 }
             let run = end - offset
             if run > 6 {
                 kept.append(contentsOf: [.row(offset), .row(offset + 1), .elided(run - 4), .row(end - 2), .row(end - 1)])

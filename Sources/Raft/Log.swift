@@ -1,12 +1,14 @@
+import Encoding
 import Storage
 
 /// A node's durable Raft state: the log entries, the current term and vote, and the commit index,
 /// stored in a ``StorageEngine`` (BitCask for servers, memory for tests and the simulator).
 ///
-/// Key layout (one byte of kind, then the big-endian index, so keys sort by index):
-/// - `0x01 ‖ index(8)` → entry: term, whether it has a command, the command bytes
-/// - `0x02` → term and vote
-/// - `0x03` → commit index and term
+/// Keys use the order-preserving ``KeyEncoder`` (a tag byte, then the index as 8 big-endian
+/// bytes, so entries sort by index); values use the ``BinaryWriter`` codec:
+/// - `0x01 ‖ index` → entry: term (varint), whether it has a command, the command bytes
+/// - `0x02` → term (varint), whether there is a vote, the vote
+/// - `0x03` → commit index and its term (varints)
 ///
 /// The entries are also kept in memory: reads never touch the engine, writes go through to it,
 /// and ``flush()`` makes them durable. A node flushes once per batch of work before sending any
@@ -36,26 +38,31 @@ public final class RaftLog {
         self.engine = engine
         do {
             if let bytes = try engine.get(Self.termVoteKey) {
-                var reader = LogReader(bytes)
-                term = try reader.uint64()
-                vote = try reader.byte() == 1 ? try reader.byte() : nil
+                var reader = BinaryReader(bytes)
+                term = try reader.readUVarint("term")
+                vote = try reader.readBool() ? try reader.readByte("vote") : nil
+                try reader.finish("term and vote")
             }
-            let cursor = engine.scanPrefix([Self.entryPrefix])
+            let cursor = engine.scanPrefix(Self.entryPrefix)
             while let pair = try cursor.next() {
-                var keyReader = LogReader(Array(pair.key.dropFirst()))
-                let index = try keyReader.uint64()
+                var key = KeyDecoder(pair.key)
+                _ = try key.readTag()
+                let index = try key.readUInt64()
+                try key.finish("log entry key")
                 guard index == LogIndex(entries.count) + 1 else {
                     throw RaftError.corrupt("log entry \(index) found where \(entries.count + 1) was expected")
                 }
-                var reader = LogReader(pair.value)
-                let entryTerm = try reader.uint64()
-                let command = try reader.byte() == 1 ? reader.rest() : nil
+                var reader = BinaryReader(pair.value)
+                let entryTerm = try reader.readUVarint("entry term")
+                let command = try reader.readBool() ? try reader.readBytes("command") : nil
+                try reader.finish("log entry")
                 entries.append(Entry(index: index, term: entryTerm, command: command))
             }
             if let bytes = try engine.get(Self.commitKey) {
-                var reader = LogReader(bytes)
-                let index = try reader.uint64()
-                let commitTerm = try reader.uint64()
+                var reader = BinaryReader(bytes)
+                let index = try reader.readUVarint("commit index")
+                let commitTerm = try reader.readUVarint("commit term")
+                try reader.finish("commit index")
                 guard self.term(at: index) == commitTerm else {
                     throw RaftError.corrupt("commit index \(index)@\(commitTerm) is not in the log")
                 }
@@ -63,6 +70,8 @@ public final class RaftLog {
             }
         } catch let error as RaftError {
             throw error
+        } catch let error as EncodingError {
+            throw RaftError.corrupt("\(error)")
         } catch {
             throw RaftError.storage("\(error)")
         }
@@ -120,9 +129,10 @@ public final class RaftLog {
         precondition(term >= self.term, "terms never go back")
         self.term = term
         self.vote = vote
-        var writer = LogWriter()
-        writer.uint64(term)
-        if let vote { writer.byte(1); writer.byte(vote) } else { writer.byte(0) }
+        var writer = BinaryWriter()
+        writer.writeUVarint(term)
+        writer.writeBool(vote != nil)
+        if let vote { writer.writeByte(vote) }
         try write(Self.termVoteKey, writer.bytes)
     }
 
@@ -164,9 +174,9 @@ public final class RaftLog {
         guard index > commitIndex else { return }
         precondition(index <= lastIndex, "cannot commit past the end of the log")
         commitIndex = index
-        var writer = LogWriter()
-        writer.uint64(index)
-        writer.uint64(commitTerm)
+        var writer = BinaryWriter()
+        writer.writeUVarint(index)
+        writer.writeUVarint(commitTerm)
         try write(Self.commitKey, writer.bytes)
     }
 
@@ -194,14 +204,10 @@ public final class RaftLog {
 
     private func store(_ entry: Entry) throws {
         writtenFrom = min(writtenFrom, entry.index)
-        var writer = LogWriter()
-        writer.uint64(entry.term)
-        if let command = entry.command {
-            writer.byte(1)
-            writer.bytes.append(contentsOf: command)
-        } else {
-            writer.byte(0)
-        }
+        var writer = BinaryWriter(capacity: (entry.command?.count ?? 0) + 12)
+        writer.writeUVarint(entry.term)
+        writer.writeBool(entry.command != nil)
+        if let command = entry.command { writer.writeBytes(command) }
         try write(Self.entryKey(entry.index), writer.bytes)
     }
 
@@ -212,47 +218,15 @@ public final class RaftLog {
 
     // MARK: - Keys
 
-    static let entryPrefix: UInt8 = 0x01
+    static let entryTag: UInt8 = 0x01
+    static let entryPrefix: [UInt8] = [entryTag]
     static let termVoteKey: [UInt8] = [0x02]
     static let commitKey: [UInt8] = [0x03]
 
     static func entryKey(_ index: LogIndex) -> [UInt8] {
-        var writer = LogWriter()
-        writer.byte(entryPrefix)
-        writer.uint64(index)
-        return writer.bytes
-    }
-}
-
-/// Big-endian fixed-width writer for the log's few stored values.
-struct LogWriter {
-    var bytes: [UInt8] = []
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
-    mutating func uint64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-}
-
-/// Reads what ``LogWriter`` wrote; running out of bytes is a ``RaftError/corrupt(_:)`` error.
-struct LogReader {
-    private let bytes: [UInt8]
-    private var position = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func byte() throws -> UInt8 {
-        guard position < bytes.count else { throw RaftError.corrupt("stored value ends early") }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func uint64() throws -> UInt64 {
-        var value: UInt64 = 0
-        for _ in 0..<8 { value = value << 8 | UInt64(try byte()) }
-        return value
-    }
-
-    mutating func rest() -> [UInt8] {
-        defer { position = bytes.count }
-        return Array(bytes[min(position, bytes.count)...])
+        var key = KeyEncoder()
+        key.appendTag(entryTag)
+        key.append(index)
+        return key.bytes
     }
 }

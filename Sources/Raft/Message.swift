@@ -68,11 +68,12 @@ public enum ClientResponse: Sendable, Hashable {
 /// The messages of the protocol.
 public enum Message: Sendable, Hashable, CustomStringConvertible {
     /// A leader's periodic "I am alive": its last entry (so the follower can report whether it
-    /// matches), its commit index, and the read sequence number this round confirms.
-    case heartbeat(lastIndex: LogIndex, lastTerm: Term, commitIndex: LogIndex, readSeq: UInt64)
+    /// matches), its commit index, the read sequence number this round confirms, and how far it
+    /// has sent this follower entries (`sentIndex`, echoed back to detect lost appends).
+    case heartbeat(lastIndex: LogIndex, lastTerm: Term, commitIndex: LogIndex, readSeq: UInt64, sentIndex: LogIndex)
     /// A follower's answer: its last entry (the leader learns whether it matches), and the
-    /// heartbeat's last index and read sequence number echoed back.
-    case heartbeatResponse(lastIndex: LogIndex, lastTerm: Term, heartbeatLastIndex: LogIndex, readSeq: UInt64)
+    /// heartbeat's sent index and read sequence number echoed back.
+    case heartbeatResponse(lastIndex: LogIndex, lastTerm: Term, sentIndex: LogIndex, readSeq: UInt64)
     /// "Would you vote for me?" sent with the term the sender would campaign in; changes no term.
     case preVote(lastIndex: LogIndex, lastTerm: Term)
     /// The answer to a pre-vote.
@@ -113,7 +114,7 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
     /// The message's fields in compact notation, without the type name.
     public var summary: String {
         switch self {
-        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq):
+        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq, _):
             return "last=\(lastIndex)@\(lastTerm) commit=\(commitIndex) read_seq=\(readSeq)"
         case let .heartbeatResponse(lastIndex, lastTerm, _, readSeq):
             return "last=\(lastIndex)@\(lastTerm) read_seq=\(readSeq)"

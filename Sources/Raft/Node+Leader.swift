@@ -23,8 +23,9 @@ extension RaftNode {
     func broadcastHeartbeat(_ leader: Leader) {
         leader.heartbeatElapsed = 0
         for peer in peers.sorted() {
+            let sent = (leader.progress[peer]?.next ?? 1) - 1
             send(to: peer, .heartbeat(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
-                                      commitIndex: log.commitIndex, readSeq: leader.readSeq))
+                                      commitIndex: log.commitIndex, readSeq: leader.readSeq, sentIndex: sent))
         }
     }
 
@@ -90,7 +91,7 @@ extension RaftNode {
     }
 
     func handleHeartbeatResponse(_ leader: Leader, from peer: NodeID, lastIndex: LogIndex, lastTerm: Term,
-                                 heartbeatLastIndex: LogIndex, readSeq: UInt64) throws {
+                                 sentIndex: LogIndex, readSeq: UInt64) throws {
         guard var progress = leader.progress[peer] else { return }
         leader.heardFrom.insert(peer)
         progress.readSeq = max(progress.readSeq, readSeq)
@@ -98,16 +99,20 @@ extension RaftNode {
         if matches {
             // Log matching: sharing the follower's last entry means sharing everything before.
             progress.match = max(progress.match, lastIndex)
-            if lastIndex < heartbeatLastIndex {
-                // It lacked entries sent before the heartbeat: they were probably lost (or are
-                // late). Resend from its end; at worst a duplicate, which it ignores.
+            if lastIndex < sentIndex {
+                // It lacked entries sent to it before the heartbeat: they were probably lost (or
+                // are late). Resend from its end; at worst a duplicate, which it ignores.
                 progress.next = progress.match + 1
                 progress.probeBase = nil
             } else {
                 progress.next = max(progress.next, progress.match + 1)
             }
+        } else if let probe = progress.probeBase {
+            // A probe is under way (possibly lost): repeat it rather than start a new one from
+            // an optimistic next index, which would make its answer look stale.
+            progress.next = max(progress.match + 1, probe + 1)
         } else {
-            progress.next = max(progress.match + 1, min(progress.next, lastIndex + 1))
+            progress.next = max(progress.match + 1, lastIndex < progress.next ? lastIndex + 1 : progress.next)
         }
         leader.progress[peer] = progress
         try maybeCommit(leader)

@@ -108,7 +108,10 @@ public final class RaftNode {
     // MARK: - Messages
 
     private func handle(_ envelope: Envelope) throws {
-        guard envelope.to == id, envelope.from == id || peers.contains(envelope.from) else { return }
+        guard envelope.to == id, peers.contains(envelope.from) || isLocalRequest(envelope) else { return }
+        // No real cluster gets near such terms; one from a garbled or hostile peer would make
+        // the next `term + 1` overflow, so it is dropped.
+        guard envelope.term < Self.maximumTerm else { return }
         let term = log.term
         switch envelope.message {
         case let .clientRequest(requestID, request):
@@ -138,7 +141,7 @@ public final class RaftNode {
             switch envelope.message {
             case .heartbeat, .append:
                 send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
-                                                           heartbeatLastIndex: 0, readSeq: 0))
+                                                           sentIndex: 0, readSeq: 0))
             case .campaign:
                 send(to: envelope.from, .campaignResponse(granted: false))
             default:
@@ -156,22 +159,22 @@ public final class RaftNode {
                 role = .candidate(candidate)
                 if candidate.votes.count >= quorum { try becomeLeader() }
             }
-        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq):
+        case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq, sentIndex):
             guard try acceptLeader(envelope.from) else { return }
             if log.has(index: lastIndex, term: lastTerm) {
                 try log.commit(to: min(commitIndex, lastIndex))
                 try applyCommitted()
             }
             send(to: envelope.from, .heartbeatResponse(lastIndex: log.lastIndex, lastTerm: log.lastTerm,
-                                                       heartbeatLastIndex: lastIndex, readSeq: readSeq))
+                                                       sentIndex: sentIndex, readSeq: readSeq))
         case let .append(baseIndex, baseTerm, entries, commitIndex):
             guard try acceptLeader(envelope.from) else { return }
             try handleAppend(from: envelope.from, baseIndex: baseIndex, baseTerm: baseTerm,
                              entries: entries, commitIndex: commitIndex, leaderTerm: envelope.term)
-        case let .heartbeatResponse(lastIndex, lastTerm, heartbeatLastIndex, readSeq):
+        case let .heartbeatResponse(lastIndex, lastTerm, sentIndex, readSeq):
             if case .leader(let leader) = role {
                 try handleHeartbeatResponse(leader, from: envelope.from, lastIndex: lastIndex, lastTerm: lastTerm,
-                                            heartbeatLastIndex: heartbeatLastIndex, readSeq: readSeq)
+                                            sentIndex: sentIndex, readSeq: readSeq)
             }
         case let .appendAccepted(matchIndex):
             if case .leader(let leader) = role { try handleAppendAccepted(leader, from: envelope.from, matchIndex: matchIndex) }
@@ -207,20 +210,21 @@ public final class RaftNode {
 
     private func handleAppend(from leader: NodeID, baseIndex: LogIndex, baseTerm: Term, entries: [Entry],
                               commitIndex: LogIndex, leaderTerm: Term) throws {
-        // Entries from a peer are checked, never trusted to be well formed.
-        var expected = baseIndex + 1
-        var previousTerm = baseTerm
-        for entry in entries {
-            guard entry.index == expected, entry.term >= previousTerm, entry.term <= leaderTerm else { return }
-            expected += 1
-            previousTerm = entry.term
-        }
         guard log.has(index: baseIndex, term: baseTerm) else {
             // Skip the whole conflicting term (or jump to our end) in one round trip.
             var hint = baseIndex > log.lastIndex ? log.lastIndex + 1 : log.firstIndex(ofTermAt: baseIndex)
             hint = min(max(hint, log.commitIndex + 1), max(baseIndex, 1))
             send(to: leader, .appendRejected(rejectedBase: baseIndex, hintIndex: hint))
             return
+        }
+        // Entries from a peer are checked, never trusted to be well formed (the base is in our
+        // log, so these additions cannot overflow).
+        var expected = baseIndex + 1
+        var previousTerm = baseTerm
+        for entry in entries {
+            guard entry.index == expected, entry.term >= previousTerm, entry.term <= leaderTerm else { return }
+            expected += 1
+            previousTerm = entry.term
         }
         try log.splice(entries)
         let match = baseIndex + LogIndex(entries.count)
@@ -325,6 +329,15 @@ public final class RaftNode {
 
     // MARK: - Helpers
 
+    /// Only the local client talks to a node as itself, and only with requests.
+    private func isLocalRequest(_ envelope: Envelope) -> Bool {
+        guard envelope.from == id, case .clientRequest = envelope.message else { return false }
+        return true
+    }
+
+    /// Terms at or above this are treated as garbage (see `handle`).
+    static let maximumTerm: Term = 1 << 62
+
     /// How many nodes make a majority.
     var quorum: Int { (peers.count + 1) / 2 + 1 }
 
@@ -350,11 +363,6 @@ public final class RaftNode {
     /// Queues a message in the current term.
     func send(to peer: NodeID, _ message: Message) {
         outbox.append(Envelope(from: id, to: peer, term: log.term, message: message))
-    }
-
-    /// Answers a client request: to the local client (an envelope to ourselves) or a peer.
-    func respond(to from: NodeID, id request: RequestID, _ result: Result<ClientResponse, RaftError>) {
-        send(to: from, .clientResponse(id: request, result: result))
     }
 
     /// Applies committed entries in order, answering the writes this node is waiting on.
@@ -385,47 +393,5 @@ public final class RaftNode {
         try log.flush()
         defer { outbox = [] }
         return outbox
-    }
-
-    private func handleClientRequest(from: NodeID, id request: RequestID, request body: ClientRequest) throws {
-        switch role {
-        case .leader(let leader):
-            try leaderHandle(leader, from: from, id: request, request: body)
-        case .follower(var follower):
-            guard from == id, let leader = follower.leader else {
-                respond(to: from, id: request, .failure(.noLeader))
-                return
-            }
-            follower.forwarded.insert(request)
-            role = .follower(follower)
-            send(to: leader, .clientRequest(id: request, request: body))
-        case .candidate:
-            respond(to: from, id: request, .failure(.noLeader))
-        }
-    }
-
-    private func handleClientResponse(id request: RequestID, result: Result<ClientResponse, RaftError>) {
-        guard case .follower(var follower) = role, follower.forwarded.remove(request) != nil else { return }
-        role = .follower(follower)
-        respond(to: id, id: request, result)
-    }
-
-    /// Fails the local client's forwarded requests: the leader they went to is gone.
-    private func failForwarded(_ follower: Follower) {
-        for request in follower.forwarded.sorted(by: { $0.sequence < $1.sequence }) {
-            respond(to: id, id: request, .failure(.leadershipLost))
-        }
-    }
-
-    /// Fails every request a stepping-down leader still owes an answer.
-    private func failPending(_ leader: Leader) {
-        for index in leader.writes.keys.sorted() {
-            if let pending = leader.writes[index] { respond(to: pending.from, id: pending.id, .failure(.leadershipLost)) }
-        }
-        for proposal in leader.proposals { respond(to: proposal.from, id: proposal.id, .failure(.leadershipLost)) }
-        for read in leader.reads { respond(to: read.from, id: read.id, .failure(.leadershipLost)) }
-        leader.writes = [:]
-        leader.proposals = []
-        leader.reads = []
     }
 }

@@ -38,6 +38,7 @@ extension SimulatedCluster {
     /// completeness); no two nodes apply different commands at one index.
     /// - Complexity: proportional to what changed since the last check.
     func checkSafety() throws {
+        guard checksSafety else { return }
         for id in ids {
             guard let node = nodes[id] else { continue }
             let log = node.log

@@ -1,3 +1,5 @@
+import Storage
+
 /// A whole Raft cluster in one process, driven by ticks and one seed: N nodes, a network that
 /// can drop, duplicate, delay (and so reorder) messages, partitions, crashes and restarts.
 ///
@@ -6,7 +8,8 @@
 /// properties (see `SimulatedCluster+Safety.swift`) and throws ``SafetyViolation`` with the
 /// seed and tick if one fails.
 ///
-/// Each node's durable state lives in a ``SimulatedStorage`` that survives a crash; its state
+/// Each node's durable state lives in a storage engine (a `MemoryEngine` unless another is
+/// given) that survives the node's crash; its state
 /// machine (a ``KVStateMachine``) is volatile, so a restarted node re-applies committed entries.
 public final class SimulatedCluster {
     /// How unreliable the network is; all zero by default.
@@ -47,11 +50,14 @@ public final class SimulatedCluster {
     public var recordEvents = true
     /// Whether recorded events include every message sent.
     public var recordMessages = true
-    /// Whether to keep a trace of recent messages for snapshots.
+    /// How many recent messages the trace keeps for snapshots (0: no trace).
     public var traceLimit = 100
+    /// Whether to check the safety properties after every step (on unless a benchmark wants
+    /// to time the protocol alone).
+    public var checksSafety = true
 
     private(set) var nodes: [NodeID: RaftNode] = [:]
-    let storages: [NodeID: SimulatedStorage]
+    let storages: [NodeID: any StorageEngine]
     private(set) var stateMachines: [NodeID: KVStateMachine] = [:]
     private var network: [InFlight] = []
     private var nextSequence = 0
@@ -67,14 +73,16 @@ public final class SimulatedCluster {
     private var nextRequest: [NodeID: UInt64] = [:]
     var safety = SafetyState()
 
-    /// Starts `nodes` nodes (ids 1...nodes) as followers with empty logs.
-    public init(nodes count: Int, seed: UInt64, options: NodeOptions = NodeOptions()) throws {
-        precondition((1...255).contains(count), "a cluster has 1 to 255 nodes")
+    /// Starts `nodes` nodes (ids 1...nodes, at most 255) as followers with empty logs, each storing its
+    /// durable state in the engine `makeEngine` returns for it (memory by default).
+    public init(nodes count: Int, seed: UInt64, options: NodeOptions = NodeOptions(),
+                makeEngine: (NodeID) throws -> any StorageEngine = { _ in MemoryEngine() }) throws {
+        guard (1...255).contains(count) else { throw SimulationError.invalid("a cluster has 1 to 255 nodes, not \(count)") }
         self.seed = seed
         self.options = options
         ids = (1...count).map { NodeID($0) }
         random = SplitMix64(seed: seed)
-        storages = Dictionary(uniqueKeysWithValues: ids.map { ($0, SimulatedStorage()) })
+        storages = Dictionary(uniqueKeysWithValues: try ids.map { ($0, try makeEngine($0)) })
         for id in ids { try start(id) }
     }
 
@@ -141,6 +149,23 @@ public final class SimulatedCluster {
     @discardableResult
     public func propose(_ id: NodeID, _ command: String) throws -> RequestID {
         try request(id) { node, request in try node.propose(Array(command.utf8), id: request) }
+    }
+
+    /// Clients of node `id` propose several writes that arrive together, as one batch.
+    @discardableResult
+    public func propose(_ id: NodeID, batch commands: [String]) throws -> [RequestID] {
+        guard let node = nodes[id] else { throw SimulationError.nodeDown(id) }
+        let requests = commands.map { _ in
+            let sequence = nextRequest[id, default: 0] + 1
+            nextRequest[id] = sequence
+            return RequestID(origin: id, sequence: sequence)
+        }
+        let envelopes = zip(requests, commands).map { request, command in
+            Envelope(from: id, to: id, term: 0, message: .clientRequest(id: request, request: .write(Array(command.utf8))))
+        }
+        try call(node) { try $0.step(envelopes) }
+        try checkSafety()
+        return requests
     }
 
     /// A client of node `id` reads; the outcome appears in ``responses``.
@@ -337,7 +362,7 @@ public final class SimulatedCluster {
     public func stateMachine(_ id: NodeID) -> KVStateMachine? { stateMachines[id] }
 
     /// The storage (durable state) of node `id`.
-    public func storage(_ id: NodeID) -> SimulatedStorage? { storages[id] }
+    public func storage(_ id: NodeID) -> (any StorageEngine)? { storages[id] }
 }
 
 /// A misuse of the simulator (unknown node, restarting a running one…).

@@ -83,7 +83,10 @@ public final class BitCask: StorageEngine {
         guard try lock.tryLockExclusively() else { throw StorageError.directoryInUse(directory: directory) }
         // A compaction that did not reach its rename left the old log complete: drop the copy.
         let removedTemporaryFile = try FileSystem.remove(temporaryPath)
+        let creating = !FileSystem.exists(logPath)
         log = try PosixFile(path: logPath, flags: O_RDWR | O_CREAT)
+        // A new file's directory entry is only durable once the directory is fsynced.
+        if creating || removedTemporaryFile { try FileSystem.syncDirectory(directory) }
         let replay = try LogReplay.read(log)
         if let recovery = replay.recovery {
             try log.truncate(to: recovery.offset)
@@ -95,9 +98,18 @@ public final class BitCask: StorageEngine {
         bufferStart = replay.validEnd
         openReport = BitCaskOpenReport(
             directory: directory, records: replay.records, keys: replay.keydir.count, logSize: replay.fileSize,
-            recovery: replay.recovery, removedTemporaryFile: removedTemporaryFile, compaction: nil, duration: .zero)
+            recovery: replay.recovery, removedTemporaryFile: removedTemporaryFile, compaction: nil, compactionError: nil,
+            duration: .zero)
         if end > 0, Double(end - UInt64(liveBytes)) / Double(end) > compactionThreshold {
-            openReport.compaction = try compact()
+            // Compaction is housekeeping: if it fails (say, the disk is full) before its rename,
+            // the old log is intact and the database is still usable, so report and carry on.
+            // A failure after the rename has stopped the engine, and then opening fails.
+            do {
+                openReport.compaction = try compact()
+            } catch {
+                if let failure { throw failure }
+                openReport.compactionError = "\(error)"
+            }
         }
         openReport.duration = ContinuousClock.now - started
     }

@@ -10,6 +10,11 @@
 ///   record whose bytes never all reached the disk). The tail is cut off and reported.
 /// - a valid record: the damage is not at the end, so it is not a crash artefact. Cutting it
 ///   off would silently drop good data, so opening fails with the offset of the bad record.
+///
+/// Rather than inserting each record into the key directory as it is read (random keys make
+/// every B-tree insert a string of cache misses), replay collects one small entry per record,
+/// sorts them by key, keeps the newest record of each key (the largest offset) and builds the
+/// B-tree from the sorted survivors in one pass.
 struct LogReplay {
     var keydir = BTree<BitCask.Location>()
     /// Bytes of the records the key directory points at.
@@ -35,6 +40,7 @@ struct LogReplay {
         replay.fileSize = fileSize
         var reader = ChunkReader(file: file, fileSize: fileSize, chunkSize: chunkSize)
         var badCause: String?
+        var entries: [Entry] = []
         while reader.offset < fileSize {
             guard try reader.ensure(BitCaskRecord.headerSize) else {
                 badCause = "incomplete record header (\(fileSize - reader.offset) bytes before the end of the file)"
@@ -56,21 +62,15 @@ struct LogReplay {
                 break
             }
             let keyStart = reader.position + BitCaskRecord.headerSize
-            let key = Array(reader.buffer[keyStart..<(keyStart + header.keyLength)])
-            if let valueLength = header.valueLength {
-                let location = BitCask.Location(offset: reader.offset + UInt64(BitCaskRecord.headerSize + header.keyLength),
-                                                length: UInt32(valueLength))
-                if let old = replay.keydir.set(key, location) {
-                    replay.liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(old.length))
-                }
-                replay.liveBytes += size
-            } else if let old = replay.keydir.remove(key) {
-                replay.liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(old.length))
-            }
-            replay.records += 1
+            let key = BTreeKey(Array(reader.buffer[keyStart..<(keyStart + header.keyLength)]))
+            let valueOffset = reader.offset + UInt64(BitCaskRecord.headerSize + header.keyLength)
+            entries.append(Entry(key: key, valueOffset: valueOffset,
+                                 valueLength: header.valueLength.map { UInt32($0) } ?? BitCaskRecord.tombstone))
             reader.advance(size)
         }
+        replay.records = entries.count
         replay.validEnd = reader.offset
+        replay.buildKeydir(from: &entries)
         if let badCause {
             if try firstValidRecord(in: file, after: reader.offset, fileSize: fileSize, chunkSize: chunkSize) != nil {
                 throw StorageError.corruptRecord(path: file.path, offset: reader.offset, cause: badCause)
@@ -78,6 +78,42 @@ struct LogReplay {
             replay.recovery = BitCaskRecovery(offset: reader.offset, bytesTruncated: fileSize - reader.offset, cause: badCause)
         }
         return replay
+    }
+
+    /// One replayed record: its key and where its value starts (tombstones have the tombstone
+    /// length and no value).
+    struct Entry {
+        var key: BTreeKey
+        var valueOffset: UInt64
+        var valueLength: UInt32
+    }
+
+    /// Keeps the newest record of each key and loads the live ones into the key directory.
+    /// - Complexity: O(n log n) for n records.
+    private mutating func buildKeydir(from entries: inout [Entry]) {
+        // Equal keys end up adjacent; within them, the largest offset is the newest record.
+        entries.sort { left, right in
+            let order = left.key.compare(right.key)
+            return order != 0 ? order < 0 : left.valueOffset < right.valueOffset
+        }
+        var keys: [BTreeKey] = []
+        var locations: [BitCask.Location] = []
+        keys.reserveCapacity(entries.count)
+        locations.reserveCapacity(entries.count)
+        var index = 0
+        while index < entries.count {
+            var newest = index
+            while newest + 1 < entries.count, entries[newest + 1].key.compare(entries[index].key) == 0 { newest += 1 }
+            let entry = entries[newest]
+            if entry.valueLength != BitCaskRecord.tombstone {
+                keys.append(entry.key)
+                locations.append(BitCask.Location(offset: entry.valueOffset, length: entry.valueLength))
+                liveBytes += BitCaskRecord.size(keyLength: entry.key.bytes.count, valueLength: Int(entry.valueLength))
+            }
+            index = newest + 1
+        }
+        entries = []
+        keydir = BTree(sorted: keys, values: locations)
     }
 
     /// The offset of the first intact record that starts after `offset`, trying every byte

@@ -38,6 +38,8 @@ public struct BitCaskOpenReport: Sendable, Hashable, CustomStringConvertible {
     public var removedTemporaryFile: Bool
     /// Set when the garbage ratio was above the threshold and the log was compacted.
     public var compaction: BitCaskCompaction?
+    /// Why compaction on open failed, if it did (the log is left as it was).
+    public var compactionError: String?
     /// Time taken to open.
     public var duration: Duration
 
@@ -46,6 +48,7 @@ public struct BitCaskOpenReport: Sendable, Hashable, CustomStringConvertible {
         if removedTemporaryFile { lines.append("removed the temporary file of an interrupted compaction") }
         if let recovery { lines.append(recovery.description) }
         if let compaction { lines.append(compaction.description) }
+        if let compactionError { lines.append("compaction on open failed, the log is unchanged: \(compactionError)") }
         return lines.joined(separator: "\n")
     }
 }

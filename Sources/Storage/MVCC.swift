@@ -59,8 +59,15 @@ import Synchronization
 /// stays with snapshot isolation, like toyDB, Oracle's "serializable" and PostgreSQL's
 /// repeatable read.
 ///
+/// ## Crashes
+/// A commit that wrote something flushes the engine before it returns (unless disabled), so
+/// it survives a crash. A transaction caught mid-way by a crash keeps its active marker
+/// forever — its versions stay invisible and block writers of the same keys — so an embedded
+/// database calls `rollbackAbandonedTransactions()` when it opens its files.
+///
 /// Old versions are never garbage-collected: that keeps time travel simple (a known
-/// limitation, like toyDB).
+/// limitation, like toyDB). The stories in `Tests/StorageTests/Scripts/mvcc/` show every
+/// rule above at work, one command at a time.
 
 /// Snapshot-isolated transactions over any ``StorageEngine``; thread-safe, shared by sessions.
 ///
@@ -81,20 +88,21 @@ public final class MVCC: Sendable {
     }
 
     private let store: Mutex<Store>
-    /// Whether commit also calls `engine.flush()` (beyond what the engine's own sync policy does).
+    /// Whether commit calls `engine.flush()` after a read-write transaction that wrote.
     public let flushOnCommit: Bool
 
     /// Takes ownership of `engine`; the caller must not use it afterwards.
     ///
-    /// Durability follows the engine's sync policy: the commit point is a single engine write
-    /// (deleting the active marker) made after all of the transaction's writes, so on an
-    /// append-only log a crash keeps either the whole transaction or — once
-    /// ``rollbackAbandonedTransactions()`` has run — none of it.
-    /// - Parameter flushOnCommit: also call `engine.flush()` when a read-write transaction
-    ///   commits, making every commit durable even under a lazy sync policy (off by default,
-    ///   so BitCask's group commit keeps working).
+    /// Durability: by default a commit that wrote something flushes the engine before it
+    /// returns, so a commit that returned survives a crash. Under BitCask's batched sync
+    /// policy that costs one fsync per transaction, however many keys it wrote. The commit
+    /// point is a single engine write (deleting the active marker) after all of the
+    /// transaction's writes, so on an append-only log a crash keeps either the whole
+    /// transaction or — once ``rollbackAbandonedTransactions()`` has run — none of it.
+    /// - Parameter flushOnCommit: pass false to leave durability to the engine's own sync
+    ///   policy (benchmarks without fsync, or an engine that syncs every write anyway).
     /// - Throws: `MVCCError.corrupt` if the engine holds an undecodable version counter.
-    public init(engine: any StorageEngine, flushOnCommit: Bool = false) throws {
+    public init(engine: any StorageEngine, flushOnCommit: Bool = true) throws {
         let nextVersion = try Self.readNextVersion(engine)
         let active = try Self.readActive(engine)
         store = Mutex(Store(engine: engine, nextVersion: nextVersion, active: active))

@@ -3,15 +3,16 @@
 extension MVCC {
     /// Every version of every key starting with `prefix` (grouped by key, oldest first), each
     /// with whether `viewer` sees it and why. `viewer == nil`: the latest committed view.
-    /// - Complexity: O(log n + v), v = versions under the prefix (all are loaded).
-    public func versions(prefix: [UInt8], viewer: TransactionState?) throws -> [KeyVersions] {
-        try versionChains(rawPrefix: MVCCKey.versionPrefix(prefix), viewer: viewer)
+    /// - Parameter limit: at most this many keys (the first ones in key order).
+    /// - Complexity: O(log n + v), v = versions of the keys returned.
+    public func versions(prefix: [UInt8], viewer: TransactionState?, limit: Int = .max) throws -> [KeyVersions] {
+        try versionChains(rawPrefix: MVCCKey.versionPrefix(prefix), viewer: viewer, limit: limit)
     }
 
     /// Every version of exactly `key` (possibly none), oldest first, as seen by `viewer`.
     /// - Complexity: O(log n + v), v = versions of the key.
     public func versions(key: [UInt8], viewer: TransactionState?) throws -> KeyVersions {
-        try versionChains(rawPrefix: MVCCKey.versionsOf(key), viewer: viewer).first
+        try versionChains(rawPrefix: MVCCKey.versionsOf(key), viewer: viewer, limit: 1).first
             ?? KeyVersions(key: key, versions: [])
     }
 
@@ -51,19 +52,21 @@ extension MVCC {
         }
     }
 
-    private func versionChains(rawPrefix: [UInt8], viewer: TransactionState?) throws -> [KeyVersions] {
-        let (pairs, active) = try withStore { store in
-            (try store.engine.scanPrefix(rawPrefix).collect(), store.active)
-        }
-        var chains: [KeyVersions] = []
-        for pair in pairs {
-            let stored = try Self.decodeVersion(pair)
-            let info = VersionInfo(version: stored.version, value: stored.value, visibility: .writtenLater)
-            if let last = chains.last, last.key == stored.key {
-                chains[chains.count - 1].versions.append(info)
-            } else {
-                chains.append(KeyVersions(key: stored.key, versions: [info]))
+    private func versionChains(rawPrefix: [UInt8], viewer: TransactionState?, limit: Int) throws -> [KeyVersions] {
+        let (chains, active) = try withStore { store in
+            var chains: [KeyVersions] = []
+            let cursor = store.engine.scanPrefix(rawPrefix)
+            while let pair = try cursor.next() {
+                let stored = try Self.decodeVersion(pair)
+                let info = VersionInfo(version: stored.version, value: stored.value, visibility: .writtenLater)
+                if let last = chains.last, last.key == stored.key {
+                    chains[chains.count - 1].versions.append(info)
+                } else {
+                    if chains.count >= limit { break }
+                    chains.append(KeyVersions(key: stored.key, versions: [info]))
+                }
             }
+            return (chains, store.active)
         }
         return chains.map { Self.classify($0, viewer: viewer, active: active) }
     }

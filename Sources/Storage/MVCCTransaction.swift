@@ -15,8 +15,12 @@ public final class MVCCTransaction {
     private let mvcc: MVCC
     /// The snapshot: version, read-only flag and the versions active at begin.
     public let state: TransactionState
-    /// The writes since the transaction began (or was resumed), for savepoint rollback.
+    /// The writes since the first savepoint, for savepoint rollback.
     private var undoLog: [Undo] = []
+    /// Whether a savepoint has been taken. Until then nothing is logged: a transaction without
+    /// savepoints (an autocommit bulk insert) keeps no per-write memory; `rollback()` finds its
+    /// writes through the stored write set instead.
+    private var logging = false
     /// Set once commit or rollback has run.
     private var finished = false
 
@@ -52,7 +56,10 @@ public final class MVCCTransaction {
 
     /// Streams the visible (non-deleted) keys in `range` with their values, in key order or
     /// reverse key order. The cursor reads the engine a batch at a time, so stopping early
-    /// reads little.
+    /// reads little. Other transactions' writes never show up (the snapshot is fixed); this
+    /// transaction's own writes made while the cursor is open show up only if they land beyond
+    /// the batch already fetched, so callers that write while scanning (an UPDATE) must not
+    /// rely on seeing them — a key already returned is never returned again.
     /// - Complexity: O(log n) per batch plus O(1) per stored version passed over.
     public func scan(_ range: KeyRange, reverse: Bool = false) throws -> any KeyValueCursor {
         try checkNotFinished()
@@ -106,14 +113,15 @@ public final class MVCCTransaction {
                            MVCCValues.encodeVersionValue(value))
             return previous.map { Undo.replaced(key: key, previous: $0) } ?? .created(key: key)
         }
-        undoLog.append(undo)
+        if logging { undoLog.append(undo) }
     }
 
     // MARK: - Savepoints
 
     /// Marks the current point; ``rollback(toSavepoint:)`` undoes every write made after it.
     public func savepoint() -> Int {
-        undoLog.count
+        logging = true
+        return undoLog.count
     }
 
     /// Undoes the writes made since `savepoint`, newest first; the transaction stays open.
@@ -121,7 +129,7 @@ public final class MVCCTransaction {
     /// - Complexity: O(w log n), w = writes undone.
     public func rollback(toSavepoint savepoint: Int) throws {
         try checkNotFinished()
-        guard savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
+        guard logging, savepoint >= 0, savepoint <= undoLog.count else { throw MVCCError.invalidSavepoint(savepoint) }
         let undone = Array(undoLog[savepoint...].reversed())
         let version = state.version
         try mvcc.locked { engine in

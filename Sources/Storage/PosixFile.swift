@@ -4,6 +4,11 @@ import Glibc
 import Darwin
 #endif
 
+// The C library's open, close and rename, named apart from PosixFile's own methods.
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
+private func systemClose(_ descriptor: Int32) -> Int32 { close(descriptor) }
+private func systemRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
+
 /// A thin wrapper over a POSIX file descriptor: every call is the system call itself (no
 /// hidden buffering, explicit fsync), and every failure becomes a `StorageError` naming the file.
 final class PosixFile {
@@ -13,15 +18,15 @@ final class PosixFile {
     /// Opens `path` with `flags` (O_CREAT files get mode 0644).
     init(path: String, flags: Int32) throws {
         self.path = path
-        descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o644)
+        descriptor = systemOpen(path, flags | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw StorageError.lastError("open", path) }
     }
 
-    deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+    deinit { if descriptor >= 0 { _ = systemClose(descriptor) } }
 
     /// Closes the descriptor (once; later calls do nothing).
     func close() {
-        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        if descriptor >= 0 { _ = systemClose(descriptor) }
         descriptor = -1
     }
 
@@ -122,7 +127,7 @@ enum FileSystem {
 
     /// Atomically replaces `to` with `from`.
     static func rename(_ from: String, to: String) throws {
-        if Glibc.rename(from, to) != 0 { throw StorageError.lastError("rename", "\(from) → \(to)") }
+        if systemRename(from, to) != 0 { throw StorageError.lastError("rename", "\(from) → \(to)") }
     }
 
     /// Makes the directory's entries (such as a rename inside it) durable.

@@ -1,3 +1,4 @@
+import Foundation
 import Raft
 import Storage
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// damaged stored bytes are reported as errors, never crashes.
 @Suite struct LogTests {
     @Test func termVoteEntriesAndCommitSurviveAReopen() throws {
-        let storage = SimulatedStorage()
+        let storage = MemoryEngine()
         let log = try RaftLog(engine: storage)
         try log.setTerm(3, vote: 2)
         try log.append(command: nil)
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func spliceKeepsMatchingEntriesAndReplacesConflictingOnes() throws {
-        let log = try RaftLog(engine: SimulatedStorage())
+        let log = try RaftLog(engine: MemoryEngine())
         try log.setTerm(1, vote: nil)
         for _ in 0..<4 { try log.append(command: [1]) }
         // A duplicate of entries it already has changes nothing (no truncation of 4).
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func replacingACommittedEntryIsRefused() throws {
-        let log = try RaftLog(engine: SimulatedStorage())
+        let log = try RaftLog(engine: MemoryEngine())
         try log.setTerm(1, vote: nil)
         try log.append(command: [1])
         try log.append(command: [2])
@@ -47,20 +48,40 @@ import Testing
     }
 
     @Test func damagedStoredBytesAreReportedNotCrashed() throws {
-        let truncated = SimulatedStorage()
-        try truncated.set([0x02], [0, 0, 1])  // term/vote value cut short
+        let truncated = MemoryEngine()
+        truncated.set([0x02], [0x80])  // term/vote value cut short
         #expect(throws: RaftError.self) { _ = try RaftLog(engine: truncated) }
 
-        let gap = SimulatedStorage()
-        try gap.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [0, 0, 0, 0, 0, 0, 0, 1, 0])  // entry 2 without 1
+        let gap = MemoryEngine()
+        gap.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [1, 0])  // entry 2 without 1
         #expect(throws: RaftError.corrupt("log entry 2 found where 1 was expected")) { _ = try RaftLog(engine: gap) }
 
-        let commitPastEnd = SimulatedStorage()
-        try commitPastEnd.set([0x03], [0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1])
+        let commitPastEnd = MemoryEngine()
+        commitPastEnd.set([0x03], [5, 1])
         #expect(throws: RaftError.self) { _ = try RaftLog(engine: commitPastEnd) }
 
-        let badKey = SimulatedStorage()
-        try badKey.set([0x01, 7], [0, 0, 0, 0, 0, 0, 0, 1, 0])
+        let badKey = MemoryEngine()
+        badKey.set([0x01, 7], [1, 0])
         #expect(throws: RaftError.self) { _ = try RaftLog(engine: badKey) }
+    }
+}
+
+/// The same log on BitCask, the engine servers use: it survives closing and reopening files.
+@Suite struct BitCaskLogTests {
+    @Test func theLogSurvivesReopeningItsBitCaskDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("cutaway-raft-log-\(ProcessInfo.processInfo.globallyUniqueString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let log = try RaftLog(engine: BitCask(directory: directory))
+            try log.setTerm(2, vote: 1)
+            try log.append(command: Array("put x=1".utf8))
+            try log.commit(to: 1)
+            try log.flush()
+        }
+        let reopened = try RaftLog(engine: BitCask(directory: directory))
+        #expect(reopened.term == 2 && reopened.vote == 1)
+        #expect(reopened.entries == [Entry(index: 1, term: 2, command: Array("put x=1".utf8))])
+        #expect(reopened.commitIndex == 1)
     }
 }

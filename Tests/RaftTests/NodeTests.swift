@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func aVoteSurvivesARestartSoNoNodeVotesTwiceInATerm() throws {
-        let storage = SimulatedStorage()
+        let storage = MemoryEngine()
         var options = NodeOptions()
         options.checkQuorum = false
         let node = try RaftNode(id: 3, peers: [1, 2], log: RaftLog(engine: storage), stateMachine: KVStateMachine(), options: options, seed: 1)
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func aCandidateWithAnOlderLogGetsNoVote() throws {
-        let log = try RaftLog(engine: SimulatedStorage())
+        let log = try RaftLog(engine: MemoryEngine())
         try log.setTerm(2, vote: nil)
         try log.append(command: nil)
         let node = try RaftNode(id: 2, peers: [1, 3], log: log, stateMachine: KVStateMachine(), seed: 1)
@@ -64,22 +64,26 @@ import Testing
     }
 
     @Test func malformedOrStrayMessagesAreIgnored() throws {
-        let node = try RaftNode(id: 2, peers: [1, 3], log: RaftLog(engine: SimulatedStorage()), stateMachine: KVStateMachine(), seed: 1)
+        let node = try RaftNode(id: 2, peers: [1, 3], log: RaftLog(engine: MemoryEngine()), stateMachine: KVStateMachine(), seed: 1)
         // Entries with a gap, a term above the leader's, and a message from a stranger.
         let gap = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: 0, baseTerm: 0, entries: [
             Entry(index: 1, term: 1, command: nil), Entry(index: 3, term: 1, command: nil)], commitIndex: 3))
         let future = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: 0, baseTerm: 0, entries: [
             Entry(index: 1, term: 7, command: nil)], commitIndex: 1))
-        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0))
+        let stranger = Envelope(from: 9, to: 2, term: 50, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
         let misaddressed = Envelope(from: 1, to: 3, term: 60, message: .campaign(lastIndex: 0, lastTerm: 0))
-        _ = try node.step([gap, future, stranger, misaddressed])
+        let absurdTerm = Envelope(from: 1, to: 2, term: .max, message: .campaign(lastIndex: .max, lastTerm: .max))
+        let absurdBase = Envelope(from: 1, to: 2, term: 1, message: .append(baseIndex: .max, baseTerm: 1, entries: [
+            Entry(index: 0, term: 1, command: nil)], commitIndex: .max))
+        let fromItself = Envelope(from: 2, to: 2, term: 40, message: .heartbeat(lastIndex: 0, lastTerm: 0, commitIndex: 0, readSeq: 0, sentIndex: 0))
+        _ = try node.step([gap, future, stranger, misaddressed, absurdTerm, absurdBase, fromItself])
         #expect(node.log.lastIndex == 0)
         #expect(node.log.commitIndex == 0)
         #expect(node.log.term == 1)
     }
 
     @Test func requestsToANodeWithoutALeaderFailRetryably() throws {
-        let node = try RaftNode(id: 1, peers: [2, 3], log: RaftLog(engine: SimulatedStorage()), stateMachine: KVStateMachine(), seed: 1)
+        let node = try RaftNode(id: 1, peers: [2, 3], log: RaftLog(engine: MemoryEngine()), stateMachine: KVStateMachine(), seed: 1)
         let reply = try node.propose(Array("put x=1".utf8), id: RequestID(origin: 1, sequence: 1))
         guard case .clientResponse(_, .failure(let error)) = reply.first?.message else {
             Issue.record("expected a failure response, got \(reply)")
@@ -97,7 +101,7 @@ import Testing
         try cluster.crash(2)
         // Tamper with n2's durable copy of committed entry 2: a different command, same term.
         let storage = try #require(cluster.storage(2))
-        try storage.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [0, 0, 0, 0, 0, 0, 0, 1, 1] + Array("put x=666".utf8))
+        try storage.set([0x01, 0, 0, 0, 0, 0, 0, 0, 2], [1, 1, 9] + Array("put x=666".utf8))
         #expect(throws: SafetyViolation.self) { try cluster.restart(2) }
     }
 

@@ -86,8 +86,8 @@ struct ScenarioRunner {
             let id = try cluster.read(try node(args, 0), args.dropFirst().joined(separator: " "))
             output.append("\(id)")
         case "partition":
-            let groups = args.split(separator: "|").map { try? $0.map { NodeID(try number($0)) } }
-            try cluster.partition(groups.map { $0 ?? [] })
+            let groups = try args.split(separator: "|").map { try $0.map { try nodeID($0) } }
+            try cluster.partition(groups)
         case "heal":
             cluster.heal()
         case "crash":
@@ -98,7 +98,7 @@ struct ScenarioRunner {
             // Ready: a leader that has committed its term's empty entry (so a majority knows
             // it). With a node number: a leader that node follows, in that node's term — so a
             // stale leader cut off in a minority does not count.
-            let observer = try args.first.map { NodeID(try number($0)) }
+            let observer = try args.first.map { try nodeID($0) }
             func readyLeader() -> NodeID? {
                 let candidates = observer.map { id in cluster.node(id)?.leaderID.map { [$0] } ?? [] } ?? cluster.leaders
                 return candidates.first { id in
@@ -138,7 +138,12 @@ struct ScenarioRunner {
 
     private func node(_ args: [String], _ position: Int) throws -> NodeID {
         guard position < args.count else { throw ScriptError("missing node number") }
-        return NodeID(try number(args[position]))
+        return try nodeID(args[position])
+    }
+
+    private func nodeID(_ text: String) throws -> NodeID {
+        guard let id = NodeID(exactly: try number(text)) else { throw ScriptError("no such node: \(text)") }
+        return id
     }
 
     private func number(_ text: String) throws -> Int {

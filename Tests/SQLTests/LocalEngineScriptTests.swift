@@ -13,7 +13,7 @@ import Testing
 ///     create T col TYPE [pk] [null] [notnull] [unique] [index] [ref=T] [default=V], …
 ///     drop T | insert T (v, …) (v, …) | update T id=(v, …) … | delete T id … | get T id …
 ///     scan T [col=V | col>V | col<V | col] | lookup T col v … | index NAME T col [unique] | dropindex NAME
-///     schema | keys | begin [readonly] | commit | rollback | savepoint | rollback to savepoint
+///     schema | keys | raw (every stored pair, MVCC's too) | begin [readonly] | commit | rollback | savepoint | rollback to savepoint
 struct LocalEngineScriptTests {
     /// `Tests/LocalEngineScripts`, beside (not inside) the test target so SwiftPM does not
     /// treat the scripts as unhandled resources.
@@ -84,12 +84,15 @@ final class EngineScriptRunner {
 
     private func dispatch(_ command: String, in name: String?) throws -> [String] {
         let (word, rest) = split(command)
+        if word == "raw" { return try raw() }
         guard let name else {
             if ["begin", "commit", "rollback", "savepoint"].contains(word) {
                 throw EngineScriptError("\(word) needs a transaction name (t1: \(word))")
             }
-            // Autocommit: a command of its own transaction, rolled back if it fails.
-            let transaction = try engine.begin()
+            // Autocommit: a command of its own transaction, rolled back if it fails. Reads take
+            // no version (read-only), so versions in the output count writing commands only.
+            let reads: Set = ["scan", "get", "lookup", "schema", "keys"]
+            let transaction = reads.contains(word) ? try engine.beginReadOnly(asOf: nil) : try engine.begin()
             do {
                 let output = try perform(word, rest, transaction)
                 try transaction.commit()
@@ -201,6 +204,14 @@ final class EngineScriptRunner {
             return try keys(txn)
         default:
             throw EngineScriptError("unknown command \(word)")
+        }
+    }
+
+    /// Every pair the storage engine holds, as `LocalEngine.describe` puts it in words.
+    private func raw() throws -> [String] {
+        try engine.mvcc.rawScan(prefix: []).map { pair in
+            let value = LocalEngine.describe(key: pair.key, value: pair.value).map { " → " + $0 } ?? ""
+            return LocalEngine.describe(key: pair.key) + value
         }
     }
 

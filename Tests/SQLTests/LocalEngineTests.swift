@@ -114,6 +114,23 @@ struct LocalEngineTests {
         #expect(LocalEngine.describe(key: [0xEE, 0x01]) == "?ee01")
     }
 
+    @Test func droppingABigTableRemovesEveryRowAndIndexEntry() throws {
+        let engine = try LocalEngine.memory()
+        let txn = try engine.begin()
+        try txn.createTable(moviesTable())
+        // More keys than one deletion batch, in several index entries.
+        try txn.insert(table: "movies", rows: (0..<2_500).map {
+            [.integer(Int64($0)), .string("m\($0)"), .string("g\($0 % 7)")]
+        })
+        try txn.commit()
+        let dropper = try engine.begin()
+        #expect(try dropper.dropTable("movies"))
+        try dropper.commit()
+        let reader = try engine.beginReadOnly(asOf: nil) as? LocalTransaction
+        let left = try #require(reader).mvccTransaction.scanPrefix([]).collect()
+        #expect(left.isEmpty, "\(left.count) keys left")
+    }
+
     @Test func savepointsUndoSchemaChangesToo() throws {
         let engine = try LocalEngine.memory()
         let txn = try engine.begin()

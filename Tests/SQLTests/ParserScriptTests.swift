@@ -36,7 +36,7 @@ struct ParserScriptTests {
     func run(script name: String) throws {
         let url = Self.directory.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let cases = ScriptCase.parse(text)
+        let cases = ParserScriptCase.parse(text)
         #expect(!cases.isEmpty, "\(name) has no cases")
         var rewritten: [String] = []
         for scriptCase in cases {
@@ -52,14 +52,14 @@ struct ParserScriptTests {
             rewritten.append(contentsOf: separator + scriptCase.leading + scriptCase.commandLines + actual)
         }
         if ProcessInfo.processInfo.environment["CUTAWAY_UPDATE_GOLDEN"] == "1" {
-            let trailing = ScriptCase.trailingComments(text)
+            let trailing = ParserScriptCase.trailingComments(text)
             try (rewritten + trailing).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
         }
     }
 }
 
 /// One command of a golden script with its expected output.
-struct ScriptCase {
+struct ParserScriptCase {
     var line: Int
     /// Comment and blank lines before the command, kept when rewriting.
     var leading: [String]
@@ -70,9 +70,9 @@ struct ScriptCase {
 
     static let commands = ["sql", "expr", "tokens", "split", "positions"]
 
-    static func parse(_ text: String) -> [ScriptCase] {
+    static func parse(_ text: String) -> [ParserScriptCase] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var cases: [ScriptCase] = []
+        var cases: [ParserScriptCase] = []
         var pending: [String] = []
         var i = 0
         while i < lines.count {
@@ -83,7 +83,7 @@ struct ScriptCase {
                 i += 1
                 continue
             }
-            var scriptCase = ScriptCase(line: i + 1, leading: pending, command: command,
+            var scriptCase = ParserScriptCase(line: i + 1, leading: pending, command: command,
                                         commandLines: [line], input: rest, expected: [])
             pending = []
             i += 1
@@ -131,7 +131,7 @@ struct ScriptCase {
                 let (statements, remainder) = StatementSplitter.split(input)
                 return statements.map { "statement: \(Self.visible($0))" } + ["remainder: \(Self.visible(remainder))"]
             case "positions":
-                return ASTPositions.list(try Parser.parse(input))
+                return ParserScriptPositions.list(try Parser.parse(input))
             default:
                 return ["unknown command \(command)"]
             }
@@ -147,7 +147,7 @@ struct ScriptCase {
 }
 
 /// Lists every name and expression node of a statement with its position, outermost first.
-enum ASTPositions {
+enum ParserScriptPositions {
     static func list(_ statement: Statement) -> [String] {
         var out: [String] = []
         func name(_ n: AST.Name?, _ role: String) {

@@ -46,6 +46,27 @@ import Testing
         #expect(tree.pairs(from: .unbounded, to: .unbounded, limit: 10).isEmpty)
     }
 
+    /// Bulk loading (used when BitCask opens) builds a valid tree for every size, including the
+    /// sizes around a full node and a full two-level tree, and the tree stays valid under
+    /// inserts and deletes afterwards.
+    @Test func bulkLoadedTreesKeepTheInvariants() throws {
+        let maximum = 2 * BTree<Int>.minimumDegree - 1
+        for size in [0, 1, 2, maximum - 1, maximum, maximum + 1, 2 * maximum + 1, 2 * maximum + 2,
+                     (maximum + 1) * (maximum + 1) - 1, (maximum + 1) * (maximum + 1), 10_000] {
+            let tree = BTree<Int>(sorted: (0..<size).map { BTreeKey(bigEndian($0 * 2)) }, values: Array(0..<size))
+            #expect(tree.invariantViolation() == nil, "size \(size)")
+            #expect(tree.count == size)
+            #expect(tree.pairs(from: .unbounded, to: .unbounded, limit: .max).map(\.1) == Array(0..<size))
+            if size > 0 { #expect(tree.get(bigEndian((size - 1) * 2)) == size - 1) }
+            var generator = SplitMix64(seed: UInt64(size))
+            for _ in 0..<200 {
+                let n = Int(generator.next() % UInt64(2 * size + 2))
+                if generator.next() % 2 == 0 { tree.set(bigEndian(n), n) } else { tree.remove(bigEndian(n)) }
+            }
+            #expect(tree.invariantViolation() == nil, "size \(size) after changes")
+        }
+    }
+
     @Test func compareBytesIsUnsignedLexicographicOrder() {
         #expect(compareBytes([], []) == 0)
         #expect(compareBytes([], [0]) < 0)

@@ -38,6 +38,7 @@ import Testing
         var committedVersions: Set<UInt64> = []
         var open: [(txn: MVCCTransaction, model: ModelTxn)] = []
         var checks = 0
+        var snapshotAtBegin: [UInt64: [String: String]] = [:]   // for time travel afterwards
         var conflictsSeen = 0
 
         func conflicts(_ key: String, for version: UInt64, _ model: ModelTxn) -> Bool {
@@ -52,6 +53,7 @@ import Testing
                 let readOnly = Int.random(in: 0..<4, using: &rng) == 0
                 let txn = readOnly ? try mvcc.beginReadOnly() : try mvcc.begin()
                 open.append((txn, ModelTxn(snapshot: committed, readOnly: readOnly, committedBeforeBegin: committedVersions)))
+                if !readOnly { snapshotAtBegin[txn.version] = committed }
                 continue
             }
             let index = Int.random(in: 0..<open.count, using: &rng)
@@ -117,6 +119,15 @@ import Testing
         let final = try mvcc.beginReadOnly().scan(.all).collect()
         #expect(final.map { String(decoding: $0.key, as: UTF8.self) } == committed.keys.sorted())
         #expect(try mvcc.activeTransactions().isEmpty)
+        // Time travel: AS OF v shows exactly what transaction v saw when it began.
+        for (version, snapshot) in snapshotAtBegin {
+            let past = try mvcc.beginReadOnly(asOf: version).scan(.all).collect().map {
+                (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+            }
+            let expected = snapshot.sorted { $0.key < $1.key }
+            #expect(past.map(\.0) == expected.map(\.key) && past.map(\.1) == expected.map(\.value), "as of \(version)")
+        }
+        #expect(snapshotAtBegin.count > 50)
         // Nothing but committed versions and the bookkeeping of finished transactions remains.
         #expect(try mvcc.rawScan(prefix: [MVCCKey.Tag.txnWrite.rawValue]).isEmpty)
         #expect(checks > 500)

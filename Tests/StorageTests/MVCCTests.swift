@@ -33,8 +33,9 @@ import Testing
         #expect(count == 20_000)
     }
 
-    /// Scans interleaved with writes in the same transaction keep going from where they were
-    /// (each batch re-seeks after the last raw key) and see the snapshot plus own writes.
+    /// Scans interleaved with writes keep going from where they were (each batch re-seeks after
+    /// the last raw key). After 20 rows the cursor has fetched 16 + 32 raw pairs, so own writes
+    /// to k180/k190 land beyond it and are seen; the other transaction's write never is.
     @Test func scanContinuesAcrossConcurrentWrites() throws {
         let mvcc = try MVCC(engine: MemoryEngine())
         let setup = try mvcc.begin()
@@ -112,6 +113,7 @@ import Testing
         let mvcc = try MVCC(engine: MemoryEngine())
         let t = try mvcc.begin()
         try t.set(b("a"), b("1"))
+        #expect(throws: MVCCError.invalidSavepoint(0)) { try t.rollback(toSavepoint: 0) }  // none taken yet
         let savepoint = t.savepoint()
         #expect(throws: MVCCError.invalidSavepoint(5)) { try t.rollback(toSavepoint: 5) }
         #expect(throws: MVCCError.invalidSavepoint(-1)) { try t.rollback(toSavepoint: -1) }
@@ -130,8 +132,8 @@ import Testing
         #expect(MVCCError.corrupt("x").description == "corrupt MVCC data: x")
     }
 
-    /// By default durability is the engine's sync policy; `flushOnCommit` adds a flush per
-    /// committed read-write transaction that wrote something.
+    /// By default a committed read-write transaction that wrote something flushes the engine
+    /// once; `flushOnCommit: false` leaves durability to the engine's sync policy.
     @Test(arguments: [false, true])
     func flushOnCommitFlushesOncePerWritingCommit(flushOnCommit: Bool) throws {
         let engine = CountingEngine()
@@ -158,6 +160,20 @@ import Testing
         #expect(status.engine.name == "memory")
         #expect(try mvcc.engineStatus().keys == status.engine.keys)
         #expect(try mvcc.rawScan(prefix: [], limit: 2).count == 2)
+    }
+
+    @Test func versionListingsCanBeLimitedToTheFirstKeys() throws {
+        let mvcc = try MVCC(engine: MemoryEngine())
+        for round in 0..<3 {
+            let t = try mvcc.begin()
+            for key in ["a", "b", "c", "d"] { try t.set(b(key), b("\(round)")) }
+            try t.commit()
+        }
+        let firstTwo = try mvcc.versions(prefix: [], viewer: nil, limit: 2)
+        #expect(firstTwo.map(\.key) == [b("a"), b("b")])
+        #expect(firstTwo.allSatisfy { $0.versions.map(\.visibility) == [.shadowed, .shadowed, .visible] })
+        #expect(try mvcc.versions(prefix: [], viewer: nil).count == 4)
+        #expect(try mvcc.versions(key: b("zz"), viewer: nil) == KeyVersions(key: b("zz"), versions: []))
     }
 }
 

@@ -46,6 +46,12 @@
 // (a CREATE TABLE rolled back never existed) and every statement sees a consistent snapshot.
 // A write-write conflict with a concurrent transaction fails at once with a serialization error
 // that names the row, index entry or table involved, so the user knows what to retry.
+//
+// Snapshot isolation checks only writes against writes, so constraints that span keys can be
+// broken by two transactions that each look valid in their own snapshot (write skew, as in
+// toyDB): one deletes a referenced row while another inserts a row referencing it, or one
+// drops a table while another inserts into it. UNIQUE is safe, because both writers must write
+// the same index entry and the second one fails.
 
 import Foundation
 import Storage

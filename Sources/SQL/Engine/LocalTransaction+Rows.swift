@@ -14,6 +14,9 @@ extension LocalTransaction {
 
     /// Applies the updates in primary-key order (like toyDB and Postgres, every intermediate
     /// state must satisfy the constraints: `SET id = id + 1` over ids 0 and 1 fails on 0 → 1).
+    ///
+    /// - Complexity: O(r log r) to order r rows, then per row O(log n) storage operations for
+    ///   the row and each changed indexed column (plus the size of the entries touched).
     public func update(table name: String, rows: [Value: Row]) throws(SQLError) {
         let info = try mustTable(name)
         let ordered = rows.map { (key: SQLKey.encodedValue($0.key), id: $0.key, row: $0.value) }
@@ -25,6 +28,9 @@ extension LocalTransaction {
 
     /// Refuses the whole batch if any row is still referenced by a row that is not itself being
     /// deleted (a row referencing only itself, or other rows of the batch, may go).
+    ///
+    /// - Complexity: per id O(log n) storage operations for the row, each index entry it leaves
+    ///   and each referencing column's index lookup.
     public func delete(table name: String, ids: [Value]) throws(SQLError) {
         let info = try mustTable(name)
         let deleting = Set(ids.map { SQLKey.encodedValue($0) })
@@ -48,6 +54,8 @@ extension LocalTransaction {
 
     /// Streams through the MVCC cursor: rows are decoded (and filtered) one `next()` at a
     /// time, so reading the first few rows of a huge table touches only those.
+    ///
+    /// - Complexity: O(log n) to start, then O(1) amortized per stored version passed over.
     public func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         let info = try mustTable(name)
         let cursor = try sqlStorage { try mvccTransaction.scanPrefix(SQLKey.rowPrefix(table: info.name)) }

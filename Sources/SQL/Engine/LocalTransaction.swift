@@ -42,6 +42,8 @@ public final class LocalTransaction: Transaction {
 
     // MARK: - Catalog
 
+    /// - Complexity: O(t) in the number of tables (references and index names are checked
+    ///   against the catalog).
     public func createTable(_ table: Table) throws(SQLError) {
         if try self.table(table.name) != nil {
             throw SQLError(.semantic, "table \(table.name) already exists")
@@ -51,6 +53,7 @@ public final class LocalTransaction: Transaction {
         forgetSchemas()
     }
 
+    /// - Complexity: O(n) in the table's rows and index entries, each deleted (a tombstone).
     public func dropTable(_ name: String) throws(SQLError) -> Bool {
         guard let table = try table(name) else { return false }
         for other in try allTables() where other.table.name != name {
@@ -66,6 +69,7 @@ public final class LocalTransaction: Transaction {
         return true
     }
 
+    /// - Complexity: O(log n) the first time in a transaction, then O(1) from its cache.
     public func table(_ name: String) throws(SQLError) -> Table? {
         try tableInfo(name)?.table
     }
@@ -74,6 +78,7 @@ public final class LocalTransaction: Transaction {
         try allTables().map(\.table)
     }
 
+    /// - Complexity: O(n) in the table's rows when the column had no index entries yet.
     public func createIndex(name: String, table tableName: String, column columnName: String,
                             unique: Bool) throws(SQLError) {
         var table = try mustTable(tableName).table
@@ -103,6 +108,7 @@ public final class LocalTransaction: Transaction {
         forgetSchemas()
     }
 
+    /// - Complexity: O(e) in the column's index entries when the last index on it goes.
     public func dropIndex(name: String) throws(SQLError) -> Bool {
         guard let owner = try indexOwner(name) else { return false }
         var table = owner.table

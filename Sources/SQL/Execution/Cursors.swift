@@ -95,15 +95,24 @@ final class DistinctCursor: RowCursor {
 }
 
 /// Sorts its whole input by the keys (stable: equal rows keep their input order).
+///
+/// With `keep` (a LIMIT above it), only the best `keep` rows are held: rows are buffered and,
+/// whenever the buffer doubles past `keep`, it is sorted and cut back — O(n log k) time and
+/// O(k) memory instead of O(n log n) and O(n).
 final class SortCursor: RowCursor {
+    private typealias Entry = (keys: [Value], position: Int, row: Row)
     private let source: any RowCursor
     private let keys: [OrderKey]
+    private let keep: Int?
     private var sorted: [Row]?
     private var index = 0
-    init(_ source: any RowCursor, keys: [OrderKey]) {
+
+    init(_ source: any RowCursor, keys: [OrderKey], keep: Int? = nil) {
         self.source = source
         self.keys = keys
+        self.keep = keep
     }
+
     func next() throws(SQLError) -> Row? {
         if sorted == nil { sorted = try sortAll() }
         guard let rows = sorted, index < rows.count else { return nil }
@@ -112,22 +121,30 @@ final class SortCursor: RowCursor {
     }
 
     private func sortAll() throws(SQLError) -> [Row] {
-        var entries: [(keys: [Value], position: Int, row: Row)] = []
+        var entries: [Entry] = []
         var position = 0
-        while let row = try source.next() {
-            var values: [Value] = []
-            for key in keys { values.append(try key.expression.evaluate(row)) }
-            entries.append((values, position, row))
-            position += 1
-        }
         let directions = keys.map(\.direction)
-        entries.sort { a, b in
+        func precedes(_ a: Entry, _ b: Entry) -> Bool {
             for (i, direction) in directions.enumerated() {
                 let c = Value.sortOrder(a.keys[i], b.keys[i])
                 if c != 0 { return direction == .ascending ? c < 0 : c > 0 }
             }
             return a.position < b.position
         }
+        let limit = keep.map { max($0, 1) }
+        while let row = try source.next() {
+            var values: [Value] = []
+            values.reserveCapacity(keys.count)
+            for key in keys { values.append(try key.expression.evaluate(row)) }
+            entries.append((values, position, row))
+            position += 1
+            if let limit, entries.count >= 2 * limit + 1024 {
+                entries.sort(by: precedes)
+                entries.removeSubrange(limit...)
+            }
+        }
+        entries.sort(by: precedes)
+        if let limit, entries.count > limit { entries.removeSubrange(limit...) }
         return entries.map(\.row)
     }
 }

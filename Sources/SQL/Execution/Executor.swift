@@ -89,15 +89,24 @@ public struct Executor {
     /// Builds the cursor tree for `node`. Rows flow only when the root's `next()` is called.
     public func cursor(for node: Node) throws(SQLError) -> any RowCursor {
         var counter = 0
-        return try build(node, &counter)
+        return try build(node, &counter, wanted: nil)
     }
 
-    private func build(_ node: Node, _ counter: inout Int) throws(SQLError) -> any RowCursor {
+    /// `wanted`: at most how many rows the parents will pull (from LIMIT, plus OFFSET), passed
+    /// down through nodes that keep row counts — so ORDER BY … LIMIT 10 keeps only the best
+    /// ten rows while sorting instead of sorting everything.
+    private func build(_ node: Node, _ counter: inout Int, wanted: Int?) throws(SQLError) -> any RowCursor {
         let id = counter
         counter += 1
+        let childWanted: Int?
+        switch node {
+        case .limit(_, let count): childWanted = min(count, wanted ?? .max)
+        case .offset(_, let count): childWanted = wanted.map { $0.addingReportingOverflow(count).overflow ? .max : $0 + count }
+        case .projection: childWanted = wanted
+        default: childWanted = nil
+        }
         var inputs: [any RowCursor] = []
-        // Joins need the right side's width to pad outer rows; everything else just its inputs.
-        for child in node.children { inputs.append(try build(child, &counter)) }
+        for child in node.children { inputs.append(try build(child, &counter, wanted: childWanted)) }
         let cursor: any RowCursor
         switch node {
         case .scan(let table, _, let filter):
@@ -125,7 +134,7 @@ public struct Executor {
         case .aggregate(_, let groupBy, let aggregates):
             cursor = AggregateCursor(try input(inputs, 0), groupBy: groupBy, aggregates: aggregates)
         case .order(_, let keys):
-            cursor = SortCursor(try input(inputs, 0), keys: keys)
+            cursor = SortCursor(try input(inputs, 0), keys: keys, keep: wanted)
         case .limit(_, let count):
             cursor = LimitCursor(try input(inputs, 0), count)
         case .offset(_, let count):

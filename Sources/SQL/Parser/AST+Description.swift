@@ -3,7 +3,8 @@
 ///
 /// Every operator application gets its own parentheses; names that would not survive re-lexing
 /// as they are (keywords, upper case, spaces) are double-quoted; strings are single-quoted with
-/// `''` escapes; floats always show a `.`, an exponent, `inf` or `NaN` so `3.0` never looks like `3`.
+/// `''` escapes; floats always show a `.`, an exponent, `INFINITY` or `NAN`, so `3.0` never looks
+/// like `3`. The text parses back to the same tree (the fuzz test checks this round trip).
 extension Statement: CustomStringConvertible {
     public var description: String {
         switch self {
@@ -102,7 +103,8 @@ extension AST.FromItem: CustomStringConvertible {
         case .table(let name, let alias):
             return name.quotedIfNeeded + (alias.map { " AS \($0.quotedIfNeeded)" } ?? "")
         case .join(let left, let right, let kind, let condition):
-            return "(\(left) \(kind.rawValue) JOIN \(right)" + (condition.map { " ON \($0)" } ?? "") + ")"
+            // Joins only chain to the left, so no parentheses are needed (or parseable).
+            return "\(left) \(kind.rawValue) JOIN \(right)" + (condition.map { " ON \($0)" } ?? "")
         }
     }
 }
@@ -141,7 +143,7 @@ extension AST.Expression: CustomStringConvertible {
         case .boolean(let bool): bool ? "TRUE" : "FALSE"
         case .integer(let integer): "\(integer)"
         case .float(let float):
-            if float.isNaN { "NaN" } else if float.isInfinite { float < 0 ? "-inf" : "inf" } else { "\(float)" }
+            if float.isNaN { "NAN" } else if float.isInfinite { float < 0 ? "(- INFINITY)" : "INFINITY" } else { "\(float)" }
         case .string(let string):
             "'" + string.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
         }

@@ -189,7 +189,7 @@ public enum AST {
         public init(_ kind: Kind, at position: SourcePosition) {
             self.kind = kind
             self.position = position
-            self.depth = 1 + kind.children.reduce(0) { max($0, $1.depth) }
+            self.depth = 1 + kind.childDepth
         }
 
         /// The shapes an expression can take.
@@ -276,6 +276,20 @@ public enum AST {
 }
 
 extension AST.Expression.Kind {
+    /// The depth of the deepest direct subexpression (0 for leaves), without building `children`.
+    var childDepth: Int {
+        switch self {
+        case .literal, .column, .all, .default: 0
+        case .function(_, let args, _): args.reduce(0) { max($0, $1.depth) }
+        case .unary(_, let operand): operand.depth
+        case .binary(_, let left, let right): max(left.depth, right.depth)
+        case .inList(let operand, let list, _): list.reduce(operand.depth) { max($0, $1.depth) }
+        case .between(let operand, let low, let high, _): max(operand.depth, low.depth, high.depth)
+        case .case(let operand, let whens, let elseResult):
+            whens.reduce(max(operand?.depth ?? 0, elseResult?.depth ?? 0)) { max($0, $1.when.depth, $1.then.depth) }
+        }
+    }
+
     /// The direct subexpressions, left to right.
     public var children: [AST.Expression] {
         switch self {

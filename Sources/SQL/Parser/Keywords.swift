@@ -90,10 +90,18 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
     /// Whether this keyword can only be used as a name when double-quoted.
     public var isReserved: Bool { !Keyword.nonReserved.contains(self) }
 
-    /// Looks a word up case-insensitively; nil if it is not a keyword.
+    /// Looks a word up case-insensitively; nil if it is not a keyword. Keywords are ASCII, so
+    /// "ıf" (with a dotless i, which uppercases to I) is not IF.
     public init?(word: String) {
-        self.init(rawValue: word.uppercased())
+        guard word.utf8.allSatisfy({ $0 < 0x80 }), let keyword = Keyword.byWord[word.uppercased()] else { return nil }
+        self = keyword
     }
+
+    /// Every keyword by its uppercase spelling (a hash lookup beats comparing against each).
+    static let byWord: [String: Keyword] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The length of the longest keyword, so longer words skip the lookup.
+    static let longest = allCases.map(\.rawValue.utf8.count).max() ?? 0
 }
 
 /// Keyword lists for tools such as the REPL's tab completion.

@@ -15,11 +15,21 @@
 ///
 /// The lexer never looks further than it must, so `SELECT 1 -- ; not the end` keeps the `;`
 /// inside the comment; the `StatementSplitter` relies on exactly these rules.
-public struct Lexer {
-    private let characters: [Character]
+///
+/// It walks the text's UTF-8 bytes, one *character* (Swift `Character`, a grapheme cluster) at a
+/// time, so columns and offsets count what a person sees (`'é'` is one column whether it is one
+/// scalar or two). Plain ASCII is classified straight from the byte; only non-ASCII text pays for
+/// Unicode's rules. (A class, not a struct: its methods then share one copy of the text instead
+/// of copying it on every call in unoptimized builds, which made lexing several times slower.)
+public final class Lexer {
+    private let text: String
+    private let bytes: [UInt8]
+    /// Byte offset of the current character in `bytes`.
     private var index = 0
     private var line = 1
     private var column = 1
+    /// Characters (not bytes) before the current one.
+    private var offset = 0
 
     /// Why lexing stopped: the text ended inside a string/comment/quoted name (more input may
     /// complete it), or it holds something that can never be valid.
@@ -35,7 +45,8 @@ public struct Lexer {
     }
 
     public init(_ text: String) {
-        characters = Array(text)
+        self.text = text
+        bytes = Array(text.utf8)
     }
 
     /// All tokens of `text`, ending with an `.end` token.
@@ -43,7 +54,7 @@ public struct Lexer {
     ///   stray characters and malformed numbers.
     /// - Complexity: O(n) in the length of the text.
     public static func tokenize(_ text: String) throws(SQLError) -> [Token] {
-        var lexer = Lexer(text)
+        let lexer = Lexer(text)
         var tokens: [Token] = []
         while true {
             let token: Token
@@ -54,49 +65,54 @@ public struct Lexer {
     }
 
     /// The next token, or `.end` at the end of the text.
-    public mutating func next() throws(SQLError) -> Token {
+    public func next() throws(SQLError) -> Token {
         do { return try scan() } catch { throw error.error }
     }
 
     /// Where the lexer is now (after the last token returned).
-    public var position: SourcePosition { SourcePosition(line: line, column: column, offset: index) }
+    public var position: SourcePosition { SourcePosition(line: line, column: column, offset: offset) }
 
     // MARK: - Scanning
 
     /// The next token. On an `.invalid` failure the offending text has been consumed, so a
     /// caller that only wants to skip it (the splitter) can call `scan()` again.
-    mutating func scan() throws(Failure) -> Token {
+    func scan() throws(Failure) -> Token {
         try skipWhitespaceAndComments()
         let start = position
-        guard let char = peek() else { return Token(.end, at: start) }
+        guard let unit = current() else { return Token(.end, at: start) }
 
-        if char.isLetter { return scanWord(at: start) }
-        if char.isASCIIDigit || (char == "." && peek(1)?.isASCIIDigit == true) {
+        if unit.isLetter { return scanWord(at: start) }
+        if unit.isDigit || (unit.is(".") && current(after: 1)?.isDigit == true) {
             return try scanNumber(at: start)
         }
-        if char == "'" { return try scanString(at: start) }
-        if char == "\"" { return try scanQuotedIdentifier(at: start) }
+        if unit.is("'") { return try scanString(at: start) }
+        if unit.is("\"") { return try scanQuotedIdentifier(at: start) }
         if let symbol = scanSymbol() { return Token(.symbol(symbol), at: start) }
 
+        let character = unit.character
         advance()
-        let hint = char == "|" ? " (did you mean '||'?)" : char == "_" ? " (unquoted names start with a letter; quote other names, like \"_id\")" : ""
-        throw .invalid(SQLError(.syntax, "unexpected character '\(char)'\(hint)", at: start))
+        let hint = character == "|" ? " (did you mean '||'?)"
+            : character == "_" ? " (unquoted names start with a letter; quote other names, like \"_id\")" : ""
+        throw .invalid(SQLError(.syntax, "unexpected character '\(character)'\(hint)", at: start))
     }
 
-    private mutating func skipWhitespaceAndComments() throws(Failure) {
-        while let char = peek() {
-            if char.isWhitespace {
+    private func skipWhitespaceAndComments() throws(Failure) {
+        while let unit = current() {
+            if unit.isWhitespace {
                 advance()
-            } else if char == "-", peek(1) == "-" {
-                while let c = peek(), !c.isNewline { advance() }
-            } else if char == "/", peek(1) == "*" {
+            } else if unit.is("-"), current(after: 1)?.is("-") == true {
+                while let c = current(), !c.isNewline { advance() }
+            } else if unit.is("/"), current(after: 1)?.is("*") == true {
                 let start = position
                 advance(2)
                 while true {
-                    guard let c = peek() else {
+                    guard let c = current() else {
                         throw .unterminated(SQLError(.syntax, "unterminated comment: '/*' without '*/'", at: start))
                     }
-                    if c == "*", peek(1) == "/" { advance(2); break }
+                    if c.is("*"), current(after: 1)?.is("/") == true {
+                        advance(2)
+                        break
+                    }
                     advance()
                 }
             } else {
@@ -105,128 +121,222 @@ public struct Lexer {
         }
     }
 
-    private mutating func scanWord(at start: SourcePosition) -> Token {
-        var word = ""
-        while let c = peek(), c.isIdentifierCharacter {
-            word.append(c)
+    private func scanWord(at start: SourcePosition) -> Token {
+        let first = index
+        var ascii = true
+        while let unit = current(), unit.isIdentifierCharacter {
+            if case .other = unit { ascii = false }
             advance()
         }
-        if let keyword = Keyword(word: word) { return Token(.keyword(keyword), at: start) }
-        return Token(.identifier(word.lowercased(), quoted: false), at: start)
+        let word = bytes[first..<index]
+        if ascii {
+            // Keywords are ASCII; checking that first also keeps "ıf" (dotless i) from being IF.
+            if word.count <= Keyword.longest,
+               let keyword = Keyword.byWord[String(decoding: word.map(Lexer.uppercase), as: UTF8.self)] {
+                return Token(.keyword(keyword), at: start)
+            }
+            return Token(.identifier(String(decoding: word.map(Lexer.lowercase), as: UTF8.self), quoted: false), at: start)
+        }
+        return Token(.identifier(String(decoding: word, as: UTF8.self).lowercased(), quoted: false), at: start)
     }
 
-    private mutating func scanNumber(at start: SourcePosition) throws(Failure) -> Token {
-        var text = ""
-        consumeDigits(into: &text)
-        if peek() == "." {
-            text.append(".")
+    private func scanNumber(at start: SourcePosition) throws(Failure) -> Token {
+        let first = index
+        consumeDigits()
+        if current()?.is(".") == true {
             advance()
-            consumeDigits(into: &text)
+            consumeDigits()
         }
-        if let e = peek(), e == "e" || e == "E" {
+        if let e = current(), e.is("e") || e.is("E") {
             // Only an exponent if digits follow (optionally signed); otherwise `1e` is junk below.
-            let signed = peek(1) == "+" || peek(1) == "-"
-            if peek(signed ? 2 : 1)?.isASCIIDigit == true {
-                text.append(e)
-                advance()
-                if signed, let sign = peek() { text.append(sign); advance() }
-                consumeDigits(into: &text)
+            let signed = current(after: 1).map { $0.is("+") || $0.is("-") } ?? false
+            if current(after: signed ? 2 : 1)?.isDigit == true {
+                advance(signed ? 2 : 1)
+                consumeDigits()
             }
         }
-        if let c = peek(), c.isIdentifierCharacter || c == "." {
+        if let c = current(), c.isIdentifierCharacter || c.is(".") {
             // `12abc`, `1e`, `1.2.3`: consume the whole run so the message shows all of it.
-            while let c = peek(), c.isIdentifierCharacter || c == "." {
-                text.append(c)
-                advance()
-            }
+            while let c = current(), c.isIdentifierCharacter || c.is(".") { advance() }
+            let text = String(decoding: bytes[first..<index], as: UTF8.self)
             throw .invalid(SQLError(.syntax, "invalid number '\(text)'", at: start))
         }
-        return Token(.number(text), at: start)
+        return Token(.number(String(decoding: bytes[first..<index], as: UTF8.self)), at: start)
     }
 
-    private mutating func consumeDigits(into text: inout String) {
-        while let c = peek(), c.isASCIIDigit {
-            text.append(c)
-            advance()
-        }
+    private func consumeDigits() {
+        while let c = current(), c.isDigit { advance() }
     }
 
     /// `'...'` with `''` for a quote inside.
-    private mutating func scanString(at start: SourcePosition) throws(Failure) -> Token {
-        let value = try scanQuoted(by: "'", at: start, what: "string")
+    private func scanString(at start: SourcePosition) throws(Failure) -> Token {
+        let value = try scanQuoted(by: UInt8(ascii: "'"), at: start, what: "string")
         return Token(.string(value), at: start)
     }
 
     /// `"..."` with `""` for a quote inside; kept exactly as written (not lowercased).
-    private mutating func scanQuotedIdentifier(at start: SourcePosition) throws(Failure) -> Token {
-        let name = try scanQuoted(by: "\"", at: start, what: "quoted identifier")
+    private func scanQuotedIdentifier(at start: SourcePosition) throws(Failure) -> Token {
+        let name = try scanQuoted(by: UInt8(ascii: "\""), at: start, what: "quoted identifier")
         if name.isEmpty {
             throw .invalid(SQLError(.syntax, "empty quoted identifier \"\"", at: start))
         }
         return Token(.identifier(name, quoted: true), at: start)
     }
 
-    private mutating func scanQuoted(by quote: Character, at start: SourcePosition, what: String) throws(Failure) -> String {
+    private func scanQuoted(by quote: UInt8, at start: SourcePosition, what: String) throws(Failure) -> String {
         advance()
-        var value = ""
+        var value: [UInt8] = []
         while true {
-            guard let c = peek() else {
-                throw .unterminated(SQLError(.syntax, "unterminated \(what): missing closing \(quote)", at: start))
+            guard let unit = current() else {
+                let mark = quote == UInt8(ascii: "'") ? "'" : "\""
+                throw .unterminated(SQLError(.syntax, "unterminated \(what): missing closing \(mark)", at: start))
             }
+            let from = index
             advance()
-            if c == quote {
-                guard peek() == quote else { return value }
+            if case .ascii(quote) = unit {
+                // A doubled quote is one quote inside; a single one ends the text.
+                guard case .ascii(quote)? = current() else { return String(decoding: value, as: UTF8.self) }
                 advance()
+                value.append(quote)
+                continue
             }
-            value.append(c)
+            value.append(contentsOf: bytes[from..<index])
         }
     }
 
     /// The longest operator at the current position (`<=` before `<`).
-    private mutating func scanSymbol() -> Symbol? {
-        guard let c = peek() else { return nil }
-        let two: Symbol? = switch (c, peek(1)) {
-        case ("!", "="): .notEqual
-        case ("<", ">"): .lessGreater
-        case ("<", "="): .lessOrEqual
-        case (">", "="): .greaterOrEqual
-        case ("|", "|"): .concatenate
+    private func scanSymbol() -> Symbol? {
+        guard case .ascii(let first)? = current() else { return nil }
+        var second: UInt8 = 0
+        if case .ascii(let byte)? = current(after: 1) { second = byte }
+        let two: Symbol? = switch (first, second) {
+        case (UInt8(ascii: "!"), UInt8(ascii: "=")): .notEqual
+        case (UInt8(ascii: "<"), UInt8(ascii: ">")): .lessGreater
+        case (UInt8(ascii: "<"), UInt8(ascii: "=")): .lessOrEqual
+        case (UInt8(ascii: ">"), UInt8(ascii: "=")): .greaterOrEqual
+        case (UInt8(ascii: "|"), UInt8(ascii: "|")): .concatenate
         default: nil
         }
         if let two {
             advance(2)
             return two
         }
-        guard let one = Symbol(rawValue: String(c)) else { return nil }
+        guard let one = Symbol(rawValue: String(UnicodeScalar(first))) else { return nil }
         advance()
         return one
     }
 
-    // MARK: - Reading characters
+    // MARK: - Characters
 
-    private func peek(_ ahead: Int = 0) -> Character? {
-        let i = index + ahead
-        return i < characters.count ? characters[i] : nil
+    /// One character of the text: a lone ASCII byte (the common case, classified from the byte),
+    /// or any other character with its length in bytes.
+    enum Unit {
+        case ascii(UInt8)
+        case other(Character, length: Int)
+
+        var length: Int {
+            switch self {
+            case .ascii: 1
+            case .other(_, let length): length
+            }
+        }
+
+        var character: Character {
+            switch self {
+            case .ascii(let byte): Character(UnicodeScalar(byte))
+            case .other(let character, _): character
+            }
+        }
+
+        func `is`(_ ascii: Unicode.Scalar) -> Bool {
+            if case .ascii(let byte) = self { return byte == ascii.value }
+            return false
+        }
+
+        var isDigit: Bool {
+            if case .ascii(let byte) = self { return byte >= 0x30 && byte <= 0x39 }
+            return false
+        }
+
+        var isLetter: Bool {
+            switch self {
+            case .ascii(let byte): Lexer.isASCIILetter(byte)
+            case .other(let character, _): character.isLetter
+            }
+        }
+
+        /// Letters, digits and `_` (any script) may continue an identifier.
+        var isIdentifierCharacter: Bool {
+            switch self {
+            case .ascii(let byte): Lexer.isASCIILetter(byte) || isDigit || byte == UInt8(ascii: "_")
+            case .other(let character, _): character.isLetter || character.isNumber
+            }
+        }
+
+        var isWhitespace: Bool {
+            switch self {
+            case .ascii(let byte): byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+            case .other(let character, _): character.isWhitespace
+            }
+        }
+
+        var isNewline: Bool {
+            switch self {
+            case .ascii(let byte): byte >= 0x0A && byte <= 0x0D
+            case .other(let character, _): character.isNewline
+            }
+        }
     }
 
-    private mutating func advance(_ count: Int = 1) {
+    /// The character `ahead` characters after the current one, or nil past the end.
+    private func current(after ahead: Int = 0) -> Unit? {
+        var i = index
+        for _ in 0..<ahead {
+            guard let unit = unit(at: i) else { return nil }
+            i += unit.length
+        }
+        return unit(at: i)
+    }
+
+    /// The character starting at byte `i`.
+    private func unit(at i: Int) -> Unit? {
+        guard i < bytes.count else { return nil }
+        let byte = bytes[i]
+        // An ASCII byte is a whole character unless something may combine with it: "\r\n", or a
+        // non-ASCII scalar such as a combining accent (`e` + U+0301 is one character, é).
+        if byte < 0x80, i + 1 == bytes.count || (bytes[i + 1] < 0x80 && !(byte == 0x0D && bytes[i + 1] == 0x0A)) {
+            return .ascii(byte)
+        }
+        let start = text.utf8.index(text.utf8.startIndex, offsetBy: i)
+        let character = text[start]
+        let length = character.utf8.count
+        if length == 1 { return .ascii(byte) }
+        return .other(character, length: length)
+    }
+
+    private func advance(_ count: Int = 1) {
         for _ in 0..<count {
-            guard index < characters.count else { return }
-            if characters[index].isNewline {
+            guard let unit = unit(at: index) else { return }
+            index += unit.length
+            offset += 1
+            if unit.isNewline {
                 line += 1
                 column = 1
             } else {
                 column += 1
             }
-            index += 1
         }
     }
+
+    static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    static func uppercase(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
+    static func lowercase(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
 }
 
 extension Character {
-    /// `0`-`9` only: numbers in SQL are ASCII.
-    var isASCIIDigit: Bool { isASCII && isWholeNumber }
-
     /// Letters, digits and `_` (any script) may continue an identifier.
     var isIdentifierCharacter: Bool { isLetter || isNumber || self == "_" }
 }

@@ -21,8 +21,23 @@ public struct Parser {
     /// How many `expression()` calls are active, to bound recursion on `((((...))))`.
     var nesting = 0
     /// What was tried at token `expectedIndex`, for "expected X, found Y".
-    private var expected: [String] = []
+    private var expected: [Expectation] = []
     private var expectedIndex = -1
+
+    /// Something the parser tried at a token; only turned into text when an error needs it.
+    enum Expectation: Equatable {
+        case keyword(Keyword)
+        case symbol(Symbol)
+        case label(String)
+
+        var text: String {
+            switch self {
+            case .keyword(let keyword): keyword.rawValue
+            case .symbol(let symbol): "'\(symbol.rawValue)'"
+            case .label(let label): label
+            }
+        }
+    }
 
     private init(tokens: [Token]) {
         self.tokens = tokens
@@ -56,7 +71,7 @@ public struct Parser {
             return
         }
         guard peek.kind == .end else {
-            note("end of statement")
+            note(.label("end of statement"))
             throw unexpected()
         }
     }
@@ -66,7 +81,8 @@ public struct Parser {
     private mutating func statement() throws(SQLError) -> Statement {
         let token = peek
         guard case .keyword(let keyword) = token.kind else {
-            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)")
+            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)",
+                             suggesting: Parser.statementKeywords)
         }
         switch keyword {
         case .select: return .select(try select())
@@ -84,7 +100,8 @@ public struct Parser {
             return .rollback
         case .explain: return try explain()
         default:
-            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)")
+            throw unexpected(expectedInstead: "a statement (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, BEGIN, COMMIT, ROLLBACK or EXPLAIN)",
+                             suggesting: Parser.statementKeywords)
         }
     }
 
@@ -217,7 +234,8 @@ public struct Parser {
                 return type
             }
         }
-        throw unexpected(expectedInstead: "a column type (BOOLEAN, INTEGER, FLOAT or STRING)")
+        throw unexpected(expectedInstead: "a column type (BOOLEAN, INTEGER, FLOAT or STRING)",
+                         suggesting: [.boolean, .integer, .float, .string, .bool, .int, .double, .text, .varchar])
     }
 
     /// `CREATE [UNIQUE] INDEX name ON table (column)`.
@@ -334,9 +352,9 @@ public struct Parser {
     }
 
     /// Records that `what` would have been acceptable at the current token.
-    mutating func note(_ what: String) {
+    mutating func note(_ what: Expectation) {
         if index != expectedIndex {
-            expected = []
+            expected.removeAll(keepingCapacity: true)
             expectedIndex = index
         }
         if !expected.contains(what) { expected.append(what) }
@@ -344,13 +362,13 @@ public struct Parser {
 
     /// Whether the next token is `keyword`; notes it as expected.
     mutating func check(_ keyword: Keyword) -> Bool {
-        note(keyword.rawValue)
+        note(.keyword(keyword))
         return peek.kind == .keyword(keyword)
     }
 
     /// Whether the next token is `symbol`; notes it as expected.
     mutating func check(_ symbol: Symbol) -> Bool {
-        note("'\(symbol.rawValue)'")
+        note(.symbol(symbol))
         return peek.kind == .symbol(symbol)
     }
 
@@ -363,7 +381,7 @@ public struct Parser {
 
     /// Consumes the next token if it is `keyword`, noting it under `label` (e.g. "GROUP BY").
     mutating func accept(_ keyword: Keyword, label: String) -> Bool {
-        note(label)
+        note(.label(label))
         guard peek.kind == .keyword(keyword) else { return false }
         advance()
         return true
@@ -413,10 +431,15 @@ public struct Parser {
 
     // MARK: - Errors
 
-    /// "expected X, Y or Z, found T" at the current token, from what was tried there.
-    func unexpected(expectedInstead what: String? = nil) -> SQLError {
+    /// The keywords a statement can start with, for "did you mean SELECT?".
+    static let statementKeywords: [Keyword] = [.select, .insert, .update, .delete, .create, .drop, .begin,
+                                               .commit, .rollback, .explain]
+
+    /// "expected X, Y or Z, found T" at the current token, from what was tried there; `what` is
+    /// one more alternative in words, and a misspelling of one of `keywords` gets a suggestion.
+    func unexpected(expectedInstead what: String? = nil, suggesting keywords: [Keyword] = []) -> SQLError {
         let token = peek
-        var alternatives = index == expectedIndex ? expected : []
+        var alternatives = index == expectedIndex ? expected.map(\.text) : []
         if let what { alternatives.append(what) }
         if token.kind == .end || index == tokens.count - 1 {
             // At the end, a ';' would not have helped: don't offer it.
@@ -427,10 +450,15 @@ public struct Parser {
            let guess = alternatives.first(where: { Parser.isMisspelling(word, of: $0) }) {
             return SQLError(.syntax, "expected \(guess), found \(token)", at: token.position)
         }
-        guard !alternatives.isEmpty else {
-            return SQLError(.syntax, "unexpected \(token)", at: token.position)
+        var hint = ""
+        if case .identifier(let word, false) = token.kind,
+           let guess = keywords.first(where: { Parser.isMisspelling(word, of: $0.rawValue) }) {
+            hint = " (did you mean \(guess.rawValue)?)"
         }
-        return SQLError(.syntax, "expected \(Parser.list(alternatives)), found \(token)", at: token.position)
+        guard !alternatives.isEmpty else {
+            return SQLError(.syntax, "unexpected \(token)\(hint)", at: token.position)
+        }
+        return SQLError(.syntax, "expected \(Parser.list(alternatives)), found \(token)\(hint)", at: token.position)
     }
 
     /// "A", "A or B", "A, B or C".

@@ -18,7 +18,7 @@ public enum StatementSplitter {
     /// - Complexity: O(n) in the length of the text.
     public static func split(_ text: String) -> (statements: [String], remainder: String) {
         let characters = Array(text)
-        var lexer = Lexer(text)
+        let lexer = Lexer(text)
         var statements: [String] = []
         var start: Int?  // offset of the current statement's first token
         while true {

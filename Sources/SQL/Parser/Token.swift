@@ -31,7 +31,8 @@ public struct Token: Sendable, Hashable, CustomStringConvertible {
         case .identifier(let name, let quoted):
             quoted ? "identifier \"\(name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\""))\"" : "identifier '\(name)'"
         case .number(let text): "number \(text)"
-        case .string(let value): "string '\(Token.abbreviated(value))'"
+        case .string(let value):
+            "string '\(Token.abbreviated(value).split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'"
         case .symbol(let symbol): "'\(symbol.rawValue)'"
         case .end: "end of input"
         }

@@ -5,22 +5,25 @@ extension Expression {
         render(labels, parent: 0)
     }
 
-    /// Binding strength, higher binds tighter; used to decide on parentheses.
+    /// Binding strength, higher binds tighter: the parser's levels, so that displayed text
+    /// parses back to the same expression.
     private var precedence: Int {
         switch self {
         case .or: 1
         case .and: 2
-        case .not(.isNull), .not(.isNaN), .not(.isDistinctFrom), .not(.like), .not(.inList), .not(.between): 4
+        case .not(.isNull), .not(.isNaN), .not(.isDistinctFrom): 4
+        case .not(.like), .not(.inList), .not(.between): 5
         case .not: 3
-        case .equal, .notEqual, .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual,
-             .isNull, .isNaN, .isDistinctFrom, .inList, .between, .like: 4
-        case .concat: 5
-        case .add, .subtract: 6
-        case .multiply, .divide, .remainder: 7
-        case .exponentiate: 8
-        case .identity, .negate: 9
-        case .factorial: 10
-        case .constant, .column, .caseWhen, .function: 11
+        case .isNull, .isNaN, .isDistinctFrom: 4
+        case .equal, .notEqual, .like, .inList, .between: 5
+        case .greaterThan, .greaterThanOrEqual, .lessThan, .lessThanOrEqual: 6
+        case .concat: 7
+        case .add, .subtract: 8
+        case .multiply, .divide, .remainder: 9
+        case .exponentiate: 10
+        case .factorial: 11
+        case .identity, .negate: 12
+        case .constant, .column, .caseWhen, .function: 13
         }
     }
 
@@ -33,20 +36,20 @@ extension Expression {
         }
         let text: String
         switch self {
-        case .constant(let v): text = v.description
+        case .constant(let v): text = v.sqlLiteral
         case .column(let i):
             text = labels.indices.contains(i) && labels[i] != .none ? labels[i].description : "#\(i)"
         case .and(let a, let b): text = infix(a, "AND", b)
         case .or(let a, let b): text = infix(a, "OR", b)
         // Negated forms read as written: `x IS NOT NULL`, `x NOT IN (…)`, `a NOT LIKE b`.
-        case .not(.isNull(let a)): text = "\(sub(a, 5)) IS NOT NULL"
-        case .not(.isNaN(let a)): text = "\(sub(a, 5)) IS NOT NAN"
-        case .not(.isDistinctFrom(let a, let b)): text = "\(sub(a, 4)) IS NOT DISTINCT FROM \(sub(b, 5))"
-        case .not(.like(let a, let b)): text = "\(sub(a, 4)) NOT LIKE \(sub(b, 5))"
+        case .not(.isNull(let a)): text = "\(sub(a, p + 1)) IS NOT NULL"
+        case .not(.isNaN(let a)): text = "\(sub(a, p + 1)) IS NOT NAN"
+        case .not(.isDistinctFrom(let a, let b)): text = "\(sub(a)) IS NOT DISTINCT FROM \(sub(b, p + 1))"
+        case .not(.like(let a, let b)): text = "\(sub(a)) NOT LIKE \(sub(b, p + 1))"
         case .not(.inList(let a, let list)):
-            text = "\(sub(a, 5)) NOT IN (\(list.map { $0.render(labels, parent: 0) }.joined(separator: ", ")))"
+            text = "\(sub(a, p + 1)) NOT IN (\(list.map { $0.render(labels, parent: 0) }.joined(separator: ", ")))"
         case .not(.between(let a, let low, let high)):
-            text = "\(sub(a, 5)) NOT BETWEEN \(sub(low, 5)) AND \(sub(high, 5))"
+            text = "\(sub(a, p + 1)) NOT BETWEEN \(sub(low, p + 1)) AND \(sub(high, p + 1))"
         case .not(let a): text = "NOT \(sub(a))"
         case .equal(let a, let b): text = infix(a, "=", b)
         case .notEqual(let a, let b): text = infix(a, "!=", b)

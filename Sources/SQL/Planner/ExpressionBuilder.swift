@@ -21,12 +21,12 @@ final class ExpressionBuilder {
         switch e.kind {
         case .literal(let value): return .constant(value)
         case .column(let table, let name):
+            // Unknown or ambiguous names are reported before the GROUP BY rule.
             let index = try scope.resolve(table: table, name: name)
-            if let aggregation {
-                let written = table.map { "\($0.value).\(name.value)" } ?? name.value
-                throw aggregation.notGrouped(written, at: name.position, index: index)
-            }
-            return .column(index)
+            guard let aggregation else { return .column(index) }
+            // Grouped columns were replaced above; a bare column reaching here is not grouped.
+            let written = table.map { "\($0.value).\(name.value)" } ?? name.value
+            throw aggregation.notGrouped(written, at: name.position)
         case .function(let name, let args, let distinct):
             if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 {
                 let message = clause == "an aggregate"
@@ -160,10 +160,10 @@ final class Aggregation {
     func column(_ index: Int) throws(SQLError) -> Expression {
         if let grouped = groupBy.firstIndex(of: .column(index)) { return .column(grouped) }
         let label = input.labels.indices.contains(index) ? input.labels[index].description : "#\(index)"
-        throw notGrouped(label, at: nil, index: index)
+        throw notGrouped(label, at: nil)
     }
 
-    func notGrouped(_ name: String, at position: SourcePosition?, index: Int) -> SQLError {
+    func notGrouped(_ name: String, at position: SourcePosition?) -> SQLError {
         SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
     }
 

@@ -72,9 +72,11 @@ struct Scope {
     }
 
     /// The candidate with the smallest edit distance to `word`, if it is close enough to be a
-    /// plausible typo (two edits, more for long words; one for very short ones).
+    /// plausible typo (two edits, more for long words; one for short ones; none for one letter).
     static func nearest(_ word: String, _ candidates: [String]) -> String? {
-        let limit = word.count <= 2 ? 1 : max(2, word.count / 3)
+        // Any one-letter name is one edit from every other: no useful suggestion there.
+        guard word.count > 1 else { return nil }
+        let limit = word.count <= 3 ? 1 : max(2, word.count / 3)
         var best: (String, Int)?
         for candidate in Set(candidates).sorted() where candidate != word {
             let d = editDistance(word.lowercased(), candidate.lowercased())

@@ -136,7 +136,12 @@ public final class Session {
             try? txn.rollback()
             throw error
         }
-        try txn.commit()
+        do {
+            try txn.commit()
+        } catch {
+            try? txn.rollback()
+            throw error
+        }
         return result
     }
 

@@ -12,6 +12,17 @@ extension Value: CustomStringConvertible {
         }
     }
 
+    /// The value as SQL source text that reads back as the same value: `'it''s'`, `NAN`,
+    /// `-INFINITY` (used where expressions are shown, so they can be pasted into a query).
+    public var sqlLiteral: String {
+        switch self {
+        case .string(let s): return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .float(let f) where f.isNaN: return "NAN"
+        case .float(let f) where f.isInfinite: return f < 0 ? "-INFINITY" : "INFINITY"
+        default: return description
+        }
+    }
+
     /// The value as plain text for table output: like `description`, but strings unquoted.
     public var displayText: String {
         if case .string(let s) = self { return s }
