@@ -38,7 +38,7 @@ public struct REPL {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if !name.hasPrefix(".") { names.append(name) }
+            if name.hasSuffix(".sql") { names.append(name) }
         }
         return names.sorted()
     }
