@@ -23,8 +23,13 @@ public struct REPL {
         if lessons.isEmpty {
             text += "Lessons live in lessons/; replay one with: cutaway < lessons/FILE\n"
         } else {
-            let shown = lessons.prefix(8).joined(separator: ", ") + (lessons.count > 8 ? ", …" : "")
-            text += "Lessons (cutaway < lessons/FILE): \(shown)\n"
+            text += "Lessons, to read or replay with  cutaway < lessons/FILE:\n"
+            var line = " "
+            for name in lessons {
+                if line.count + name.count + 2 > 78 { text += line + "\n"; line = " " }
+                line += " " + name
+            }
+            text += line + "\n"
         }
         return text
     }
