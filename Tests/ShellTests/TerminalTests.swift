@@ -81,7 +81,16 @@ struct Tmux {
         return root.appendingPathComponent(".build/debug/cutaway").path
     }
 
+    /// Fails clearly when the binary has not been built (`make test` builds it first).
+    static func requireBinary() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            Issue.record("no cutaway binary at \(binary): run swift build first, or set CUTAWAY_BIN")
+            throw TimeoutError()
+        }
+    }
+
     static func start() throws -> Tmux {
+        try requireBinary()
         let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let home = NSTemporaryDirectory() + id
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
