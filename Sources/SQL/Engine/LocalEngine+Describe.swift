@@ -7,7 +7,7 @@ extension LocalEngine {
     /// the SQL key inside it: `Version(row 7 of movies, 3)`, `TxnWrite(4, index movies.genre =
     /// 'scifi')`, `NextVersion`. Bytes that are neither print as hex; this never throws.
     public static func describe(key: [UInt8]) -> String {
-        guard let mvccKey = try? MVCCKey.decode(key) else { return "?" + hex(key) }
+        guard let mvccKey = try? MVCCKey.decode(key) else { return "?" + keyHex(key) }
         switch mvccKey {
         case .nextVersion: return "NextVersion"
         case .txnActive(let version): return "TxnActive(\(version))"
@@ -20,7 +20,7 @@ extension LocalEngine {
 
     /// A SQL key (the user key inside MVCC's versions) in words, or hex if it is not one.
     public static func describe(sqlKey key: [UInt8]) -> String {
-        guard let decoded = try? SQLKey.decode(key) else { return hex(key) }
+        guard let decoded = try? SQLKey.decode(key) else { return keyHex(key) }
         return decoded.description
     }
 
@@ -54,7 +54,7 @@ extension LocalEngine {
 }
 
 /// Bytes as lowercase hex, two digits each.
-func hex(_ bytes: [UInt8]) -> String {
+func keyHex(_ bytes: [UInt8]) -> String {
     bytes.map { byte in
         let digits = String(byte, radix: 16)
         return digits.count == 1 ? "0" + digits : digits

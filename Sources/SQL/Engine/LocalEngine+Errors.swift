@@ -34,7 +34,7 @@ func sqlError(from error: any Error) -> SQLError {
 /// A conflicting key in words: "row 3 of table t", "the index entry t.c = 'x'", "table t".
 private func describeConflict(_ key: [UInt8]) -> String {
     guard let sqlKey = try? SQLKey.decode(key) else {
-        return "key \(hex(key))"
+        return "key \(keyHex(key))"
     }
     switch sqlKey {
     case .table(let name): return "the schema of table \(name)"

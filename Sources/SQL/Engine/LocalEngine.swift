@@ -63,9 +63,10 @@ public final class LocalEngine: Engine {
     /// The transactional key/value store holding the catalog, rows and indexes.
     public let mvcc: MVCC
 
-    /// Wraps `storage` in MVCC; the engine takes ownership of it.
+    /// Wraps `storage` in MVCC; the engine takes ownership of it. MVCC flushes the storage at
+    /// every commit, which is what makes a returned COMMIT durable on BitCask.
     public init(storage: any StorageEngine) throws(SQLError) {
-        mvcc = try sqlStorage { try MVCC(engine: storage) }
+        mvcc = try sqlStorage { try MVCC(engine: storage, flushOnCommit: true) }
     }
 
     /// An empty database that lives in memory only.
@@ -88,7 +89,11 @@ public final class LocalEngine: Engine {
         } catch {
             throw SQLError(.storage, "cannot open database in \(directory): \(error)")
         }
-        return try LocalEngine(storage: storage)
+        let engine = try LocalEngine(storage: storage)
+        // No transaction outlives the process that ran it: any still marked active crashed
+        // midway, and would otherwise hold its keys against every later writer forever.
+        _ = try sqlStorage { try engine.mvcc.rollbackAbandonedTransactions() }
+        return engine
     }
 
     /// Writes are grouped and fsynced together, and MVCC flushes the engine when a read-write
@@ -102,10 +107,5 @@ public final class LocalEngine: Engine {
 
     public func beginReadOnly(asOf version: UInt64?) throws(SQLError) -> any Transaction {
         try LocalTransaction(sqlStorage { try mvcc.beginReadOnly(asOf: version) })
-    }
-
-    /// A read-write transaction with its concrete type (tests and tools that need MVCC details).
-    public func beginLocal() throws(SQLError) -> LocalTransaction {
-        try LocalTransaction(sqlStorage { try mvcc.begin() })
     }
 }

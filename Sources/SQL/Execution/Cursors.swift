@@ -132,13 +132,15 @@ final class SortCursor: RowCursor {
             return a.position < b.position
         }
         let limit = keep.map { max($0, 1) }
+        // Cut back when the buffer holds twice what is kept (never, for huge limits).
+        let threshold = limit.map { $0 <= (Int.max - 1024) / 2 ? 2 * $0 + 1024 : Int.max } ?? Int.max
         while let row = try source.next() {
             var values: [Value] = []
             values.reserveCapacity(keys.count)
             for key in keys { values.append(try key.expression.evaluate(row)) }
             entries.append((values, position, row))
             position += 1
-            if let limit, entries.count >= 2 * limit + 1024 {
+            if let limit, entries.count >= threshold {
                 entries.sort(by: precedes)
                 entries.removeSubrange(limit...)
             }

@@ -103,6 +103,12 @@ extension Planner {
             }
         }
 
+        // With DISTINCT, rows that differ only in a hidden sort column collapse into one, so
+        // which of their sort values counts would be arbitrary (PostgreSQL refuses it too).
+        if select.distinct && expressions.count > visible {
+            throw SQLError(.semantic, "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                           at: select.orderBy.first?.expression.position)
+        }
         if let aggregation {
             node = .aggregate(source: node, groupBy: aggregation.groupBy, aggregates: aggregation.aggregates)
         }

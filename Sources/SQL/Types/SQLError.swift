@@ -57,7 +57,7 @@ public struct SQLError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The description, then the statement's line with a caret under the position.
     public func rendered(in statement: String) -> String {
         guard let position else { return description }
-        let lines = statement.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = statement.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard position.line >= 1, position.line <= lines.count else { return description }
         let text = String(lines[position.line - 1])
         let caret = String(repeating: " ", count: max(0, position.column - 1)) + "^"
