@@ -17,7 +17,7 @@ public struct REPL {
         var text = """
             \(ShellInfo.banner)
             Type SQL ending in ';' (it may span lines), or .help for the commands.
-            Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
+            Ctrl-C drops the input or cancels a statement; Ctrl-D (or .quit) leaves.
 
             """
         if lessons.isEmpty {
@@ -72,10 +72,6 @@ public struct REPL {
             case .line(let line):
                 typed.append(line)
                 driver.feed(line: line)
-                if LineEditor.interrupted.load(ordering: .relaxed) {
-                    // The executor has no cancellation point yet: say so rather than pretend.
-                    driver.output.writeError("\n(Ctrl-C cannot cancel a running statement yet; it ran to the end)\n")
-                }
                 if !driver.isPending {
                     editor.remember(typed.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: " "))
                     typed = []
