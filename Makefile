@@ -17,9 +17,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# `make run ARGS="--data mydb"` passes options to cutaway.
 run: deps
 	$(SWIFT) build -c release --product cutaway
-	.build/release/cutaway
+	.build/release/cutaway $(ARGS)
 
 test: deps
 	$(SWIFT) build

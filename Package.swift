@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
 
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
-        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"], exclude: ["Scripts"]),
+        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"]),
         .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
         .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell"]),

@@ -27,10 +27,10 @@ public struct StoredPair: Sendable, Hashable {
 /// cut: the bytes are the point) and the decoded value.
 public enum KeysDrawing {
     /// The most pairs drawn before the rest are elided.
-    public static let maxPairs = 200
+    public static let maxPairs = 50
 
     /// The pairs fitted to `width` columns.
-    public static func draw(_ pairs: [StoredPair], width: Int = Drawing.defaultWidth) -> String {
+    public static func draw(_ pairs: [StoredPair], more: Bool = false, width: Int = Drawing.defaultWidth) -> String {
         guard !pairs.isEmpty else { return "(no keys)\n" }
         let keyWidth = min(28, max(3, pairs.prefix(maxPairs).map(\.decodedKey.count).max() ?? 3))
         // "│ " key " │ " "value " hex " │"
@@ -54,6 +54,9 @@ public enum KeysDrawing {
         if pairs.count > maxPairs {
             rules.insert(rows.count)
             rows.append(["…", "\(pairs.count - maxPairs) more keys"])
+        } else if more {
+            rules.insert(rows.count)
+            rows.append(["…", "more keys"])
         }
         var table = BoxTable(headers: ["stored key", "bytes (hex) and decoded value"], rows: rows, rulesBefore: rules)
         table.shrinkFirst = [0]

@@ -42,11 +42,11 @@ public enum VersionVisibility: Sendable, Hashable {
     /// The reason, in words (short enough for an 80-column drawing).
     public var reason: String {
         switch self {
-        case .visible: "✓ committed before snapshot"
-        case .shadowed: "· shadowed by a newer one"
-        case .ownWrite: "✓ its own write"
-        case .activeAtStart: "✗ writer active at start"
-        case .writtenLater: "✗ written after snapshot"
+        case .visible: "✓ committed earlier"
+        case .shadowed: "· replaced by newer"
+        case .ownWrite: "✓ own write"
+        case .activeAtStart: "✗ writer was active"
+        case .writtenLater: "✗ written after start"
         case .uncommitted: "✗ not committed yet"
         }
     }
@@ -89,6 +89,8 @@ public struct MVCCPicture: Sendable, Hashable {
     /// The viewer who asked (its column is marked), an index into `viewers`.
     public var current: Int
     public var chains: [VersionChain]
+    /// Whether the table has more keys than `chains` holds (a big table is drawn in part).
+    public var moreChains = false
 
     public init(viewers: [String], snapshots: [String], current: Int, chains: [VersionChain]) {
         self.viewers = viewers
@@ -111,8 +113,7 @@ public enum MVCCDrawing {
         let single = picture.viewers.count <= 1
         var headers = ["key", "version", "value"]
         if single {
-            let snapshot = picture.snapshots.first.map { " (\($0))" } ?? ""
-            headers.append("seen by " + (picture.viewers.first ?? "you") + snapshot)
+            headers.append("seen by " + (picture.viewers.first ?? "you"))
         } else {
             for (i, name) in picture.viewers.enumerated() {
                 headers.append(i == picture.current ? name + "*" : name)
@@ -140,13 +141,22 @@ public enum MVCCDrawing {
                 }
             }
         }
-        if picture.chains.count > maxChains {
+        let hidden = picture.chains.count > maxChains ? "\(picture.chains.count - maxChains) more keys"
+            : picture.moreChains ? "more keys" : nil
+        if hidden != nil {
             rules.insert(rows.count)
-            rows.append(["…", "", "\(picture.chains.count - maxChains) more keys (.mvcc TABLE KEY shows one)"])
+            rows.append(["…", "", ""])
         }
         var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
-        table.shrinkFirst = single ? [2, 3] : [2]
-        var out = table.draw(width: width) + "vN: the version written by transaction N\n"
+        // The reasons are the point of the drawing: shorten keys and values before them.
+        table.shrinkFirst = single ? [0, 2] : [2]
+        var out = table.draw(width: width)
+        if let hidden { out += "… \(hidden) not drawn; .mvcc TABLE KEY draws one row and its index entries\n" }
+        out += "vN: the version written by transaction N\n"
+        if single, let viewer = picture.viewers.first {
+            let snapshot = picture.snapshots.first.map { " (\($0))" } ?? ""
+            out += "\(viewer)\(snapshot) sees versions committed before it began, and its own writes\n"
+        }
         if !single {
             let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in
                 pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"

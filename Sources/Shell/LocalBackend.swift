@@ -21,7 +21,10 @@ public final class LocalBackend: ShellBackend {
     }
 
     public func makeSession() throws(SQLError) -> any ShellSession {
-        SQLShellSession(Session(engine: engine))
+        let session = Session(engine: engine)
+        // Ctrl-C in the REPL sets the flag; in a pipe no handler is installed and it never is.
+        session.isCancelled = { LineEditor.interrupted.load(ordering: .relaxed) }
+        return SQLShellSession(session)
     }
 }
 

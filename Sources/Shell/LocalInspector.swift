@@ -14,42 +14,45 @@ public final class LocalInspector: StorageInspector {
         self.snapshot = snapshot
     }
 
-    public func versionChains(table: Table, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain] {
+    public func versionChains(table: Table, key: Value?, viewers: [any ShellSession], limit: Int) throws(ShellError)
+        -> (chains: [VersionChain], more: Bool) {
         let states = viewers.map(snapshot)
-        // The keys to show: every row and index entry, or one row and the index entries its
-        // versions' values live under.
-        var prefixes: [[UInt8]] = []
-        var exactKeys: [[UInt8]] = []
+        // The keys to show: the first `limit` rows and index entries, or one row and the index
+        // entries its versions' values live under. Only those keys' versions are read, so a
+        // big table costs no more than a small one.
+        var keys: [[UInt8]] = []
+        var more = false
         if let key {
             let rowKey = SQLKey.row(table: table.name, id: key).encoded
-            exactKeys.append(rowKey)
+            keys.append(rowKey)
             let versions = try guarded { try mvcc.versions(key: rowKey, viewer: nil) }
             var seen = Set<[UInt8]>()
             for version in versions.versions {
                 guard let bytes = version.value, let row = try? RowCodec.decode(bytes) else { continue }
                 for (i, column) in table.columns.enumerated() where column.isIndexed && i < row.count {
                     let entry = SQLKey.index(table: table.name, column: column.name, value: row[i]).encoded
-                    if seen.insert(entry).inserted { exactKeys.append(entry) }
+                    if seen.insert(entry).inserted { keys.append(entry) }
                 }
             }
         } else {
-            prefixes = [SQLKey.rowPrefix(table: table.name), SQLKey.indexPrefix(table: table.name)]
+            for prefix in [SQLKey.rowPrefix(table: table.name), SQLKey.indexPrefix(table: table.name)] {
+                let (found, truncated) = try firstKeys(under: prefix, count: limit - keys.count)
+                keys += found
+                if truncated { more = true; break }
+            }
         }
         // One pass per viewer: MVCC labels visibility for one viewer at a time.
         var perViewer: [[KeyVersions]] = []
         for state in states.isEmpty ? [nil] : states {
-            var keys: [KeyVersions] = []
-            for prefix in prefixes {
-                keys += try guarded { try mvcc.versions(prefix: prefix, viewer: state) }
+            var chains: [KeyVersions] = []
+            for key in keys {
+                let versions = try guarded { try mvcc.versions(key: key, viewer: state) }
+                if !versions.versions.isEmpty { chains.append(versions) }
             }
-            for exact in exactKeys {
-                let versions = try guarded { try mvcc.versions(key: exact, viewer: state) }
-                if !versions.versions.isEmpty { keys.append(versions) }
-            }
-            perViewer.append(keys)
+            perViewer.append(chains)
         }
-        guard let first = perViewer.first else { return [] }
-        return first.enumerated().map { k, keyVersions in
+        guard let first = perViewer.first else { return ([], more) }
+        let chains = first.enumerated().map { k, keyVersions in
             let versions = keyVersions.versions.enumerated().map { v, info in
                 ChainVersion(version: info.version, value: info.value.map { Self.describeValue($0, key: keyVersions.key) },
                              visibility: perViewer.map { viewer in
@@ -60,6 +63,28 @@ public final class LocalInspector: StorageInspector {
             }
             return VersionChain(key: Self.describeKey(keyVersions.key), versions: versions)
         }
+        return (chains, more)
+    }
+
+    /// The first `count` distinct user keys under `prefix`, read from the raw engine pairs a
+    /// batch at a time, and whether more exist.
+    private func firstKeys(under prefix: [UInt8], count: Int) throws(ShellError) -> (keys: [[UInt8]], more: Bool) {
+        guard count > 0 else { return ([], true) }
+        var keys: [[UInt8]] = []
+        var batch = 256
+        while true {
+            let raw = try guarded { try mvcc.rawScan(prefix: MVCCKey.versionPrefix(prefix), limit: batch) }
+            keys = []
+            for pair in raw {
+                guard case .version(let userKey, _)? = try? MVCCKey.decode(pair.key) else { continue }
+                if keys.last != userKey {
+                    if keys.count == count { return (keys, true) }
+                    keys.append(userKey)
+                }
+            }
+            if raw.count < batch { return (keys, false) }
+            batch *= 4   // long version chains: read further
+        }
     }
 
     public func activeTransactions() throws(ShellError) -> [ActiveTransaction] {
@@ -68,12 +93,14 @@ public final class LocalInspector: StorageInspector {
         }
     }
 
-    public func keys(table: String) throws(ShellError) -> [StoredPair] {
+    public func keys(table: String, limit: Int) throws(ShellError) -> (pairs: [StoredPair], more: Bool) {
         let prefixes = [SQLKey.table(table).encoded, SQLKey.indexPrefix(table: table), SQLKey.rowPrefix(table: table)]
         var pairs: [StoredPair] = []
         for prefix in prefixes {
-            let raw = try guarded { try mvcc.rawScan(prefix: MVCCKey.versionPrefix(prefix)) }
+            // One more than fits tells whether there are more.
+            let raw = try guarded { try mvcc.rawScan(prefix: MVCCKey.versionPrefix(prefix), limit: limit + 1 - pairs.count) }
             for pair in raw {
+                if pairs.count == limit { return (pairs, true) }
                 guard case .version(let userKey, let version)? = try? MVCCKey.decode(pair.key) else { continue }
                 // The catalog prefix of table "t" also prefixes table "t2": keep exact matches.
                 if prefix == prefixes[0] && userKey != prefix { continue }
@@ -87,7 +114,7 @@ public final class LocalInspector: StorageInspector {
                                         decodedValue: value))
             }
         }
-        return pairs
+        return (pairs, false)
     }
 
     public func status() throws(ShellError) -> [(title: String, properties: [(String, String)])] {

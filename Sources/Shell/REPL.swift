@@ -17,14 +17,19 @@ public struct REPL {
         var text = """
             \(ShellInfo.banner)
             Type SQL ending in ';' (it may span lines), or .help for the commands.
-            Ctrl-C abandons the current input, Ctrl-D (or .quit) leaves.
+            Ctrl-C drops the input or cancels a statement; Ctrl-D (or .quit) leaves.
 
             """
         if lessons.isEmpty {
             text += "Lessons live in lessons/; replay one with: cutaway < lessons/FILE\n"
         } else {
-            let shown = lessons.prefix(8).joined(separator: ", ") + (lessons.count > 8 ? ", …" : "")
-            text += "Lessons (cutaway < lessons/FILE): \(shown)\n"
+            text += "Lessons, to read or replay with  cutaway < lessons/FILE:\n"
+            var line = " "
+            for name in lessons {
+                if line.count + name.count + 2 > 78 { text += line + "\n"; line = " " }
+                line += " " + name
+            }
+            text += line + "\n"
         }
         return text
     }
@@ -38,7 +43,7 @@ public struct REPL {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if !name.hasPrefix(".") { names.append(name) }
+            if name.hasSuffix(".sql") { names.append(name) }
         }
         return names.sorted()
     }

@@ -37,7 +37,11 @@ public final class ShellDriver {
     public let style: TextStyle
     public let options: Options
     /// Whether some statement failed (the exit status with `--bail`).
-    public private(set) var failed = false
+    public var failed: Bool { failedStatements > 0 }
+    /// How many SQL statements failed so far.
+    public private(set) var failedStatements = 0
+    /// How many dot-commands failed so far (unknown command, wrong arguments, …).
+    public private(set) var failedCommands = 0
     /// Set by `.quit`, and by a failure under `--bail`: the caller stops feeding input.
     public private(set) var finished = false
 
@@ -117,7 +121,7 @@ public final class ShellDriver {
             let result = try currentSession.execute(sql)
             output.write(ResultDrawing.draw(result, mode: mode))
         } catch {
-            failed = true
+            failedStatements += 1
             if mode == .json {
                 output.write(JSONResult.error(error.description) + "\n")
             } else {
@@ -146,6 +150,7 @@ public final class ShellDriver {
         guard let command = registry.command(named: name) else {
             var message = "unknown command '.\(name)'"
             if let near = suggestion(for: name, among: registry.names) { message += " — did you mean .\(near)?" }
+            failedCommands += 1
             reportError(message + " (.help lists the commands)")
             return
         }
@@ -154,6 +159,7 @@ public final class ShellDriver {
         do {
             try command.run(arguments, in: self)
         } catch {
+            failedCommands += 1
             reportError(error.message)
         }
         // Drawings take time too (.mvcc reads every version): .timer covers them.

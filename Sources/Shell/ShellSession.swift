@@ -54,12 +54,15 @@ public protocol ShellBackend: AnyObject {
 /// A look inside the storage under the SQL layer, for `.mvcc`, `.keys` and `.status`.
 public protocol StorageInspector: AnyObject {
     /// The version chains of `table`'s rows and index entries (only the row `key` and its index
-    /// entries when given), with each viewer's visibility in the order of `viewers`.
-    func versionChains(table: Table, key: Value?, viewers: [any ShellSession]) throws(ShellError) -> [VersionChain]
+    /// entries when given), with each viewer's visibility in the order of `viewers`: at most
+    /// `limit` chains, and whether there are more.
+    func versionChains(table: Table, key: Value?, viewers: [any ShellSession], limit: Int) throws(ShellError)
+        -> (chains: [VersionChain], more: Bool)
     /// The transactions running now, oldest first.
     func activeTransactions() throws(ShellError) -> [ActiveTransaction]
-    /// The stored pairs of `table`'s rows and index entries, as the engine holds them.
-    func keys(table: String) throws(ShellError) -> [StoredPair]
+    /// The stored pairs of `table`'s schema, rows and index entries, as the engine holds them:
+    /// at most `limit`, and whether there are more.
+    func keys(table: String, limit: Int) throws(ShellError) -> (pairs: [StoredPair], more: Bool)
     /// Storage engine and MVCC figures, in titled groups.
     func status() throws(ShellError) -> [(title: String, properties: [(String, String)])]
 }

@@ -66,7 +66,7 @@ import Synchronization
 /// database calls `rollbackAbandonedTransactions()` when it opens its files.
 ///
 /// Old versions are never garbage-collected: that keeps time travel simple (a known
-/// limitation, like toyDB). The stories in `Tests/StorageTests/Scripts/mvcc/` show every
+/// limitation, like toyDB). The stories in `Tests/Scripts/MVCC/` show every
 /// rule above at work, one command at a time.
 
 /// Snapshot-isolated transactions over any ``StorageEngine``; thread-safe, shared by sessions.

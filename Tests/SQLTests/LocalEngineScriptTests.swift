@@ -4,7 +4,7 @@ import Storage
 import Testing
 
 /// Golden stories for `LocalEngine`, driven straight through the `Engine`/`Transaction` API
-/// (no SQL parser involved): each file in `Tests/LocalEngineScripts/` is a transcript of commands
+/// (no SQL parser involved): each file in `Tests/Scripts/LocalEngine/` is a transcript of commands
 /// (`> insert movies (1, 'Alien')`) followed by what they printed. The runner replays the
 /// commands and compares the whole transcript; `UPDATE_GOLDEN=1` rewrites the files (review
 /// the diff by hand: never bless wrong output).
@@ -15,10 +15,10 @@ import Testing
 ///     scan T [col=V | col>V | col<V | col] | lookup T col v … | index NAME T col [unique] | dropindex NAME
 ///     schema | keys | raw (every stored pair, MVCC's too) | begin [readonly] | commit | rollback | savepoint | rollback to savepoint
 struct LocalEngineScriptTests {
-    /// `Tests/LocalEngineScripts`, beside (not inside) the test target so SwiftPM does not
+    /// `Tests/Scripts/LocalEngine`, beside (not inside) the test target so SwiftPM does not
     /// treat the scripts as unhandled resources.
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("LocalEngineScripts")
+        .deletingLastPathComponent().appendingPathComponent("Scripts/LocalEngine")
 
     static var scripts: [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []

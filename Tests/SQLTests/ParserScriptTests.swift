@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import SQL
 
-/// Golden tests for the lexer, parser and splitter: each file in `Tests/ParserScripts/` is a
+/// Golden tests for the lexer, parser and splitter: each file in `Tests/Scripts/Parser/` is a
 /// story of inputs and the exact output they must produce.
 ///
 /// Script format (one case = a command line, optional `...>` continuation lines, then the
@@ -15,12 +15,12 @@ import SQL
 ///     positions> SELECT a FROM t     print every name and expression with its position
 ///     ...> more text                 continues the previous command's input on a new line
 ///
-/// Run with `CUTAWAY_UPDATE_GOLDEN=1` to rewrite the expected output from the actual output
+/// Run with `UPDATE_GOLDEN=1` to rewrite the expected output from the actual output
 /// (then read the diff: the point is to check it, not to accept it).
 @Suite("Parser scripts")
 struct ParserScriptTests {
     static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("ParserScripts")
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/Parser")
 
     static var scripts: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -51,7 +51,7 @@ struct ParserScriptTests {
             let separator = scriptCase.leading.isEmpty && !rewritten.isEmpty ? [""] : []
             rewritten.append(contentsOf: separator + scriptCase.leading + scriptCase.commandLines + actual)
         }
-        if ProcessInfo.processInfo.environment["CUTAWAY_UPDATE_GOLDEN"] == "1" {
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             let trailing = ParserScriptCase.trailingComments(text)
             try (rewritten + trailing).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
         }

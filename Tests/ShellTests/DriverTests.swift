@@ -108,6 +108,7 @@ import Testing
 @Suite(.serialized) struct BinaryTests {
     /// Runs the binary with `arguments`, `input` on stdin; returns stdout and the exit status.
     func run(_ arguments: String, input: String) throws -> (String, Int32) {
+        try Tmux.requireBinary()
         let file = NSTemporaryDirectory() + "cutaway-input-\(getpid()).sql"
         try input.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }

@@ -5,7 +5,7 @@ import Testing
 
 /// Golden scripts: whole REPL sessions, input beside the output it must produce.
 ///
-/// Each file in `Tests/ShellScripts/` is a story. A line `> text` is typed into the Shell; the
+/// Each file in `Tests/Scripts/Shell/` is a story. A line `> text` is typed into the Shell; the
 /// lines after it, up to the next `> ` or `#` line, are what the Shell prints in reply (stdout
 /// and stderr, in order). `#` lines are comments that introduce the next input. The Shell runs
 /// in-process on a fresh memory database, 80 columns, no colours; timings are replaced by
@@ -15,7 +15,7 @@ import Testing
 /// Shell prints now — review the diff before committing it.
 @Suite struct GoldenScriptTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ShellScripts")
+        .appendingPathComponent("Scripts").appendingPathComponent("Shell")
 
     static var scripts: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])

@@ -44,6 +44,23 @@ struct TerminalTests {
         #expect(!tmux.screen().contains("error"))
     }
 
+    @Test func ctrlCCancelsARunningStatementAndTheREPLCarriesOn() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.type("CREATE TABLE a (id INT PRIMARY KEY); INSERT INTO a VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10);")
+        tmux.press("Enter")
+        try tmux.waitFor("INSERT 10")
+        // Ten million rows through a seven-way cross join: far longer than the wait below.
+        tmux.type("SELECT count(*) FROM a x, a y, a z, a w, a v, a u, a t;")
+        tmux.press("Enter")
+        Thread.sleep(forTimeInterval: 0.5)
+        tmux.press("C-c")
+        try tmux.waitFor("cancelled: statement cancelled (Ctrl-C)")
+        tmux.type("SELECT count(*) FROM a;")
+        tmux.press("Enter")
+        try tmux.waitFor("(1 row)")
+    }
+
     @Test func twoSessionsSeeDifferentVersionsInMVCC() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
@@ -81,7 +98,16 @@ struct Tmux {
         return root.appendingPathComponent(".build/debug/cutaway").path
     }
 
+    /// Fails clearly when the binary has not been built (`make test` builds it first).
+    static func requireBinary() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            Issue.record("no cutaway binary at \(binary): run swift build first, or set CUTAWAY_BIN")
+            throw TimeoutError()
+        }
+    }
+
     static func start() throws -> Tmux {
+        try requireBinary()
         let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let home = NSTemporaryDirectory() + id
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 @testable import Storage
 
-/// BitCask stories: each file in `Scripts/bitcask` is a list of commands (`> command`), each
+/// BitCask stories: each file in `Tests/Scripts/BitCask` is a list of commands (`> command`), each
 /// followed by the output it must print. Run with `UPDATE_GOLDEN=1` to rewrite the files from
 /// the actual output (then review the diff).
 @Suite struct BitCaskScriptTests {
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Scripts").appendingPathComponent("bitcask")
+        .deletingLastPathComponent().appendingPathComponent("Scripts/BitCask")
 
     static var scriptNames: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: scripts.path)) ?? []
@@ -35,7 +35,7 @@ import Testing
             // Any other line is expected output: regenerated above, so dropped here.
         }
         let actual = output.joined(separator: "\n")
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try actual.write(to: url, atomically: true, encoding: .utf8)
             return
         }

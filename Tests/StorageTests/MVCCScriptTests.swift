@@ -3,14 +3,14 @@ import Foundation
 import Testing
 @testable import Storage
 
-/// Golden scenario tests for MVCC: each file in `Scripts/mvcc/` is a story of transactions
+/// Golden scenario tests for MVCC: each file in `Tests/Scripts/MVCC/` is a story of transactions
 /// (`t1: begin`, `t1: set a=1`, `t2: get a`) with each command's output below it as `→ …`
 /// lines. The runner replays the commands and compares the regenerated file with the stored
-/// one. Run with `UPDATE_MVCC_SCRIPTS=1` to rewrite the files after a deliberate change (then
+/// one. Run with `UPDATE_GOLDEN=1` to rewrite the files after a deliberate change (then
 /// review the diff).
 @Suite struct MVCCScriptTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Scripts").appendingPathComponent("mvcc")
+        .deletingLastPathComponent().appendingPathComponent("Scripts/MVCC")
 
     static func scriptNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -28,7 +28,7 @@ import Testing
         let directory = try TemporaryDirectory("mvcc-script")
         let runner = try MVCCScriptRunner(mvcc: MVCC(engine: kind.make(in: directory)))
         let actual = runner.run(expected)
-        if ProcessInfo.processInfo.environment["UPDATE_MVCC_SCRIPTS"] != nil, kind == .memory {
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1", kind == .memory {
             try actual.write(to: url, atomically: true, encoding: .utf8)
             return
         }

@@ -18,6 +18,9 @@ public final class Session {
     public let engine: any Engine
     /// The open explicit transaction (between BEGIN and COMMIT/ROLLBACK), if any.
     public private(set) var transaction: (any Transaction)?
+    /// Polled while a statement reads rows; when it returns true the statement stops with a
+    /// `.cancelled` error and has no effect (the REPL sets it from its Ctrl-C handler).
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init(engine: any Engine) {
         self.engine = engine
@@ -56,7 +59,7 @@ public final class Session {
         default:
             return try withTransaction(readOnly: Session.isQuery(statement)) { txn throws(SQLError) in
                 let plan = try Optimizer.optimize(try Planner(catalog: txn).plan(statement))
-                return try Executor(transaction: txn).execute(plan)
+                return try Executor(transaction: cancellable(txn)).execute(plan)
             }
         }
     }
@@ -101,7 +104,7 @@ public final class Session {
             let plan = try Optimizer.optimize(try Planner(catalog: txn).plan(statement))
             guard analyze else { return plan.drawn() }
             let profile = Profile()
-            let result = try Executor(transaction: txn, profile: profile).execute(plan)
+            let result = try Executor(transaction: cancellable(txn), profile: profile).execute(plan)
             var total: UInt64 = 0
             if plan.root != nil, let root = profile.nodes[0] { total = root.nanoseconds }
             let summary: String
@@ -114,6 +117,12 @@ public final class Session {
     }
 
     // MARK: - Transactions
+
+    /// `txn` with the cancellation check on its scans, when the client can cancel.
+    private func cancellable(_ txn: any Transaction) -> any Transaction {
+        guard let isCancelled else { return txn }
+        return CancellableTransaction(txn, isCancelled: isCancelled)
+    }
 
     /// Runs `body` in the open transaction (under a savepoint) or in a fresh autocommit one.
     private func withTransaction<T>(readOnly: Bool,

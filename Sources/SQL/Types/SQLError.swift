@@ -36,6 +36,8 @@ public struct SQLError: Error, Sendable, Hashable, CustomStringConvertible {
         case transaction = "transaction error"
         /// The storage below failed.
         case storage = "storage error"
+        /// The client stopped the statement (Ctrl-C); it had no effect.
+        case cancelled = "cancelled"
     }
 
     public var kind: Kind

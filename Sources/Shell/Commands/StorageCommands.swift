@@ -32,12 +32,14 @@ struct MVCCCommand: DotCommand {
         let key = arguments.words.count > 1
             ? Self.parseKey(String(arguments.raw.dropFirst(first.count)).trimmingWhitespace()) : nil
         let sessions = shell.allSessions
-        let chains = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session))
+        let (chains, more) = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session),
+                                                        limit: MVCCDrawing.maxChains)
         let snapshots = sessions.map { entry in
             entry.session.openTransaction.map { "txn \($0.version)" + ($0.readOnly ? " ro" : "") } ?? "autocommit"
         }
         let current = sessions.firstIndex { $0.name == shell.currentSessionName } ?? 0
-        let picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
+        var picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
+        picture.moreChains = more
         shell.show(MVCCDrawing.draw(picture, width: shell.width))
     }
 
@@ -84,7 +86,8 @@ struct KeysCommand: DotCommand {
         guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no key view") }
         guard arguments.words.count == 1 else { throw usageError("expected one table name") }
         let table = try shell.table(named: arguments.words[0], in: try shell.tables())
-        shell.show(KeysDrawing.draw(try inspector.keys(table: table.name), width: shell.width))
+        let (pairs, more) = try inspector.keys(table: table.name, limit: KeysDrawing.maxPairs)
+        shell.show(KeysDrawing.draw(pairs, more: more, width: shell.width))
     }
 
     func completions(after words: [String], in shell: ShellDriver) -> [String] {
