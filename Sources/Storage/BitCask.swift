@@ -80,7 +80,7 @@ public final class BitCask: StorageEngine {
 
         try FileSystem.createDirectory(directory)
         lock = try PosixFile(path: directory + "/" + Self.lockName, flags: O_RDWR | O_CREAT)
-        guard try lock.tryLockExclusively() else { throw StorageError.directoryInUse(directory: directory) }
+        guard try Self.lockPatiently(lock) else { throw StorageError.directoryInUse(directory: directory) }
         // A compaction that did not reach its rename left the old log complete: drop the copy.
         let removedTemporaryFile = try FileSystem.remove(temporaryPath)
         let creating = !FileSystem.exists(logPath)
@@ -117,6 +117,20 @@ public final class BitCask: StorageEngine {
     /// The shape in the package contract (C3): `BitCask(path:syncPolicy:)`.
     public convenience init(path: String, syncPolicy: SyncPolicy = .always) throws {
         try self.init(directory: path, sync: syncPolicy)
+    }
+
+    /// Takes the directory lock, retrying for up to about 100 ms before giving up.
+    ///
+    /// A process that starts a child (`posix_spawn`, `Process`) shares every open file with it
+    /// for the instant between fork and exec, close-on-exec or not; if this process closed the
+    /// database during that instant, the child still holds the old lock for a moment. A short
+    /// retry tells that apart from a real second owner, which holds the lock for good.
+    private static func lockPatiently(_ lock: PosixFile) throws -> Bool {
+        for attempt in 0..<50 {
+            if try lock.tryLockExclusively() { return true }
+            if attempt < 49 { usleep(2_000) }
+        }
+        return false
     }
 
     deinit {
