@@ -2,22 +2,30 @@
 ///
 /// Used for tests, the REPL's default scratch database, and as the reference the durable
 /// engines are compared against. Not thread-safe: its owner (MVCC, a Raft node) serializes use.
+///
+/// The B-tree answers every ordered question (scans, the newest version of a key). Point gets
+/// go to a hash index kept beside it: a lookup in a large tree is a chain of cache misses, one
+/// or more per level, while a hash lookup is about one. The two share the same key and value
+/// buffers (arrays are copy-on-write), so the index costs a table slot per key, not a copy.
 public final class MemoryEngine: StorageEngine {
     public let name = "memory"
     private let tree = BTree<[UInt8]>()
+    /// The same pairs as `tree`, for point gets.
+    private var index: [[UInt8]: [UInt8]] = [:]
     /// Bytes of live keys and values, maintained on every write.
     private var logicalSize = 0
 
     /// An empty engine.
     public init() {}
 
-    /// - Complexity: O(log n)
+    /// - Complexity: O(1) expected
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        tree.get(key)
+        index[key]
     }
 
     /// - Complexity: O(log n)
     public func set(_ key: [UInt8], _ value: [UInt8]) {
+        index[key] = value
         if let old = tree.set(key, value) {
             logicalSize += value.count - old.count
         } else {
@@ -27,6 +35,7 @@ public final class MemoryEngine: StorageEngine {
 
     /// - Complexity: O(log n)
     public func delete(_ key: [UInt8]) {
+        index[key] = nil
         if let old = tree.remove(key) { logicalSize -= key.count + old.count }
     }
 
