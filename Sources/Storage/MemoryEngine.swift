@@ -4,28 +4,33 @@
 /// engines are compared against. Not thread-safe: its owner (MVCC, a Raft node) serializes use.
 ///
 /// The B-tree answers every ordered question (scans, the newest version of a key). Point gets
-/// go to a hash index kept beside it: a lookup in a large tree is a chain of cache misses, one
-/// or more per level, while a hash lookup is about one. The two share the same key and value
-/// buffers (arrays are copy-on-write), so the index costs a table slot per key, not a copy.
+/// can go to a hash index kept beside it: a lookup in a large tree is a chain of cache misses,
+/// one or more per level, while a hash lookup is about one. The two share the same key and value
+/// buffers (arrays are copy-on-write), so the index costs a table slot per key, not a copy — but
+/// every write pays a hash-table insert too. MVCC reads through ordered scans, never point gets,
+/// so the SQL engine turns the index off (`pointIndex: false`) and keeps its writes cheaper.
 public final class MemoryEngine: StorageEngine {
     public let name = "memory"
     private let tree = BTree<[UInt8]>()
-    /// The same pairs as `tree`, for point gets.
-    private var index: [[UInt8]: [UInt8]] = [:]
+    /// The same pairs as `tree`, for point gets; nil when the index is off.
+    private var index: [HashedKey: [UInt8]]?
     /// Bytes of live keys and values, maintained on every write.
     private var logicalSize = 0
 
-    /// An empty engine.
-    public init() {}
+    /// An empty engine; `pointIndex` keeps a hash index beside the tree for faster `get`s.
+    public init(pointIndex: Bool = true) {
+        index = pointIndex ? [:] : nil
+    }
 
-    /// - Complexity: O(1) expected
+    /// - Complexity: O(1) expected with the point index, O(log n) without
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        index[key]
+        if let index { return index[HashedKey(key)] }
+        return tree.get(key)
     }
 
     /// - Complexity: O(log n)
     public func set(_ key: [UInt8], _ value: [UInt8]) {
-        index[key] = value
+        index?[HashedKey(key)] = value
         if let old = tree.set(key, value) {
             logicalSize += value.count - old.count
         } else {
@@ -35,7 +40,7 @@ public final class MemoryEngine: StorageEngine {
 
     /// - Complexity: O(log n)
     public func delete(_ key: [UInt8]) {
-        index[key] = nil
+        index?[HashedKey(key)] = nil
         if let old = tree.remove(key) { logicalSize -= key.count + old.count }
     }
 
@@ -68,4 +73,18 @@ public final class MemoryEngine: StorageEngine {
     public func status() -> EngineStatus {
         EngineStatus(name: name, keys: tree.count, logicalSize: logicalSize, diskSize: 0, garbageSize: 0)
     }
+}
+
+/// A key for the point-get index, hashed in one pass over its bytes (`[UInt8]`'s own hashing
+/// feeds the hasher one byte at a time).
+private struct HashedKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (left: HashedKey, right: HashedKey) -> Bool { left.bytes == right.bytes }
 }

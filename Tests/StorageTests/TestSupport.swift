@@ -33,6 +33,8 @@ final class TemporaryDirectory {
 /// The engines the shared behaviour suite runs against.
 enum EngineKind: String, CaseIterable, CustomStringConvertible, Sendable {
     case memory
+    /// The memory engine without its point-get hash index, as the SQL engine uses it.
+    case memoryTreeOnly = "memory-tree-only"
     case bitcask
 
     var description: String { rawValue }
@@ -41,6 +43,7 @@ enum EngineKind: String, CaseIterable, CustomStringConvertible, Sendable {
     func make(in directory: TemporaryDirectory) throws -> any StorageEngine {
         switch self {
         case .memory: return MemoryEngine()
+        case .memoryTreeOnly: return MemoryEngine(pointIndex: false)
         // Without fsync, so the suite stays fast; durability has its own tests.
         case .bitcask: return try BitCask(directory: directory.path + "/db", sync: .never)
         }

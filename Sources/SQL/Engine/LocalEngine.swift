@@ -71,7 +71,7 @@ public final class LocalEngine: Engine {
 
     /// An empty database that lives in memory only.
     public static func memory() throws(SQLError) -> LocalEngine {
-        try LocalEngine(storage: MemoryEngine())
+        try LocalEngine(storage: MemoryEngine(pointIndex: false))
     }
 
     /// Opens (or creates) a durable database in `directory`, stored with BitCask.
