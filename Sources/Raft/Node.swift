@@ -1,3 +1,5 @@
+import Encoding
+
 /// One Raft node as a pure state machine: feed it ticks and messages, it returns the messages
 /// to send. It never reads a clock, sleeps or starts work of its own.
 ///

@@ -1,3 +1,4 @@
+import Encoding
 import Storage
 
 /// A whole Raft cluster in one process, driven by ticks and one seed: N nodes, a network that

@@ -1,3 +1,4 @@
+import Encoding
 import ArgumentParser
 import Dispatch
 import Foundation

@@ -1,3 +1,4 @@
+import Encoding
 import SQL
 
 /// Writes random SQL for the fuzz tests: statements from the grammar (mostly about a small
@@ -32,7 +33,7 @@ struct FuzzSQLGenerator {
     static let tokens: [String] = Keywords.all + binaryOperators + junk + ["=", "(", ")", ",", ";", "."]
 
     /// The next fuzz input.
-    mutating func next(_ rng: inout FuzzRandom) -> String {
+    mutating func next(_ rng: inout SplitMix64) -> String {
         let roll = rng.next() % 100
         var tokens = statement(&rng)
         switch roll {
@@ -55,7 +56,7 @@ struct FuzzSQLGenerator {
 
     // MARK: - Grammar
 
-    func statement(_ rng: inout FuzzRandom) -> [String] {
+    func statement(_ rng: inout SplitMix64) -> [String] {
         switch rng.next() % 20 {
         case 0..<8: return select(&rng)
         case 8, 9: return insert(&rng)
@@ -77,7 +78,7 @@ struct FuzzSQLGenerator {
         }
     }
 
-    func select(_ rng: inout FuzzRandom) -> [String] {
+    func select(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["SELECT"]
         if chance(6, &rng) { tokens.append("DISTINCT") }
         let items = 1 + Int(rng.next() % 3)
@@ -118,7 +119,7 @@ struct FuzzSQLGenerator {
         return tokens
     }
 
-    func insert(_ rng: inout FuzzRandom) -> [String] {
+    func insert(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["INSERT", "INTO", table(&rng)]
         let width = 1 + Int(rng.next() % 4)
         if chance(2, &rng) {
@@ -138,7 +139,7 @@ struct FuzzSQLGenerator {
         return tokens
     }
 
-    func update(_ rng: inout FuzzRandom) -> [String] {
+    func update(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["UPDATE", table(&rng), "SET"]
         for i in 0..<(1 + Int(rng.next() % 2)) {
             tokens += (i > 0 ? [","] : []) + [column(&rng), "="] + (chance(8, &rng) ? ["DEFAULT"] : expression(2, &rng))
@@ -147,11 +148,11 @@ struct FuzzSQLGenerator {
         return tokens
     }
 
-    func delete(_ rng: inout FuzzRandom) -> [String] {
+    func delete(_ rng: inout SplitMix64) -> [String] {
         ["DELETE", "FROM", table(&rng)] + (chance(2, &rng) ? ["WHERE"] + expression(2, &rng) : [])
     }
 
-    func createTable(_ rng: inout FuzzRandom) -> [String] {
+    func createTable(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["CREATE", "TABLE", name(&rng), "("]
         for i in 0..<(1 + Int(rng.next() % 4)) {
             if i > 0 { tokens.append(",") }
@@ -167,7 +168,7 @@ struct FuzzSQLGenerator {
     }
 
     /// An expression of at most `depth` levels of operators.
-    func expression(_ depth: Int, _ rng: inout FuzzRandom) -> [String] {
+    func expression(_ depth: Int, _ rng: inout SplitMix64) -> [String] {
         if depth <= 0 || chance(4, &rng) { return atom(&rng) }
         switch rng.next() % 14 {
         case 0..<5:
@@ -200,7 +201,7 @@ struct FuzzSQLGenerator {
         }
     }
 
-    func atom(_ rng: inout FuzzRandom) -> [String] {
+    func atom(_ rng: inout SplitMix64) -> [String] {
         switch rng.next() % 10 {
         case 0..<4: return [column(&rng)]
         case 4: return [table(&rng) + "." + column(&rng)]
@@ -208,28 +209,28 @@ struct FuzzSQLGenerator {
         }
     }
 
-    func literal(_ rng: inout FuzzRandom) -> String {
+    func literal(_ rng: inout SplitMix64) -> String {
         pick(["NULL", "TRUE", "FALSE", "0", "1", "42", "-7", "3.14", "2.5e3", ".5", "3.", "1e309", "INFINITY", "NAN",
               "9223372036854775807", "9223372036854775808", "''", "'a'", "'it''s'", "'%a_'", "'😀 ünï'", "'a;b'",
               "'-- no comment'", "'Stalker'", "\(rng.next() % 1000)", "\(Double(rng.next() % 10_000) / 7)"], &rng)
     }
 
-    func table(_ rng: inout FuzzRandom) -> String {
+    func table(_ rng: inout SplitMix64) -> String {
         chance(10, &rng) ? pick(["nope", "\"Movies\"", "\"weird \"\"name\"\"\"", "表", "time"], &rng)
             : pick(Self.schema, &rng).table
     }
 
-    func column(_ rng: inout FuzzRandom) -> String {
+    func column(_ rng: inout SplitMix64) -> String {
         chance(10, &rng) ? pick(["nmae", "\"select\"", "key", "\"ÄÅÆ\""], &rng)
             : pick(pick(Self.schema, &rng).columns, &rng)
     }
 
-    func name(_ rng: inout FuzzRandom) -> String {
+    func name(_ rng: inout SplitMix64) -> String {
         pick(["t", "x", "alias", "n_1", "\"Quoted Name\"", "ünï", "time", "\"\"\"\""], &rng)
     }
 
     /// Pathologically nested expressions, hundreds to thousands of levels deep.
-    func deepExpression(_ rng: inout FuzzRandom) -> String {
+    func deepExpression(_ rng: inout SplitMix64) -> String {
         let depth = Int(rng.next() % 400)
         switch rng.next() % 6 {
         case 0: return String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)
@@ -243,7 +244,7 @@ struct FuzzSQLGenerator {
 
     // MARK: - Mutations
 
-    func mutate(_ tokens: inout [String], _ rng: inout FuzzRandom) {
+    func mutate(_ tokens: inout [String], _ rng: inout SplitMix64) {
         guard !tokens.isEmpty else {
             tokens.append(pick(Self.tokens, &rng))
             return
@@ -260,7 +261,7 @@ struct FuzzSQLGenerator {
         }
     }
 
-    func mutate(_ characters: inout [Character], _ rng: inout FuzzRandom) {
+    func mutate(_ characters: inout [Character], _ rng: inout SplitMix64) {
         guard !characters.isEmpty else { return }
         let i = Int(rng.next() % UInt64(characters.count))
         switch rng.next() % 5 {
@@ -278,11 +279,11 @@ struct FuzzSQLGenerator {
 
     // MARK: - Randomness
 
-    func pick<T>(_ items: [T], _ rng: inout FuzzRandom) -> T {
+    func pick<T>(_ items: [T], _ rng: inout SplitMix64) -> T {
         precondition(!items.isEmpty, "pick from an empty list")
         return items[Int(rng.next() % UInt64(items.count))]
     }
 
     /// True one time in `n`.
-    func chance(_ n: UInt64, _ rng: inout FuzzRandom) -> Bool { rng.next() % n == 0 }
+    func chance(_ n: UInt64, _ rng: inout SplitMix64) -> Bool { rng.next() % n == 0 }
 }

@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 import Testing
 import SQL
@@ -30,7 +31,7 @@ struct FuzzTests {
     func frontEnd(shard: Int) {
         // Each shard has its own seed derived from the run's seed, so shards are independent.
         let seed = Self.seed &+ UInt64(shard) &* 0x9E37_79B9
-        var rng = FuzzRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var generator = FuzzSQLGenerator()
         let count = Self.count / Self.shards
         var parsed = 0
@@ -62,7 +63,7 @@ struct FuzzTests {
     @Test("generated and mutated statements never crash the planner or executor", arguments: 0..<pipelineShards)
     func pipeline(shard: Int) throws {
         let seed = Self.seed &+ 0x1_0000 &+ UInt64(shard) &* 0x9E37_79B9
-        var rng = FuzzRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var generator = FuzzSQLGenerator()
         let count = Self.pipelineCount / Self.pipelineShards
         var session = try Self.freshSession()
@@ -194,17 +195,3 @@ enum FuzzChecks {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64), so fuzz runs are reproducible.
-struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,23 +1,12 @@
+import Encoding
 import Foundation
 @testable import SQL
 import Testing
 
-/// A small deterministic generator (EngineSplitMix64) so property tests see the same values every run.
-struct EngineSplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random values that favour the edges: zero, extremes, infinities, NaN, −0.0, empty strings,
 /// strings with embedded NUL bytes and non-ASCII characters.
-private func randomValue(_ rng: inout EngineSplitMix64) -> Value {
+private func randomValue(_ rng: inout SplitMix64) -> Value {
     switch rng.next() % 5 {
     case 0: return .null
     case 1: return .boolean(rng.next() % 2 == 0)
@@ -68,7 +57,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func rowKeysSortLikeTheirPrimaryKeys() {
-    var rng = EngineSplitMix64(seed: 0xC0FFEE)
+    var rng = SplitMix64(seed: 0xC0FFEE)
     for _ in 0..<20_000 {
         let (a, b) = (randomValue(&rng), randomValue(&rng))
         let keys = (SQLKey.row(table: "t", id: a).encoded, SQLKey.row(table: "t", id: b).encoded)
@@ -77,7 +66,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func indexKeysSortByTableThenColumnThenValue() {
-    var rng = EngineSplitMix64(seed: 42)
+    var rng = SplitMix64(seed: 42)
     let names = ["", "a", "ab", "a\u{0}", "b", "表"]
     for _ in 0..<10_000 {
         let a = (names[Int(rng.next() % 6)], names[Int(rng.next() % 6)], randomValue(&rng))
@@ -92,7 +81,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func keysRoundTripAndEqualValuesShareBytes() throws {
-    var rng = EngineSplitMix64(seed: 7)
+    var rng = SplitMix64(seed: 7)
     for _ in 0..<5_000 {
         let value = randomValue(&rng)
         for key in [SQLKey.row(table: "movies", id: value), .index(table: "m", column: "c", value: value)] {
@@ -130,7 +119,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func rowsRoundTripExactly() throws {
-    var rng = EngineSplitMix64(seed: 99)
+    var rng = SplitMix64(seed: 99)
     for _ in 0..<5_000 {
         let row = (0..<Int(rng.next() % 6)).map { _ in randomValue(&rng) }
         let decoded = try RowCodec.decode(RowCodec.encode(row))
@@ -153,7 +142,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
     #expect(throws: SQLError.self) { try RowCodec.decode([1, 0x42]) }            // unknown type tag
     #expect(throws: SQLError.self) { try RowCodec.decode([0xFF, 0xFF, 0xFF, 0x0F]) }  // absurd count
     // Random bytes: decoding may succeed or fail, but must never crash.
-    var rng = EngineSplitMix64(seed: 5)
+    var rng = SplitMix64(seed: 5)
     for _ in 0..<5_000 {
         let noise = (0..<Int(rng.next() % 12)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         _ = try? RowCodec.decode(noise)
@@ -182,7 +171,7 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
 }
 
 @Test func indexEntryEditsMatchASortedSetModel() throws {
-    var rng = EngineSplitMix64(seed: 2024)
+    var rng = SplitMix64(seed: 2024)
     for _ in 0..<300 {
         var bytes: [UInt8]? = nil
         var model: [[UInt8]: Value] = [:]

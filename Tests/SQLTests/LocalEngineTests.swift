@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 @testable import SQL
 import Storage
@@ -216,7 +217,7 @@ struct LocalEngineTests {
 /// Random inserts, updates (including new primary keys) and deletes against a plain model:
 /// after every operation the rows, the index lookups and the UNIQUE verdicts must agree.
 @Test func randomWritesKeepRowsAndIndexesInStepWithAModel() throws {
-    var rng = EngineSplitMix64(seed: 31337)
+    var rng = SplitMix64(seed: 31337)
     let engine = try LocalEngine.memory()
     let setup = try engine.begin()
     try setup.createTable(Table(name: "t", primaryKey: 0, columns: [

@@ -1,3 +1,4 @@
+import Encoding
 import Dispatch
 import Synchronization
 import Testing

@@ -1,7 +1,8 @@
 /// A small, fast, seeded random number generator (Steele, Lea and Flood's SplitMix64).
 ///
-/// Raft nodes and the simulator take their randomness only from this, so a run is a pure
-/// function of its seed and can be replayed exactly.
+/// Cutaway's one source of randomness wherever a run must replay: Raft nodes and the simulator,
+/// property and fuzz tests, benchmark key orders. A run is a pure function of its seed. It lives
+/// in the bottom layer so that every layer (and every test target) shares this one definition.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
