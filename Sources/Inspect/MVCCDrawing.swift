@@ -9,21 +9,12 @@
 /// `.mvcc TABLE` draws, for every row and index entry of a table, its chain of versions oldest
 /// first, and for each session whether its snapshot sees that version and why.
 
-/// Whether a viewer's snapshot sees one version, and the reason (mirrors MVCC's `Visibility`).
-public enum VersionVisibility: Sendable, Hashable {
-    /// Committed before the viewer's snapshot, and the newest such version: this is what it reads.
-    case visible
-    /// Committed before the snapshot, but a newer visible version hides it.
-    case shadowed
-    /// Written by the viewer's own transaction.
-    case ownWrite
-    /// Its writer was still running when the viewer began.
-    case activeAtStart
-    /// Written by a transaction that began after the viewer.
-    case writtenLater
-    /// Still being written by an active transaction (seen from outside any transaction).
-    case uncommitted
+import Storage
 
+/// Whether a viewer's snapshot sees one version, and why: MVCC's own answer, drawn here.
+public typealias VersionVisibility = Visibility
+
+extension Visibility {
     /// Whether the viewer reads this version.
     public var isSeen: Bool { self == .visible || self == .ownWrite }
 

@@ -58,7 +58,7 @@ public final class LocalInspector: StorageInspector {
                              visibility: perViewer.map { viewer in
                                  // Same data, same order for every viewer; guard anyway.
                                  guard k < viewer.count, v < viewer[k].versions.count else { return .writtenLater }
-                                 return Self.visibility(viewer[k].versions[v].visibility)
+                                 return viewer[k].versions[v].visibility
                              })
             }
             return VersionChain(key: Self.describeKey(keyVersions.key), versions: versions)
@@ -160,17 +160,6 @@ public final class LocalInspector: StorageInspector {
             break
         }
         return "0x" + Drawing.hex(bytes)
-    }
-
-    static func visibility(_ v: Visibility) -> VersionVisibility {
-        switch v {
-        case .visible: .visible
-        case .shadowed: .shadowed
-        case .ownWrite: .ownWrite
-        case .activeAtStart: .activeAtStart
-        case .writtenLater: .writtenLater
-        case .uncommitted: .uncommitted
-        }
     }
 
     private func guarded<T>(_ body: () throws -> T) throws(ShellError) -> T {
