@@ -126,15 +126,11 @@ enum IndexEntry {
     }
 
     private static func decodeOne(_ bytes: [UInt8]) throws(SQLError) -> Value {
-        do {
+        try decodeStored("corrupt index entry") {
             var reader = BinaryReader(bytes)
             let value = try RowCodec.read(&reader)
             try reader.finish("index entry id")
             return value
-        } catch let error as SQLError {
-            throw error
-        } catch {
-            throw SQLError(.storage, "corrupt index entry: \(error)")
         }
     }
 }

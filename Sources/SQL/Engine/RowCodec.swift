@@ -30,17 +30,13 @@ public enum RowCodec {
     ///
     /// - Throws: `SQLError(.storage, …)` on truncated or malformed bytes.
     public static func decode(_ bytes: [UInt8]) throws(SQLError) -> Row {
-        do {
+        try decodeStored("corrupt row") {
             var reader = BinaryReader(bytes)
             let row = try readValues(&reader)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt row: \(reader.remainingCount) stray bytes at its end")
             }
             return row
-        } catch let error as SQLError {
-            throw error
-        } catch {
-            throw SQLError(.storage, "corrupt row: \(error)")
         }
     }
 
@@ -49,17 +45,13 @@ public enum RowCodec {
 
     /// Reads an index entry's primary keys.
     static func decodeIDs(_ bytes: [UInt8]) throws(SQLError) -> [Value] {
-        do {
+        try decodeStored("corrupt index entry") {
             var reader = BinaryReader(bytes)
             let ids = try readValues(&reader)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt index entry: \(reader.remainingCount) stray bytes at its end")
             }
             return ids
-        } catch let error as SQLError {
-            throw error
-        } catch {
-            throw SQLError(.storage, "corrupt index entry: \(error)")
         }
     }
 

@@ -43,7 +43,7 @@ public enum SQLKey: Hashable, CustomStringConvertible {
     ///
     /// - Throws: `SQLError(.storage, …)` if the bytes are not a whole, well-formed SQL key.
     public static func decode(_ bytes: [UInt8]) throws -> SQLKey {
-        do {
+        try decodeStored("malformed SQL key") {
             var decoder = KeyDecoder(bytes)
             let key: SQLKey
             switch try decoder.readTag() {
@@ -63,10 +63,6 @@ public enum SQLKey: Hashable, CustomStringConvertible {
                 throw SQLError(.storage, "\(bytes.count - decoder.offset) stray bytes after SQL key \(key)")
             }
             return key
-        } catch let error as SQLError {
-            throw error
-        } catch {
-            throw SQLError(.storage, "malformed SQL key: \(error)")
         }
     }
 
