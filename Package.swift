@@ -11,7 +11,7 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 // MARK: - Layers
 //
 // One module per layer; a module only imports the layers below it:
-// Encoding ← Storage ← {SQL, Raft} ← Inspect ← Shell ← cutaway.
+// Encoding ← Storage ← {SQL, Raft} ← Cluster ← Inspect ← Shell ← cutaway.
 let package = Package(
     name: "Cutaway",
     platforms: [.macOS(.v15)],
@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Encoding"]),
         .target(name: "SQL", dependencies: ["Encoding", "Storage"]),
         .target(name: "Raft", dependencies: ["Encoding", "Storage"]),
+        .target(name: "Cluster", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Inspect", "CEditLine"]),

@@ -9,9 +9,7 @@ public final class LocalBackend: ShellBackend {
 
     public init(engine: LocalEngine) {
         self.engine = engine
-        self.inspector = LocalInspector(mvcc: engine.mvcc) { session in
-            ((session as? SQLShellSession)?.session.transaction as? LocalTransaction)?.mvccTransaction.state
-        }
+        self.inspector = LocalInspector(mvcc: engine.mvcc) { $0.transactionState }
     }
 
     /// An in-memory database, or a durable one in `directory`.
@@ -37,6 +35,8 @@ public final class SQLShellSession: ShellSession {
     public func execute(_ statement: String) throws(SQLError) -> StatementResult {
         try session.execute(statement)
     }
+
+    public var transactionState: TransactionState? { session.transaction?.state }
 
     public var openTransaction: TransactionSummary? {
         session.transaction.map { TransactionSummary(version: $0.version, readOnly: $0.isReadOnly) }

@@ -1,5 +1,6 @@
 import Inspect
 import SQL
+import Storage
 
 /// One SQL session as the Shell drives it: executes statements, owns at most one open
 /// transaction, and explains plans. `Session` (the SQL layer's) is the real one; tests and
@@ -9,6 +10,8 @@ public protocol ShellSession: AnyObject {
     func execute(_ statement: String) throws(SQLError) -> StatementResult
     /// The open explicit transaction, or nil in autocommit.
     var openTransaction: TransactionSummary? { get }
+    /// The open transaction's MVCC snapshot, which `.mvcc` labels visibility with.
+    var transactionState: TransactionState? { get }
     /// The optimized plan drawn as a tree; with `analyze`, run and annotated.
     func explain(_ statement: String, analyze: Bool) throws(SQLError) -> String
     /// The plan after each optimizer pass.

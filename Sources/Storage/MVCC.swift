@@ -142,6 +142,36 @@ public final class MVCC: Sendable {
         return MVCCTransaction(mvcc: self, state: state)
     }
 
+    /// Begins a read-write transaction with a new version that sees only what `snapshot` (a
+    /// read-only state taken earlier) saw: everything that committed after the snapshot stays
+    /// invisible, so writing a key that changed since is a conflict, as if the transaction had
+    /// begun when the snapshot was taken.
+    ///
+    /// A replicated database reads first (on a snapshot, which writes nothing) and only then
+    /// turns the statement's writes into one log entry; applying that entry begins here, so
+    /// an autocommitted statement costs one entry yet keeps snapshot isolation.
+    /// - Complexity: O(log n + a + g), g = versions handed out since the snapshot.
+    public func begin(snapshot: TransactionState) throws -> MVCCTransaction {
+        let state = try withStore { store in
+            let version = store.nextVersion
+            guard snapshot.version <= version else { throw MVCCError.invalidVersion(snapshot.version) }
+            let (next, overflow) = version.addingReportingOverflow(1)
+            if overflow { throw MVCCError.corrupt("the version counter is exhausted") }
+            // Invisible: what was running at the snapshot, and every version handed out since.
+            var invisible = snapshot.active
+            for later in snapshot.version..<version { invisible.insert(later) }
+            try store.engine.set(MVCCKey.nextVersion.encoded, MVCCValues.encodeVersion(next))
+            store.nextVersion = next
+            if !invisible.isEmpty {
+                try store.engine.set(MVCCKey.txnActiveSnapshot(version).encoded, MVCCValues.encodeVersionSet(invisible))
+            }
+            try store.engine.set(MVCCKey.txnActive(version).encoded, [])
+            store.active.insert(version)
+            return TransactionState(version: version, readOnly: false, active: invisible)
+        }
+        return MVCCTransaction(mvcc: self, state: state)
+    }
+
     /// Begins a read-only transaction: the latest committed data, or (with `asOf`) the data as
     /// transaction `version` saw it when it began (what had committed before it).
     /// - Throws: `MVCCError.invalidVersion` if `asOf` has not been handed out yet.
@@ -181,6 +211,20 @@ public final class MVCC: Sendable {
     /// Writes an unversioned key; it is visible at once to everyone and never rolled back.
     public func setUnversioned(_ key: [UInt8], _ value: [UInt8]) throws {
         try locked { try $0.set(MVCCKey.unversioned(key).encoded, value) }
+    }
+
+    /// The unversioned keys starting with `prefix` (without MVCC's own key prefix), in order.
+    public func scanUnversioned(prefix: [UInt8]) throws -> [KeyValue] {
+        var encoder = KeyEncoder()
+        encoder.appendTag(MVCCKey.Tag.unversioned.rawValue)
+        encoder.appendPrefix(bytes: prefix)
+        let stored = encoder.bytes
+        return try locked { engine in
+            try engine.scanPrefix(stored).collect().compactMap { pair -> KeyValue? in
+                guard case .unversioned(let key)? = try? MVCCKey.decode(pair.key) else { return nil }
+                return KeyValue(key: key, value: pair.value)
+            }
+        }
     }
 
     /// Removes an unversioned key.

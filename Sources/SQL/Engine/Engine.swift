@@ -1,3 +1,5 @@
+import Storage
+
 /// A row: one value per column, in the table's column order.
 public typealias Row = [Value]
 
@@ -6,8 +8,14 @@ public typealias Row = [Value]
 public protocol Engine: AnyObject, Sendable {
     /// A read-write transaction.
     func begin() throws(SQLError) -> any Transaction
+    /// A read-write transaction for one autocommitted statement. An engine may put off giving
+    /// it a version until it commits (a replicated engine then needs one log entry, not two).
+    func beginStatement() throws(SQLError) -> any Transaction
     /// A read-only transaction; with `asOf`, it sees the database as of that version (time travel).
     func beginReadOnly(asOf version: UInt64?) throws(SQLError) -> any Transaction
+    /// Continues a transaction from its exported MVCC state (see `Transaction.state`), for
+    /// example in another request or on the node that now leads.
+    func resume(_ state: TransactionState) throws(SQLError) -> any Transaction
 }
 
 /// One transaction's operations: row batches and the catalog. Not thread-safe: one owner.
@@ -15,6 +23,9 @@ public protocol Transaction: AnyObject {
     /// The transaction's MVCC version.
     var version: UInt64 { get }
     var isReadOnly: Bool { get }
+    /// The MVCC snapshot: version, read-only flag and the versions invisible to it. It names
+    /// the transaction everywhere (drawings, other nodes, `Engine.resume`).
+    var state: TransactionState { get }
     func commit() throws(SQLError)
     func rollback() throws(SQLError)
 
@@ -22,6 +33,10 @@ public protocol Transaction: AnyObject {
     func savepoint() throws(SQLError) -> Savepoint
     /// Undoes every write made since `savepoint`.
     func rollback(to savepoint: Savepoint) throws(SQLError)
+    /// Called by the session when a statement inside an explicit transaction has finished its
+    /// work: an engine that buffers a statement's writes (a replicated one, which ships them
+    /// as one log entry) applies them now, and fails the statement if they cannot be applied.
+    func finishStatement() throws(SQLError)
 
     // MARK: Catalog
     func createTable(_ table: Table) throws(SQLError)
@@ -48,6 +63,16 @@ public protocol Transaction: AnyObject {
     func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor
     /// The primary keys of rows whose indexed `column` equals one of `values`.
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value]
+}
+
+extension Engine {
+    /// Engines that write at once begin a statement's transaction like any other.
+    public func beginStatement() throws(SQLError) -> any Transaction { try begin() }
+}
+
+extension Transaction {
+    /// Engines that write at once have nothing left to do at the end of a statement.
+    public func finishStatement() throws(SQLError) {}
 }
 
 /// An opaque mark inside a transaction (see `Transaction.savepoint()`).

@@ -65,8 +65,10 @@ public final class LocalEngine: Engine {
 
     /// Wraps `storage` in MVCC; the engine takes ownership of it. MVCC flushes the storage at
     /// every commit, which is what makes a returned COMMIT durable on BitCask.
-    public init(storage: any StorageEngine) throws(SQLError) {
-        mvcc = try sqlStorage { try MVCC(engine: storage, flushOnCommit: true) }
+    /// - Parameter flushOnCommit: false where something else makes commits durable (a Raft
+    ///   node's log, which is flushed before any entry is applied).
+    public init(storage: any StorageEngine, flushOnCommit: Bool = true) throws(SQLError) {
+        mvcc = try sqlStorage { try MVCC(engine: storage, flushOnCommit: flushOnCommit) }
     }
 
     /// An empty database that lives in memory only.
@@ -78,7 +80,10 @@ public final class LocalEngine: Engine {
     ///
     /// - Throws: `SQLError(.storage, …)` naming the path if the directory cannot be created,
     ///   is used by another process, or holds a damaged log.
-    public static func open(directory: String) throws(SQLError) -> LocalEngine {
+    /// - Parameter recoverAbandoned: roll back transactions a crash left active. An embedded
+    ///   database wants that; a Raft node must not, because its transactions live on in the
+    ///   log and only a log entry may end them (every node must reach the same state).
+    public static func open(directory: String, recoverAbandoned: Bool = true) throws(SQLError) -> LocalEngine {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw SQLError(.storage, "cannot open database at \(directory): it is a file, not a directory")
@@ -92,7 +97,9 @@ public final class LocalEngine: Engine {
         let engine = try LocalEngine(storage: storage)
         // No transaction outlives the process that ran it: any still marked active crashed
         // midway, and would otherwise hold its keys against every later writer forever.
-        _ = try sqlStorage { try engine.mvcc.rollbackAbandonedTransactions() }
+        if recoverAbandoned {
+            _ = try sqlStorage { try engine.mvcc.rollbackAbandonedTransactions() }
+        }
         return engine
     }
 
@@ -107,5 +114,20 @@ public final class LocalEngine: Engine {
 
     public func beginReadOnly(asOf version: UInt64?) throws(SQLError) -> any Transaction {
         try LocalTransaction(sqlStorage { try mvcc.beginReadOnly(asOf: version) })
+    }
+
+    public func resume(_ state: TransactionState) throws(SQLError) -> any Transaction {
+        try localTransaction(resuming: state)
+    }
+
+    /// `resume`, with the local transaction's own operations (such as paging stored rows).
+    public func localTransaction(resuming state: TransactionState) throws(SQLError) -> LocalTransaction {
+        try LocalTransaction(sqlStorage { try mvcc.resume(state) })
+    }
+
+    /// A read-write transaction that sees only what `snapshot` saw (see `MVCC.begin(snapshot:)`):
+    /// how a replica applies a statement that was planned and read on an earlier snapshot.
+    public func begin(snapshot: TransactionState) throws(SQLError) -> any Transaction {
+        try LocalTransaction(sqlStorage { try mvcc.begin(snapshot: snapshot) })
     }
 }

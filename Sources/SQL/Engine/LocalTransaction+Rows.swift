@@ -59,7 +59,26 @@ extension LocalTransaction {
     public func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         let info = try mustTable(name)
         let cursor = try sqlStorage { try mvccTransaction.scanPrefix(SQLKey.rowPrefix(table: info.name)) }
-        return LocalRowCursor(cursor: cursor, filter: filter, columns: info.table.columns.count, table: info.name)
+        return StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { () throws(SQLError) in
+            try sqlStorage { try cursor.nextValue() }
+        }
+    }
+
+    /// Up to `limit` of the table's rows after the primary key `after` (from the first when
+    /// nil), in key order, as their stored bytes (`RowCodec`): how a replicated engine pages
+    /// a scan out of the leader without decoding each row twice.
+    ///
+    /// - Complexity: O(log n + limit).
+    public func scanStoredRows(table name: String, after: Value?, limit: Int) throws(SQLError) -> [[UInt8]] {
+        let info = try mustTable(name)
+        var range = KeyRange(prefix: SQLKey.rowPrefix(table: info.name))
+        if let after { range.start = .excluded(SQLKey.row(table: info.name, id: after.canonicalized).encoded) }
+        let cursor = try sqlStorage { try mvccTransaction.scan(range) }
+        var rows: [[UInt8]] = []
+        while rows.count < limit, let value = try sqlStorage({ try cursor.nextValue() }) {
+            rows.append(value)
+        }
+        return rows
     }
 
     /// The ids in key order, each once. On the primary key column it returns the given values
@@ -248,24 +267,26 @@ extension LocalTransaction {
     }
 }
 
-/// Streams a table's rows out of an MVCC cursor, keeping those the pushed-down filter accepts.
-final class LocalRowCursor: RowCursor {
-    private let cursor: any KeyValueCursor
+/// Streams a table's rows from their stored bytes (an MVCC cursor, or pages fetched from a
+/// leader), keeping those the pushed-down filter accepts.
+public final class StoredRowCursor: RowCursor {
+    private let nextStored: () throws(SQLError) -> [UInt8]?
     private let filter: Expression?
     /// The table's column count, which every stored row must match.
     private let columns: Int
     private let table: String
 
-    init(cursor: any KeyValueCursor, filter: Expression?, columns: Int, table: String) {
-        self.cursor = cursor
+    /// - Parameter nextStored: the next row's stored bytes, nil at the end.
+    public init(filter: Expression?, columns: Int, table: String, nextStored: @escaping () throws(SQLError) -> [UInt8]?) {
+        self.nextStored = nextStored
         self.filter = filter
         self.columns = columns
         self.table = table
     }
 
-    func next() throws(SQLError) -> Row? {
+    public func next() throws(SQLError) -> Row? {
         // Values only: a row holds its own primary key, so the cursor need not decode keys.
-        while let value = try sqlStorage({ try cursor.nextValue() }) {
+        while let value = try nextStored() {
             let row = try RowCodec.decode(value)
             guard row.count == columns else {
                 throw SQLError(.storage, "corrupt row in table \(table): \(row.count) values for \(columns) columns")

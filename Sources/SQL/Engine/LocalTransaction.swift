@@ -20,6 +20,7 @@ public final class LocalTransaction: Transaction {
 
     public var version: UInt64 { mvccTransaction.version }
     public var isReadOnly: Bool { mvccTransaction.isReadOnly }
+    public var state: TransactionState { mvccTransaction.state }
 
     public func commit() throws(SQLError) {
         try sqlStorage { try mvccTransaction.commit() }

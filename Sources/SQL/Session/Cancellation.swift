@@ -1,3 +1,5 @@
+import Storage
+
 /// A transaction seen through a cancellation check: every row a scan yields first asks whether
 /// the client gave up (Ctrl-C in the REPL), and if so the statement fails with `.cancelled`.
 ///
@@ -15,6 +17,8 @@ final class CancellableTransaction: Transaction {
 
     var version: UInt64 { base.version }
     var isReadOnly: Bool { base.isReadOnly }
+    var state: TransactionState { base.state }
+    func finishStatement() throws(SQLError) { try base.finishStatement() }
     func commit() throws(SQLError) { try base.commit() }
     func rollback() throws(SQLError) { try base.rollback() }
     func savepoint() throws(SQLError) -> Savepoint { try base.savepoint() }

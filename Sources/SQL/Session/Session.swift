@@ -130,14 +130,16 @@ public final class Session {
         if let txn = transaction {
             let savepoint = try txn.savepoint()
             do {
-                return try body(txn)
+                let result = try body(txn)
+                try txn.finishStatement()
+                return result
             } catch {
                 // The statement fails as a whole; the transaction carries on without it.
                 try? txn.rollback(to: savepoint)
                 throw error
             }
         }
-        let txn = readOnly ? try engine.beginReadOnly(asOf: nil) : try engine.begin()
+        let txn = readOnly ? try engine.beginReadOnly(asOf: nil) : try engine.beginStatement()
         let result: T
         do {
             result = try body(txn)

@@ -38,6 +38,23 @@ public struct SQLError: Error, Sendable, Hashable, CustomStringConvertible {
         case storage = "storage error"
         /// The client stopped the statement (Ctrl-C); it had no effect.
         case cancelled = "cancelled"
+        /// The database cannot answer now: no leader, the leader changed, or the node is down.
+        /// The message says whether the statement took effect; retrying later may succeed.
+        case unavailable = "unavailable"
+    }
+
+    /// Whether running the same statement again may succeed (a conflict, or a cluster that
+    /// had no leader): the client's cue to retry rather than to fix the statement.
+    public var isRetryable: Bool { kind == .serialization || kind == .unavailable }
+
+    /// Whether every replica running the same statement on the same state gets this same
+    /// error. Storage failures, cancellation and unavailability depend on one machine's
+    /// circumstances; a replicated state machine must stop rather than answer with them.
+    public var isDeterministic: Bool {
+        switch kind {
+        case .storage, .cancelled, .unavailable: false
+        default: true
+        }
     }
 
     public var kind: Kind
