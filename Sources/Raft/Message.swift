@@ -112,7 +112,11 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The message's fields in compact notation, without the type name.
-    public var summary: String {
+    public var summary: String { summary(describing: { CommandText.describe($0) }) }
+
+    /// The message's fields in compact notation, client commands and queries described by
+    /// `describe` (a state machine's ``StateMachine/describe(_:)``).
+    public func summary(describing describe: ([UInt8]) -> String) -> String {
         switch self {
         case let .heartbeat(lastIndex, lastTerm, commitIndex, readSeq, _):
             return "last=\(lastIndex)@\(lastTerm) commit=\(commitIndex) read_seq=\(readSeq)"
@@ -132,8 +136,8 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
             return "base=\(rejectedBase) hint=\(hintIndex)"
         case let .clientRequest(id, request):
             switch request {
-            case .write(let command): return "\(id) write \(CommandText.describe(command))"
-            case .read(let query): return "\(id) read \(CommandText.describe(query))"
+            case .write(let command): return "\(id) write \(describe(command))"
+            case .read(let query): return "\(id) read \(describe(query))"
             }
         case let .clientResponse(id, result):
             switch result {

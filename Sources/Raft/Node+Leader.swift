@@ -176,9 +176,10 @@ extension RaftNode {
             let result: Result<ClientResponse, RaftError>
             do {
                 result = .success(.read(try stateMachine.read(read.query)))
-            } catch let error as RaftError {
-                result = .failure(error)
+            } catch RaftError.application(let message) {
+                result = .failure(.application(message))
             } catch {
+                // A read changes nothing, so whatever went wrong is the client's answer.
                 result = .failure(.application("\(error)"))
             }
             respond(to: read.from, id: read.id, result)

@@ -23,6 +23,9 @@ public final class RaftNode {
     public let options: NodeOptions
     var role: Role
     var random: SplitMix64
+    /// Set when the state machine failed to apply an entry (see ``StateMachine``); the node
+    /// then refuses all further work, since continuing would mean skipping that entry.
+    public private(set) var failure: RaftError?
     private var outbox: [Envelope] = []
 
     /// Opens a node on its durable log, re-applying committed entries the state machine lacks.
@@ -49,7 +52,10 @@ public final class RaftNode {
     // MARK: - Driving the node
 
     /// Advances time by one tick: election and heartbeat timers, check-quorum.
+    /// - Throws: ``RaftError/stateMachineFailed(index:reason:)`` if the state machine cannot
+    ///   apply a committed entry (then and on every later call), or a storage error.
     public func tick() throws -> [Envelope] {
+        if let failure { throw failure }
         switch role {
         case .follower(var follower):
             follower.elapsed += 1
@@ -66,7 +72,9 @@ public final class RaftNode {
     }
 
     /// Handles messages that arrived together (one batch: one append and one flush).
+    /// - Throws: like ``tick()``.
     public func step(_ envelopes: [Envelope]) throws -> [Envelope] {
+        if let failure { throw failure }
         for envelope in envelopes { try handle(envelope) }
         return try finish()
     }
@@ -89,6 +97,7 @@ public final class RaftNode {
     /// Starts a real election now, as if the election timer fired with pre-vote off (for
     /// scenario tests and lessons that choose who campaigns). A leader does not campaign.
     public func campaign() throws -> [Envelope] {
+        if let failure { throw failure }
         if case .follower(let follower) = role { failForwarded(follower) }
         if case .leader = role { return try finish() }
         try becomeCandidate()
@@ -368,6 +377,8 @@ public final class RaftNode {
     }
 
     /// Applies committed entries in order, answering the writes this node is waiting on.
+    /// A deterministic application error answers the client and the entry counts as applied;
+    /// any other error stops the node (see ``StateMachine``) instead of skipping the entry.
     func applyCommitted() throws {
         while stateMachine.appliedIndex < log.commitIndex {
             let index = stateMachine.appliedIndex + 1
@@ -377,10 +388,20 @@ public final class RaftNode {
             let result: Result<ClientResponse, RaftError>
             do {
                 result = .success(.write(index: index, result: try stateMachine.apply(index: index, command: entry.command)))
-            } catch let error as RaftError {
-                result = .failure(error)
+            } catch RaftError.application(let message) {
+                result = .failure(.application(message))
             } catch {
-                result = .failure(.application("\(error)"))
+                let failed = RaftError.stateMachineFailed(index: index, reason: "\(error)")
+                failure = failed
+                throw failed
+            }
+            guard stateMachine.appliedIndex == index else {
+                // A state machine that does not advance would make this loop spin forever, one
+                // that jumps ahead would skip entries: either way it cannot be trusted.
+                let failed = RaftError.stateMachineFailed(
+                    index: index, reason: "applied index is \(stateMachine.appliedIndex) after applying \(index)")
+                failure = failed
+                throw failed
             }
             if case .leader(let leader) = role, let pending = leader.writes.removeValue(forKey: index) {
                 respond(to: pending.from, id: pending.id, result)

@@ -11,15 +11,21 @@ public enum RaftError: Error, Sendable, Hashable, CustomStringConvertible {
     case corrupt(String)
     /// A storage operation failed.
     case storage(String)
+    /// The state machine could not apply the committed entry at `index` deterministically (it
+    /// threw something other than ``application(_:)``, e.g. a disk I/O error). The node must
+    /// stop rather than skip the entry, which would make its state diverge from the others;
+    /// every later call on the node throws this error again.
+    case stateMachineFailed(index: LogIndex, reason: String)
 
     /// Whether retrying the same request later can succeed.
     public var isRetryable: Bool {
         switch self {
         case .noLeader, .leadershipLost: true
-        case .application, .corrupt, .storage: false
+        case .application, .corrupt, .storage, .stateMachineFailed: false
         }
     }
 
+    /// A message a user can act on.
     public var description: String {
         switch self {
         case .noLeader: "no leader is known right now; retry shortly"
@@ -27,6 +33,7 @@ public enum RaftError: Error, Sendable, Hashable, CustomStringConvertible {
         case .application(let message): message
         case .corrupt(let message): "corrupt Raft state: \(message)"
         case .storage(let message): "Raft storage failed: \(message)"
+        case let .stateMachineFailed(index, reason): "state machine failed at index \(index): \(reason)"
         }
     }
 }

@@ -35,7 +35,8 @@ struct SafetyState {
 extension SimulatedCluster {
     /// Checks, for every running node: at most one leader per term; log matching; committed
     /// entries never change or disappear; every new leader holds all committed entries (leader
-    /// completeness); no two nodes apply different commands at one index.
+    /// completeness); nothing uncommitted is applied, and no two nodes apply different commands
+    /// at one index. Costs nothing when ``checksSafety`` is off.
     /// - Complexity: proportional to what changed since the last check.
     func checkSafety() throws {
         guard checksSafety else { return }
@@ -96,8 +97,14 @@ extension SimulatedCluster {
                 throw violation("n\(id)'s commit point \(log.commitIndex) differs from the committed entry \(known.index)@\(known.term)")
             }
 
-            // State machine safety: the same command at each applied index on every node.
-            if let machine = stateMachines[id] {
+            // Only committed entries are applied (any state machine).
+            guard node.stateMachine.appliedIndex <= log.commitIndex else {
+                throw violation("n\(id) applied up to \(node.stateMachine.appliedIndex) but committed only \(log.commitIndex)")
+            }
+
+            // State machine safety: the same command at each applied index on every node (the
+            // key/value machine keeps its history; for others the check above must do).
+            if let machine = node.stateMachine as? KVStateMachine {
                 let history = machine.history
                 let checked = safety.appliedChecked[id, default: 0]
                 if checked < history.count {

@@ -1,6 +1,21 @@
 import Encoding
 import Storage
 
+/// What one node runs on: the engine its Raft log is stored in and the application it applies
+/// committed entries to. ``SimulatedCluster`` asks for a fresh one on every start of a node.
+public struct NodeStorage {
+    /// The engine for the node's durable Raft state (``RaftLog``).
+    public var log: any StorageEngine
+    /// The application; a durable one persists its ``StateMachine/appliedIndex`` with its state.
+    public var stateMachine: any StateMachine
+
+    /// Pairs a log engine with a state machine.
+    public init(log: any StorageEngine, stateMachine: any StateMachine) {
+        self.log = log
+        self.stateMachine = stateMachine
+    }
+}
+
 /// A whole Raft cluster in one process, driven by ticks and one seed: N nodes, a network that
 /// can drop, duplicate, delay (and so reorder) messages, partitions, crashes and restarts.
 ///
@@ -9,9 +24,13 @@ import Storage
 /// properties (see `SimulatedCluster+Safety.swift`) and throws ``SafetyViolation`` with the
 /// seed and tick if one fails.
 ///
-/// Each node's durable state lives in a storage engine (a `MemoryEngine` unless another is
-/// given) that survives the node's crash; its state
-/// machine (a ``KVStateMachine``) is volatile, so a restarted node re-applies committed entries.
+/// Each node runs on the ``NodeStorage`` an opener returns, called on every start of the node.
+/// A crash drops every reference the cluster holds to it (a file-backed engine is closed before
+/// the restart reopens it), so what survives a crash is up to the opener: an engine it keeps
+/// survives, a state machine it creates anew does not and the node re-applies committed entries.
+///
+/// A node whose state machine fails (``RaftError/stateMachineFailed(index:reason:)``) is taken
+/// down like a crash, with its reason in ``haltReason(_:)``, instead of failing the cluster.
 public final class SimulatedCluster {
     /// How unreliable the network is; all zero by default.
     public struct Faults: Sendable, Hashable {
@@ -22,6 +41,7 @@ public final class SimulatedCluster {
         /// Up to this many extra ticks of delay per message, which reorders them.
         public var maxExtraDelay = 0
 
+        /// Faults with the given rates (all zero: a perfect network).
         public init(dropRate: Double = 0, duplicateRate: Double = 0, maxExtraDelay: Int = 0) {
             self.dropRate = dropRate
             self.duplicateRate = duplicateRate
@@ -36,10 +56,20 @@ public final class SimulatedCluster {
         var envelope: Envelope
     }
 
+    /// A message the cluster sent or handed to a node, kept raw so tracing costs no strings
+    /// until someone looks (``trace(since:)``).
+    struct TraceRecord {
+        var sequence: Int
+        var tick: Int
+        var envelope: Envelope
+        var lost: String?
+    }
+
     /// The seed the whole run derives from.
     public let seed: UInt64
     /// The node identities, 1...N.
     public let ids: [NodeID]
+    /// The options every node runs with.
     public let options: NodeOptions
     /// The simulated time.
     public private(set) var now = 0
@@ -51,40 +81,69 @@ public final class SimulatedCluster {
     public var recordEvents = true
     /// Whether recorded events include every message sent.
     public var recordMessages = true
-    /// How many recent messages the trace keeps for snapshots (0: no trace).
+    /// How many recent messages the trace keeps (0: no trace at all).
     public var traceLimit = 100
-    /// Whether to check the safety properties after every step (on unless a benchmark wants
-    /// to time the protocol alone).
+    /// Whether to check the safety properties after every step (on unless a benchmark or a busy
+    /// REPL wants the protocol alone; off, the checks cost nothing).
     public var checksSafety = true
 
+    /// Opens a node's storage on each start.
+    let open: (NodeID) throws -> NodeStorage
     private(set) var nodes: [NodeID: RaftNode] = [:]
-    let storages: [NodeID: any StorageEngine]
-    private(set) var stateMachines: [NodeID: KVStateMachine] = [:]
-    private var network: [InFlight] = []
+    /// What a down node looked like when it went down (crashed or halted), for snapshots.
+    var downStatus: [NodeID: RaftNodeStatus] = [:]
+    /// Why a halted node stopped; cleared when it restarts.
+    var halts: [NodeID: RaftError] = [:]
+    /// The engines a cluster made with `makeEngine:` keeps across crashes.
+    var keptEngines: [NodeID: any StorageEngine] = [:]
+    var network: [InFlight] = []
     private var nextSequence = 0
     private var random: SplitMix64
     private var restarts = 0
     /// Partition groups: nodes in different groups cannot talk. Empty when whole.
     public private(set) var partitions: [[NodeID]] = []
     private var group: [NodeID: Int] = [:]
-    private var trace: [TraceEvent] = []
-    private var events: [String] = []
-    /// Client outcomes by request, as the node the client talked to reported them.
-    public private(set) var responses: [RequestID: Result<ClientResponse, RaftError>] = [:]
-    private var nextRequest: [NodeID: UInt64] = [:]
+    var traceBuffer: [TraceRecord] = []
+    /// The sequence number the next trace event gets (see ``trace(since:)``).
+    public internal(set) var traceSequence = 0
+    var events: [String] = []
+    /// Client outcomes by request not yet taken, as the node the client talked to reported them
+    /// (see ``takeResponse(_:)``).
+    public internal(set) var responses: [RequestID: Result<ClientResponse, RaftError>] = [:]
+    var nextRequest: [NodeID: UInt64] = [:]
     var safety = SafetyState()
 
-    /// Starts `nodes` nodes (ids 1...nodes, at most 255) as followers with empty logs, each storing its
-    /// durable state in the engine `makeEngine` returns for it (memory by default).
+    /// Starts `nodes` nodes (ids 1...nodes, at most 255) as followers, each on the storage
+    /// `open` returns for it. `open` is called again on every restart. A node whose state
+    /// machine fails while re-applying its log starts halted (see ``haltReason(_:)``).
+    /// - Throws: ``SimulationError`` for a bad node count; whatever `open` or the log throws.
     public init(nodes count: Int, seed: UInt64, options: NodeOptions = NodeOptions(),
-                makeEngine: (NodeID) throws -> any StorageEngine = { _ in MemoryEngine() }) throws {
+                open: @escaping (NodeID) throws -> NodeStorage) throws {
         guard (1...255).contains(count) else { throw SimulationError.invalid("a cluster has 1 to 255 nodes, not \(count)") }
         self.seed = seed
         self.options = options
+        self.open = open
         ids = (1...count).map { NodeID($0) }
         random = SplitMix64(seed: seed)
-        storages = Dictionary(uniqueKeysWithValues: try ids.map { ($0, try makeEngine($0)) })
-        for id in ids { try start(id) }
+        for id in ids {
+            do { try start(id) } catch SimulationError.halted {}
+        }
+    }
+
+    /// Starts a cluster of ``KVStateMachine``s, each node storing its durable state in the
+    /// engine `makeEngine` returns for it (memory by default). The engines are kept across
+    /// crashes; each start gets a new, empty state machine, so a restarted node re-applies.
+    public convenience init(nodes count: Int, seed: UInt64, options: NodeOptions = NodeOptions(),
+                            makeEngine: (NodeID) throws -> any StorageEngine = { _ in MemoryEngine() }) throws {
+        guard (1...255).contains(count) else { throw SimulationError.invalid("a cluster has 1 to 255 nodes, not \(count)") }
+        var engines: [NodeID: any StorageEngine] = [:]
+        for number in 1...count { engines[NodeID(number)] = try makeEngine(NodeID(number)) }
+        let kept = engines
+        try self.init(nodes: count, seed: seed, options: options, open: { id in
+            guard let engine = kept[id] else { throw SimulationError.unknownNode(id) }
+            return NodeStorage(log: engine, stateMachine: KVStateMachine())
+        })
+        keptEngines = kept
     }
 
     // MARK: - Time and delivery
@@ -111,8 +170,8 @@ public final class SimulatedCluster {
         try checkSafety()
     }
 
-    /// Delivers messages, round after round, until none are in flight (no time passes, so no
-    /// new heartbeats or elections start). Stops after `maxRounds` rounds.
+    /// Delivers messages, round after round, until none are in flight, without advancing time
+    /// (so no new heartbeats or elections start). Stops after `maxRounds` rounds.
     public func stabilize(maxRounds: Int = 1000) throws {
         var rounds = 0
         while !network.isEmpty && rounds < maxRounds {
@@ -121,7 +180,31 @@ public final class SimulatedCluster {
         }
     }
 
-    /// Whether any message is in flight.
+    /// Delivers only the oldest message in flight, ignoring its delay (a REPL's `.step`). A
+    /// message to a down node or across a partition is dropped, and the result says why.
+    /// Returns nil when nothing is in flight.
+    @discardableResult
+    public func deliverOne() throws -> Delivery? {
+        guard !network.isEmpty else { return nil }
+        let envelope = network.removeFirst().envelope
+        guard let node = nodes[envelope.to] else {
+            let reason = "n\(envelope.to) is \(halts[envelope.to] == nil ? "down" : "halted")"
+            record("\(envelope) ⨯ \(reason)")
+            return Delivery(envelope: envelope, lost: reason)
+        }
+        guard connected(envelope.from, envelope.to) else {
+            record("\(envelope) ⨯ partition")
+            return Delivery(envelope: envelope, lost: "partition")
+        }
+        try call(node) { try $0.step([envelope]) }
+        try checkSafety()
+        return Delivery(envelope: envelope, lost: nil)
+    }
+
+    /// The messages in flight, oldest first (the next ``deliverOne()`` delivers the first).
+    public var inFlight: [Envelope] { network.map(\.envelope) }
+
+    /// How many messages are in flight.
     public var messagesInFlight: Int { network.count }
 
     private func deliver(dueOnly: Bool) throws {
@@ -142,52 +225,10 @@ public final class SimulatedCluster {
         }
     }
 
-    // MARK: - Clients
-
-    /// A client of node `id` proposes a write; returns the request's id. The outcome appears in
-    /// ``responses`` once the node answers.
-    /// - Throws: ``SimulationError/nodeDown(_:)`` if the node is crashed.
-    @discardableResult
-    public func propose(_ id: NodeID, _ command: String) throws -> RequestID {
-        try request(id) { node, request in try node.propose(Array(command.utf8), id: request) }
-    }
-
-    /// Clients of node `id` propose several writes that arrive together, as one batch.
-    @discardableResult
-    public func propose(_ id: NodeID, batch commands: [String]) throws -> [RequestID] {
-        guard let node = nodes[id] else { throw SimulationError.nodeDown(id) }
-        let requests = commands.map { _ in
-            let sequence = nextRequest[id, default: 0] + 1
-            nextRequest[id] = sequence
-            return RequestID(origin: id, sequence: sequence)
-        }
-        let envelopes = zip(requests, commands).map { request, command in
-            Envelope(from: id, to: id, term: 0, message: .clientRequest(id: request, request: .write(Array(command.utf8))))
-        }
-        try call(node) { try $0.step(envelopes) }
-        try checkSafety()
-        return requests
-    }
-
-    /// A client of node `id` reads; the outcome appears in ``responses``.
-    @discardableResult
-    public func read(_ id: NodeID, _ query: String) throws -> RequestID {
-        try request(id) { node, request in try node.read(Array(query.utf8), id: request) }
-    }
-
-    private func request(_ id: NodeID, _ body: (RaftNode, RequestID) throws -> [Envelope]) throws -> RequestID {
-        guard let node = nodes[id] else { throw SimulationError.nodeDown(id) }
-        let sequence = nextRequest[id, default: 0] + 1
-        nextRequest[id] = sequence
-        let request = RequestID(origin: id, sequence: sequence)
-        try call(node) { try body($0, request) }
-        try checkSafety()
-        return request
-    }
-
     /// Makes node `id` start an election now (see ``RaftNode/campaign()``).
+    /// - Throws: ``SimulationError`` if the node is unknown or down.
     public func campaign(_ id: NodeID) throws {
-        guard let node = nodes[id] else { throw SimulationError.nodeDown(id) }
+        let node = try running(id)
         try call(node) { try $0.campaign() }
         try checkSafety()
     }
@@ -196,10 +237,12 @@ public final class SimulatedCluster {
 
     /// Splits the network: nodes in one group talk only to each other. Nodes not named form
     /// one more group. Messages already in flight across the cut are lost.
+    /// - Throws: ``SimulationError`` for an unknown node, an empty group or a node named twice.
     public func partition(_ groups: [[NodeID]]) throws {
         var named = Set<NodeID>()
         var result: [[NodeID]] = []
         for members in groups {
+            guard !members.isEmpty else { throw SimulationError.invalid("a partition group needs at least one node") }
             for member in members {
                 guard ids.contains(member) else { throw SimulationError.unknownNode(member) }
                 guard named.insert(member).inserted else { throw SimulationError.invalid("n\(member) is in two groups") }
@@ -221,20 +264,23 @@ public final class SimulatedCluster {
         record("heal")
     }
 
-    /// Crashes a node: its volatile state (role, timers, state machine, in-flight client
-    /// requests) is lost; its durable log stays in its storage.
+    /// Crashes a node: its volatile state (role, timers, in-flight client requests) is lost and
+    /// the cluster drops its storage; what survives is up to the opener.
+    /// - Throws: ``SimulationError/unknownNode(_:)``, ``SimulationError/alreadyDown(_:)``.
     public func crash(_ id: NodeID) throws {
         guard ids.contains(id) else { throw SimulationError.unknownNode(id) }
-        guard nodes[id] != nil else { throw SimulationError.invalid("n\(id) is already down") }
-        nodes[id] = nil
-        stateMachines[id] = nil
+        guard let node = nodes[id] else { throw SimulationError.alreadyDown(id) }
+        takeDown(node, halt: nil)
         record("n\(id) crashed")
     }
 
-    /// Restarts a crashed node from its durable storage; it re-applies committed entries.
+    /// Restarts a down (crashed or halted) node on storage from the opener; it re-applies
+    /// committed entries its state machine lacks.
+    /// - Throws: ``SimulationError/unknownNode(_:)``, ``SimulationError/alreadyRunning(_:)``,
+    ///   ``SimulationError/halted(_:_:)`` if its state machine fails again while re-applying.
     public func restart(_ id: NodeID) throws {
         guard ids.contains(id) else { throw SimulationError.unknownNode(id) }
-        guard nodes[id] == nil else { throw SimulationError.invalid("n\(id) is running") }
+        guard nodes[id] == nil else { throw SimulationError.alreadyRunning(id) }
         try start(id)
         safety.restarted(id)
         record("n\(id) restarted: " + describeNode(id))
@@ -244,6 +290,9 @@ public final class SimulatedCluster {
     /// Whether node `id` is up.
     public func isRunning(_ id: NodeID) -> Bool { nodes[id] != nil }
 
+    /// Why node `id` halted (its state machine failed), while it is down because of that.
+    public func haltReason(_ id: NodeID) -> String? { halts[id].map { "\($0)" } }
+
     /// The running node `id`, for tests that look closer.
     public func node(_ id: NodeID) -> RaftNode? { nodes[id] }
 
@@ -252,29 +301,90 @@ public final class SimulatedCluster {
         ids.filter { nodes[$0]?.roleName == .leader }
     }
 
-    private func start(_ id: NodeID) throws {
-        guard let storage = storages[id] else { throw SimulationError.unknownNode(id) }
-        let stateMachine = KVStateMachine()
-        restarts += 1
-        let node = try RaftNode(id: id, peers: Set(ids.filter { $0 != id }), log: RaftLog(engine: storage),
-                                stateMachine: stateMachine, options: options,
-                                seed: seed &+ UInt64(restarts) &* 0xD1B5_4A32_D192_ED03)
-        nodes[id] = node
-        stateMachines[id] = stateMachine
+    /// The state machine of running node `id`.
+    public func stateMachine(_ id: NodeID) -> (any StateMachine)? { nodes[id]?.stateMachine }
+
+    /// The state machine of running node `id` if it is a ``KVStateMachine`` (the default).
+    public func kvStateMachine(_ id: NodeID) -> KVStateMachine? { nodes[id]?.stateMachine as? KVStateMachine }
+
+    /// The log engine of node `id`: the running node's, or for a down node the engine a cluster
+    /// made with `makeEngine:` keeps across crashes.
+    public func storage(_ id: NodeID) -> (any StorageEngine)? { nodes[id]?.log.engine ?? keptEngines[id] }
+
+    /// The running node `id`.
+    /// - Throws: ``SimulationError`` if it is unknown, down or halted.
+    func running(_ id: NodeID) throws -> RaftNode {
+        guard ids.contains(id) else { throw SimulationError.unknownNode(id) }
+        if let node = nodes[id] { return node }
+        if let halt = halts[id] { throw SimulationError.halted(id, "\(halt)") }
+        throw SimulationError.nodeDown(id)
     }
 
-    private func connected(_ a: NodeID, _ b: NodeID) -> Bool {
+    private func start(_ id: NodeID) throws {
+        let storage = try open(id)
+        let log = try RaftLog(engine: storage.log)
+        restarts += 1
+        do {
+            let node = try RaftNode(id: id, peers: Set(ids.filter { $0 != id }), log: log,
+                                    stateMachine: storage.stateMachine, options: options,
+                                    seed: seed &+ UInt64(restarts) &* 0xD1B5_4A32_D192_ED03)
+            nodes[id] = node
+            downStatus[id] = nil
+            halts[id] = nil
+        } catch let failure as RaftError {
+            guard case .stateMachineFailed = failure else { throw failure }
+            var status = RaftNodeStatus(log: log, id: id, describe: storage.stateMachine.describe)
+            status.appliedIndex = storage.stateMachine.appliedIndex
+            halted(id, status: status, failure: failure)
+            throw SimulationError.halted(id, "\(failure)")
+        }
+    }
+
+    /// Takes a running node down: keeps its status for snapshots and drops the node (and with
+    /// it the cluster's references to its storage). `halt` is the failure that stopped it.
+    private func takeDown(_ node: RaftNode, halt: RaftError?) {
+        var status = node.status()
+        status.progress = []
+        status.leader = nil
+        if let halt {
+            halted(node.id, status: status, failure: halt)
+        } else {
+            status.crashed = true
+            downStatus[node.id] = status
+            halts[node.id] = nil
+        }
+        nodes[node.id] = nil
+    }
+
+    private func halted(_ id: NodeID, status: RaftNodeStatus, failure: RaftError) {
+        var status = status
+        status.crashed = true
+        status.halted = "\(failure)"
+        downStatus[id] = status
+        halts[id] = failure
+        record("n\(id) halted: \(failure)")
+    }
+
+    func connected(_ a: NodeID, _ b: NodeID) -> Bool {
         a == b || group.isEmpty || group[a] == group[b]
     }
 
     // MARK: - Routing
 
-    /// Runs one call on a node, records role changes, and routes what it sends.
-    private func call(_ node: RaftNode, _ body: (RaftNode) throws -> [Envelope]) throws {
+    /// Runs one call on a node, records role changes, and routes what it sends. If the node's
+    /// state machine fails, the node is taken down as halted and the call returns that failure.
+    @discardableResult
+    func call(_ node: RaftNode, _ body: (RaftNode) throws -> [Envelope]) throws -> RaftError? {
         let before = recordEvents ? describeNode(node.id) : ""
         let output: [Envelope]
         do {
             output = try body(node)
+        } catch let failure as RaftError {
+            guard case .stateMachineFailed = failure else {
+                throw SafetyViolation(seed: seed, tick: now, message: "n\(node.id) failed: \(failure)")
+            }
+            takeDown(node, halt: failure)
+            return failure
         } catch {
             throw SafetyViolation(seed: seed, tick: now, message: "n\(node.id) failed: \(error)")
         }
@@ -283,12 +393,16 @@ public final class SimulatedCluster {
             if after != before { events.append("\(before) ⇒ \(after)") }
         }
         for envelope in output { route(envelope) }
+        return nil
     }
 
+    /// Hands a node's output to the network (or, addressed to itself, to its local client).
+    /// Builds no strings unless events are recorded: tracing keeps the envelope as it is.
     private func route(_ envelope: Envelope) {
         if envelope.to == envelope.from {
             if case let .clientResponse(id, result) = envelope.message {
                 responses[id] = result
+                traceRecord(envelope, lost: nil)
                 if recordEvents { events.append("n\(envelope.to) client ← \(envelope.message.summary)") }
             }
             return
@@ -299,16 +413,9 @@ public final class SimulatedCluster {
         } else if faults.dropRate > 0, Double.random(in: 0..<1, using: &random) < faults.dropRate {
             lost = "dropped"
         }
-        if traceLimit > 0 || recordEvents {
-            let event = TraceEvent(tick: now, from: envelope.from, to: envelope.to, term: envelope.term,
-                                   kind: envelope.message.kind, summary: envelope.message.summary, lost: lost)
-            if traceLimit > 0 {
-                trace.append(event)
-                if trace.count > traceLimit { trace.removeFirst(trace.count - traceLimit) }
-            }
-            if recordEvents && recordMessages {
-                events.append(lost.map { "\(envelope) ⨯ \($0)" } ?? envelope.description)
-            }
+        traceRecord(envelope, lost: lost)
+        if recordEvents && recordMessages {
+            events.append(lost.map { "\(envelope) ⨯ \($0)" } ?? envelope.description)
         }
         guard lost == nil else { return }
         var copies = 1
@@ -317,66 +424,6 @@ public final class SimulatedCluster {
             let extra = faults.maxExtraDelay > 0 ? Int.random(in: 0...faults.maxExtraDelay, using: &random) : 0
             network.append(InFlight(deliverAt: now + latency + extra, sequence: nextSequence, envelope: envelope))
             nextSequence += 1
-        }
-    }
-
-    // MARK: - Looking inside
-
-    /// Takes the events recorded since the last call (for scenario scripts).
-    public func drainEvents() -> [String] {
-        defer { events = [] }
-        return events
-    }
-
-    private func record(_ event: String) {
-        if recordEvents { events.append(event) }
-    }
-
-    /// `n1@3 leader`, `n2@3 follower(n1)`, `n3 down`.
-    public func describeNode(_ id: NodeID) -> String {
-        guard let node = nodes[id] else { return "n\(id) down" }
-        let role = node.roleName
-        if role == .follower, let leader = node.leaderID { return "n\(id)@\(node.log.term) follower(n\(leader))" }
-        return "n\(id)@\(node.log.term) \(role.rawValue)"
-    }
-
-    /// Every node's status (crashed nodes show their durable log), partitions and the trace.
-    public func snapshot() -> RaftClusterSnapshot {
-        let statuses = ids.map { id in
-            if let node = nodes[id] { return node.status() }
-            return crashedStatus(id)
-        }
-        return RaftClusterSnapshot(tick: now, nodes: statuses, partitions: partitions, trace: trace)
-    }
-
-    private func crashedStatus(_ id: NodeID) -> RaftNodeStatus {
-        let log = storages[id].flatMap { try? RaftLog(engine: $0) }
-        return RaftNodeStatus(
-            id: id, role: .follower, term: log?.term ?? 0, vote: log?.vote, leader: nil,
-            lastIndex: log?.lastIndex ?? 0, lastTerm: log?.lastTerm ?? 0, commitIndex: log?.commitIndex ?? 0,
-            commitTerm: log?.commitTerm ?? 0, appliedIndex: 0, progress: [],
-            entries: log?.entries.map { EntrySummary(index: $0.index, term: $0.term, command: $0.command.map { CommandText.describe($0) } ?? "") } ?? [],
-            crashed: true)
-    }
-
-    /// The state machine of running node `id`.
-    public func stateMachine(_ id: NodeID) -> KVStateMachine? { stateMachines[id] }
-
-    /// The storage (durable state) of node `id`.
-    public func storage(_ id: NodeID) -> (any StorageEngine)? { storages[id] }
-}
-
-/// A misuse of the simulator (unknown node, restarting a running one…).
-public enum SimulationError: Error, Sendable, Hashable, CustomStringConvertible {
-    case unknownNode(NodeID)
-    case nodeDown(NodeID)
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .unknownNode(let id): "no node n\(id) in this cluster"
-        case .nodeDown(let id): "n\(id) is down"
-        case .invalid(let message): message
         }
     }
 }

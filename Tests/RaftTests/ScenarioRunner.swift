@@ -127,7 +127,7 @@ struct ScenarioRunner {
             output.append(contentsOf: RaftDrawing.trace(Array(cluster.snapshot().trace.suffix(count))))
         case "state":
             let id = try node(args, 0)
-            guard let machine = cluster.stateMachine(id) else { throw ScriptError("n\(id) is down") }
+            guard let machine = cluster.kvStateMachine(id) else { throw ScriptError("n\(id) is down") }
             let pairs = machine.data.keys.sorted().map { "\($0)=\(machine.data[$0] ?? "")" }
             output.append("n\(id) applied=\(machine.appliedIndex) {\(pairs.joined(separator: ", "))}")
         default:
