@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"]),
         .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
         .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect"]),
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,85 @@
+import Cluster
+import Raft
+import SQL
+import Testing
+
+/// The cluster answers SQL like a local engine, and what it writes reaches every node.
+struct LocalClusterTests {
+    func cluster(_ nodes: Int = 3, clock: LocalCluster.Clock = .manual) throws -> LocalCluster {
+        var options = LocalCluster.Options()
+        options.nodes = nodes
+        options.clock = clock
+        return try LocalCluster(options: options)
+    }
+
+    @Test func statementsRunThroughAFollowerAndReachEveryNode() throws {
+        let cluster = try cluster()
+        let follower = try #require(cluster.ids.first { $0 != cluster.leader?.id })
+        let session = Session(engine: cluster.makeEngine(node: follower))
+        _ = try session.execute("CREATE TABLE t (id INT PRIMARY KEY, name STRING)")
+        #expect(try session.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')") == .insert(count: 2))
+        #expect(try session.execute("SELECT name FROM t WHERE id = 2") == .query(columns: ["name"], rows: [[.string("b")]]))
+        // Followers learn the commit index with the next heartbeat.
+        try cluster.tick(5)
+        for id in cluster.ids {
+            let engine = try #require(cluster.database(id))
+            let txn = try engine.beginReadOnly(asOf: nil)
+            var count = 0
+            let cursor = try txn.scan(table: "t", filter: nil)
+            while try cursor.next() != nil { count += 1 }
+            #expect(count == 2, "n\(id) has \(count) rows")
+        }
+    }
+
+    @Test func anAutocommittedWriteIsOneLogEntryAndAQueryNone() throws {
+        let cluster = try cluster()
+        let leader = try #require(cluster.leader?.id)
+        let session = Session(engine: cluster.makeEngine(node: leader))
+        _ = try session.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        let before = lastIndex(cluster, leader)
+        _ = try session.execute("INSERT INTO t VALUES (1), (2), (3)")
+        #expect(lastIndex(cluster, leader) == before + 1)
+        _ = try session.execute("SELECT * FROM t")
+        #expect(lastIndex(cluster, leader) == before + 1)
+        _ = try session.execute("BEGIN")
+        _ = try session.execute("INSERT INTO t VALUES (4), (5)")
+        _ = try session.execute("UPDATE t SET id = id + 10 WHERE id > 3")
+        _ = try session.execute("COMMIT")
+        #expect(lastIndex(cluster, leader) == before + 5)
+    }
+
+    @Test func aFailedStatementInATransactionChangesNothingOnAnyNode() throws {
+        let cluster = try cluster()
+        let session = Session(engine: cluster.makeEngine(node: 1))
+        _ = try session.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        _ = try session.execute("BEGIN")
+        _ = try session.execute("INSERT INTO t VALUES (1)")
+        #expect(throws: SQLError.self) { try session.execute("INSERT INTO t VALUES (2), (1)") }
+        _ = try session.execute("COMMIT")
+        #expect(try session.execute("SELECT * FROM t") == .query(columns: ["id"], rows: [[.integer(1)]]))
+    }
+
+    @Test func withNoLeaderAManualClockFailsAtOnceWithAHint() throws {
+        let cluster = try cluster()
+        let leader = try #require(cluster.leader?.id)
+        let other = try #require(cluster.ids.first { $0 != leader })
+        let session = Session(engine: cluster.makeEngine(node: other))
+        _ = try session.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        try cluster.kill(leader)
+        try cluster.tick(3)
+        do {
+            _ = try session.execute("INSERT INTO t VALUES (1)")
+            Issue.record("a write without a reachable leader succeeded")
+        } catch {
+            #expect(error.kind == .unavailable)
+            #expect(error.isRetryable)
+        }
+        try cluster.tick(60)
+        #expect(cluster.leader != nil)
+        #expect(try session.execute("INSERT INTO t VALUES (1)") == .insert(count: 1))
+    }
+
+    func lastIndex(_ cluster: LocalCluster, _ id: NodeID) -> LogIndex {
+        cluster.snapshot().nodes.first { $0.id == id }?.lastIndex ?? 0
+    }
+}
