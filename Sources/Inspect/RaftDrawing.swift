@@ -67,9 +67,9 @@ public enum RaftDrawing {
     ///
     /// ```
     /// n2@2 follower(n1)  last=3@2 commit=2@1 applied=2 vote=n1
-    /// index  term     command  (* applied, + committed)
-    ///     2     1  *  put x=1
-    ///     3     2     (empty)
+    /// index term     command  (* applied, + committed)
+    ///     2    1  *  put x=1
+    ///     3    2     (empty)
     /// ```
     public static func nodeLog(_ node: RaftNodeStatus, width: Int = Drawing.defaultWidth) -> [String] {
         var lines = statusLine(node, width: width).split(separator: "\n").map(String.init)
@@ -79,7 +79,9 @@ public enum RaftDrawing {
         }
         let indexWidth = max(5, String(node.entries.last?.index ?? 0).count)
         let termWidth = max(4, String(node.entries.map(\.term).max() ?? 0).count)
-        lines.append(clip(pad("index", indexWidth) + " " + pad("term", termWidth) + "     command  (* applied, + committed)", width))
+        let header = String(repeating: " ", count: indexWidth - 5) + "index "
+            + String(repeating: " ", count: termWidth - 4) + "term     command  (* applied, + committed)"
+        lines.append(clip(header, width))
         for entry in node.entries {
             let index = String(entry.index)
             let term = String(entry.term)
