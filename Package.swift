@@ -30,8 +30,8 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Inspect", "CEditLine"]),
-        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", argumentParser]),
+        .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine"]),
+        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", argumentParser]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
 
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
         .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
         .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect"]),
-        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell"]),
+        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -133,6 +133,18 @@ public enum SQLQuery: Sendable, Hashable {
     case scan(TransactionState, table: String, after: Value?, limit: Int)
     case lookupIndex(TransactionState, table: String, column: String, values: [Value])
 
+    /// `scan t`, `schema of t` — for the message trace.
+    public var summary: String {
+        switch self {
+        case .snapshot(let asOf): asOf.map { "snapshot as of \($0)" } ?? "snapshot"
+        case .table(_, let name): "schema of \(name)"
+        case .tables: "list tables"
+        case .get(_, let table, let ids): "get \(ids.count) row\(ids.count == 1 ? "" : "s") of \(table)"
+        case .scan(_, let table, let after, _): after == nil ? "scan \(table)" : "scan \(table), next page"
+        case .lookupIndex(_, let table, let column, _): "index \(table).\(column)"
+        }
+    }
+
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
         switch self {

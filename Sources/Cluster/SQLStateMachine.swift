@@ -187,9 +187,16 @@ public final class SQLStateMachine: StateMachine {
         }
     }
 
+    /// A command or a query in words (the trace shows both).
     public func describe(_ command: [UInt8]) -> String {
-        guard let decoded = try? SQLCommand(decoding: command) else { return "(undecodable command)" }
-        return decoded.describe(version: nil)
+        if let decoded = try? SQLCommand(decoding: command) { return decoded.describe(version: nil) }
+        if let query = try? SQLQuery(decoding: command) { return query.summary }
+        do {
+            _ = try SQLAnswer.open(command)
+            return "answer, \(command.count) bytes"
+        } catch {
+            return error.kind == .storage && command.first != 1 ? "(undecodable bytes)" : "error: \(error.kind.rawValue)"
+        }
     }
 
     /// The entry at `index` in words with the transaction version it used, when this node

@@ -141,8 +141,8 @@ public enum Message: Sendable, Hashable, CustomStringConvertible {
             }
         case let .clientResponse(id, result):
             switch result {
-            case .success(.write(let index, let value)): return "\(id) ok index=\(index) \(CommandText.describe(value))"
-            case .success(.read(let value)): return "\(id) ok \(CommandText.describe(value))"
+            case .success(.write(let index, let value)): return "\(id) ok index=\(index) \(describe(value))"
+            case .success(.read(let value)): return "\(id) ok \(describe(value))"
             case .failure(let error): return "\(id) error: \(error)"
             }
         }

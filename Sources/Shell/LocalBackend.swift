@@ -6,15 +6,17 @@ import Storage
 public final class LocalBackend: ShellBackend {
     public let engine: LocalEngine
     public let inspector: (any StorageInspector)?
+    public let summary: String
 
-    public init(engine: LocalEngine) {
+    public init(engine: LocalEngine, directory: String? = nil) {
         self.engine = engine
+        summary = "A single node without Raft, " + (directory.map { "stored with BitCask in \($0)." } ?? "in memory: gone on exit.")
         self.inspector = LocalInspector(mvcc: engine.mvcc) { $0.transactionState }
     }
 
     /// An in-memory database, or a durable one in `directory`.
     public static func open(directory: String?) throws(SQLError) -> LocalBackend {
-        if let directory { return LocalBackend(engine: try LocalEngine.open(directory: directory)) }
+        if let directory { return LocalBackend(engine: try LocalEngine.open(directory: directory), directory: directory) }
         return LocalBackend(engine: try LocalEngine.memory())
     }
 
@@ -27,10 +29,12 @@ public final class LocalBackend: ShellBackend {
 }
 
 /// A SQL layer `Session` as the Shell drives it.
-public final class SQLShellSession: ShellSession {
+public class SQLShellSession: ShellSession {
     public let session: Session
 
     public init(_ session: Session) { self.session = session }
+
+    public var node: String? { nil }
 
     public func execute(_ statement: String) throws(SQLError) -> StatementResult {
         try session.execute(statement)

@@ -13,9 +13,10 @@ public struct REPL {
     public init(driver: ShellDriver) { self.driver = driver }
 
     /// The banner: what this is, how to get help, which lessons there are.
-    public static func banner(lessons: [String]) -> String {
+    public static func banner(lessons: [String], database: String) -> String {
         var text = """
             \(ShellInfo.banner)
+            \(database)
             Type SQL ending in ';' (it may span lines), or .help for the commands.
             Ctrl-C drops the input or cancels a statement; Ctrl-D (or .quit) leaves.
 
@@ -51,7 +52,8 @@ public struct REPL {
     /// Runs until `.quit` or Ctrl-D on an empty line.
     public func run() {
         let editor = LineEditor()
-        driver.output.write(driver.style.bold(Self.banner(lessons: Self.lessonFiles())) + "\n")
+        let banner = Self.banner(lessons: Self.lessonFiles(), database: driver.backend.summary)
+        driver.output.write(driver.style.bold(banner) + "\n")
         var typed: [String] = []        // the lines of the statement being typed, for history
         while !driver.finished {
             refreshCompletion()

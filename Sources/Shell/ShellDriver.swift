@@ -34,6 +34,8 @@ public final class ShellDriver {
     public var mode: OutputMode
     /// Whether each statement's time is printed (`.timer`).
     public var timer = false
+    /// Whether each statement is followed by the Raft messages it caused (`.trace`).
+    public var tracing = false
     public let style: TextStyle
     public let options: Options
     /// Whether some statement failed (the exit status with `--bail`).
@@ -117,6 +119,8 @@ public final class ShellDriver {
         guard !sql.isEmpty, sql != ";" else { return }
         let clock = ContinuousClock()
         let start = clock.now
+        let traceMark = tracing ? backend.cluster?.traceMark : nil
+        defer { if let traceMark { showTrace(since: traceMark) } }
         do {
             let result = try currentSession.execute(sql)
             output.write(ResultDrawing.draw(result, mode: mode))
@@ -215,7 +219,13 @@ public final class ShellDriver {
 
     private var promptBase: String {
         var text = "cutaway"
-        if currentSessionName != Self.defaultSessionName { text += "(\(currentSessionName))" }
+        let named = currentSessionName != Self.defaultSessionName ? currentSessionName : nil
+        switch (named, currentSession.node) {
+        case let (name?, node?): text += "(\(name)@\(node))"
+        case let (name?, nil): text += "(\(name))"
+        case let (nil, node?): text += "(\(node))"
+        case (nil, nil): break
+        }
         if let txn = currentSession.openTransaction {
             text += " txn \(txn.version)" + (txn.readOnly ? " ro" : "")
         }
@@ -226,5 +236,31 @@ public final class ShellDriver {
     public var width: Int {
         if options.interactive, let columns = Terminal.columns() { return max(40, columns) }
         return options.width
+    }
+}
+
+extension ShellDriver {
+    /// Draws the messages traced since `mark` (after a statement, with `.trace on`).
+    func showTrace(since mark: Int) {
+        guard let cluster = backend.cluster else { return }
+        let events = cluster.trace(since: mark)
+        guard !events.isEmpty else {
+            show(style.dim("trace: no Raft messages (answered without the network)") + "\n")
+            return
+        }
+        show(withNewline(TraceDrawing.draw(events: events, nodes: cluster.ids, width: width)))
+    }
+
+    /// The storage a `.mvcc`/`.keys`/`.status` command looks at: the node named by a trailing
+    /// `@n3` word, else the backend's default (a cluster's leader); and the arguments without
+    /// that word.
+    func storageInspector(_ arguments: CommandArguments) throws(ShellError)
+        -> (inspector: any StorageInspector, arguments: CommandArguments) {
+        if let last = arguments.words.last, last.hasPrefix("@") {
+            let rest = CommandArguments(raw: String(arguments.raw.dropLast(last.count)))
+            return (try backend.inspector(node: String(last.dropFirst())), rest)
+        }
+        guard let inspector = backend.inspector else { throw ShellError("this database offers no view of its storage") }
+        return (inspector, arguments)
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Inspect
 import SQL
 import Storage
@@ -18,6 +19,12 @@ public protocol ShellSession: AnyObject {
     func explainSteps(_ statement: String) throws(SQLError) -> [ExplainStep]
     /// The tables this session can see (its own transaction's catalog, or the latest).
     func tables() throws(SQLError) -> [Table]
+    /// The node this session talks to (`n1`), shown in the prompt; nil on a single node.
+    var node: String? { get }
+}
+
+extension ShellSession {
+    public var node: String? { nil }
 }
 
 /// What the prompt and `.sessions` show about an open transaction.
@@ -52,6 +59,19 @@ public protocol ShellBackend: AnyObject {
     func makeSession() throws(SQLError) -> any ShellSession
     /// The storage introspection, or nil when this backend cannot offer it.
     var inspector: (any StorageInspector)? { get }
+    /// The storage of one node of a cluster (`.mvcc t @n3`).
+    func inspector(node: String) throws(ShellError) -> any StorageInspector
+    /// The cluster under this backend, for the cluster's dot-commands; nil on a single node.
+    var cluster: LocalCluster? { get }
+    /// What the database is and where its data lives, for the banner.
+    var summary: String { get }
+}
+
+extension ShellBackend {
+    public func inspector(node: String) throws(ShellError) -> any StorageInspector {
+        throw ShellError("this database is a single node; @\(node) needs a cluster (start cutaway without --local)")
+    }
+    public var cluster: LocalCluster? { nil }
 }
 
 /// A look inside the storage under the SQL layer, for `.mvcc`, `.keys` and `.status`.

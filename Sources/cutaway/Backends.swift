@@ -1,9 +1,19 @@
+import Cluster
 import Shell
 
 /// Opens the database the command line asks for.
 enum Backends {
-    /// A memory database, or a durable one in `dataDirectory`.
-    static func open(dataDirectory: String?) throws -> any ShellBackend {
+    /// A single-node engine (`--local`): memory, or a durable one in `dataDirectory`.
+    static func local(dataDirectory: String?) throws -> any ShellBackend {
         try LocalBackend.open(directory: dataDirectory)
+    }
+
+    /// An in-process Raft cluster of `nodes` nodes: memory, or BitCask files per node.
+    static func cluster(nodes: Int, dataDirectory: String?, clock: LocalCluster.Clock) throws -> any ShellBackend {
+        var options = LocalCluster.Options()
+        options.nodes = nodes
+        options.dataDirectory = dataDirectory
+        options.clock = clock
+        return ClusterBackend(cluster: try LocalCluster(options: options))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Inspect
 import Shell
 
@@ -16,8 +17,17 @@ struct CutawayCommand: ParsableCommand {
     @Option(help: "How results are printed: table, line, csv or json.")
     var format: OutputModeArgument = .init(.table)
 
-    @Option(help: ArgumentHelp("Open (or create) a durable database in this directory instead of memory.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Open (or create) a durable database in this directory instead of memory (BitCask files per node).", valueName: "DIR"))
     var data: String?
+
+    @Option(help: "How many Raft nodes the in-process cluster has (1 to 7).")
+    var nodes = 3
+
+    @Flag(help: "Run on a single-node engine without Raft instead of the cluster (to compare).")
+    var local = false
+
+    @Option(help: "The cluster's clock: auto (ticks every few ms) or manual (.tick and .step move it).")
+    var clock: ClockArgument = .init(.auto)
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Run these statements (and dot-commands), then exit.", valueName: "SQL"))
     var command: String?
@@ -25,8 +35,16 @@ struct CutawayCommand: ParsableCommand {
     @Flag(help: "Stop at the first failed statement with a non-zero exit status.")
     var bail = false
 
+    func validate() throws {
+        guard (1...7).contains(nodes) else { throw ValidationError("--nodes takes 1 to 7, not \(nodes)") }
+        if local && (nodes != 3 || clock.clock != .auto) {
+            throw ValidationError("--nodes and --clock describe the cluster; --local runs a single node without one")
+        }
+    }
+
     func run() throws {
-        let backend = try Backends.open(dataDirectory: data)
+        let backend = local ? try Backends.local(dataDirectory: data)
+                            : try Backends.cluster(nodes: nodes, dataDirectory: data, clock: clock.clock)
         var options = ShellDriver.Options()
         options.mode = format.mode
         options.bail = bail
@@ -66,4 +84,16 @@ struct OutputModeArgument: ExpressibleByArgument {
     }
     var defaultValueDescription: String { mode.rawValue }
     static var allValueStrings: [String] { OutputMode.allCases.map(\.rawValue) }
+}
+
+/// `--clock`'s value, parsed with a clear error for unknown clocks.
+struct ClockArgument: ExpressibleByArgument {
+    let clock: LocalCluster.Clock
+    init(_ clock: LocalCluster.Clock) { self.clock = clock }
+    init?(argument: String) {
+        guard let clock = LocalCluster.Clock(rawValue: argument.lowercased()) else { return nil }
+        self.clock = clock
+    }
+    var defaultValueDescription: String { clock.rawValue }
+    static var allValueStrings: [String] { LocalCluster.Clock.allCases.map(\.rawValue) }
 }

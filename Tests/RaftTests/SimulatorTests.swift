@@ -215,8 +215,8 @@ struct DiskFailure: Error, CustomStringConvertible {
             "n1→n3 Append base=1@1 [2@1] commit=1",
             "n2→n1 AppendAccepted match=2",
             "n3→n1 AppendAccepted match=2",
-            "n1→n2 ClientResponse r2.1 ok index=2 3",
-            "n2→n2 ClientResponse r2.1 ok index=2 3",
+            "n1→n2 ClientResponse r2.1 ok index=2 add 3",
+            "n2→n2 ClientResponse r2.1 ok index=2 add 3",
         ])
         #expect(cluster.takeResponse(request) != nil)
 

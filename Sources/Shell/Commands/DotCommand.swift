@@ -78,6 +78,8 @@ public struct CommandRegistry: Sendable {
             HelpCommand(), QuitCommand(), TablesCommand(), SchemaCommand(), ModeCommand(),
             TimerCommand(), SessionCommand(), SessionsCommand(), ExplainCommand(), MVCCCommand(),
             StatusCommand(), KeysCommand(), RecordCommand(),
+            RaftCommand(), TraceCommand(), NodesCommand(), LeaderCommand(), ConnectCommand(), KillCommand(),
+            RestartCommand(), PartitionCommand(), HealCommand(), ClockCommand(), TickCommand(), StepCommand(),
         ]
         for command in commands { registry.register(command) }
         return registry

@@ -4,7 +4,7 @@ import SQL
 /// `.mvcc TABLE [KEY]` and `.mvcc txns`: version chains and who sees them; running transactions.
 struct MVCCCommand: DotCommand {
     let name = "mvcc"
-    let arguments = "TABLE [KEY] | txns"
+    let arguments = "TABLE [KEY] | txns [@NODE]"
     let summary = "row versions and which session sees which"
     let help = """
         Every write adds a version; a delete adds a tombstone. For each row and index
@@ -15,7 +15,7 @@ struct MVCCCommand: DotCommand {
         """
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no MVCC view") }
+        let (inspector, arguments) = try shell.storageInspector(arguments)
         guard let first = arguments.words.first else { throw usageError("expected a table name or txns") }
         if first.lowercased() == "txns" && arguments.words.count == 1 {
             let rows = try inspector.activeTransactions().map { txn -> [String] in
@@ -79,11 +79,11 @@ private func undoubledQuotes(_ text: Substring) -> String {
 /// `.keys TABLE`: the stored key/value pairs of a table, hex beside decoded.
 struct KeysCommand: DotCommand {
     let name = "keys"
-    let arguments = "TABLE"
+    let arguments = "TABLE [@NODE]"
     let summary = "how a table's rows and indexes are stored as keys"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no key view") }
+        let (inspector, arguments) = try shell.storageInspector(arguments)
         guard arguments.words.count == 1 else { throw usageError("expected one table name") }
         let table = try shell.table(named: arguments.words[0], in: try shell.tables())
         let (pairs, more) = try inspector.keys(table: table.name, limit: KeysDrawing.maxPairs)
@@ -98,12 +98,12 @@ struct KeysCommand: DotCommand {
 /// `.status`: storage engine and MVCC figures.
 struct StatusCommand: DotCommand {
     let name = "status"
-    let arguments = ""
+    let arguments = "[@NODE]"
     let summary = "storage engine and MVCC figures"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        guard let inspector = shell.backend.inspector else { throw ShellError("this database offers no status") }
+        let (inspector, arguments) = try shell.storageInspector(arguments)
+        guard arguments.words.isEmpty else { throw usageError("takes no arguments but a node (@n2)") }
         shell.show(PropertiesDrawing.draw(try inspector.status(), width: shell.width))
     }
 }
