@@ -33,11 +33,15 @@ let package = Package(
         .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", argumentParser]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
 
+        // Test support, not shipped: the golden-script harness (generic: it knows no project
+        // module).
+        .target(name: "ScriptTesting", path: "Tests/ScriptTesting"),
+
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
-        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"]),
-        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
-        .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
-        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell"]),
+        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage", "ScriptTesting"]),
+        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect", "ScriptTesting"]),
+        .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect", "ScriptTesting"]),
+        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell", "ScriptTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )
