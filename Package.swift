@@ -34,12 +34,13 @@ let package = Package(
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
 
         // Test support, not shipped: the golden-script harness (generic: it knows no project
-        // module).
+        // module) and the SQL scripts' interpreter, which any test target can run on its engine.
         .target(name: "ScriptTesting", path: "Tests/ScriptTesting"),
+        .target(name: "SQLScriptSupport", dependencies: ["ScriptTesting", "SQL"], path: "Tests/SQLScriptSupport"),
 
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
         .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage", "ScriptTesting"]),
-        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect", "ScriptTesting"]),
+        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect", "ScriptTesting", "SQLScriptSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect", "ScriptTesting"]),
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Inspect", "Shell", "ScriptTesting"]),
     ],
