@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 import ScriptTesting
 import Testing
@@ -181,5 +182,5 @@ final class ScriptRunner: ScriptInterpreter {
 
 /// ASCII as is, other bytes as \xNN (damaged records hold arbitrary bytes).
 func printable(_ bytes: ArraySlice<UInt8>) -> String {
-    bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+    bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + hexByte($0) }.joined()
 }
