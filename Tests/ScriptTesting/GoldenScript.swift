@@ -154,8 +154,9 @@ public enum GoldenScripts {
     }
 
     /// Runs the script `name` of `area` through `interpreter` and records an issue at the first
-    /// line that differs; with `UPDATE_GOLDEN=1` (and `rewrite`) writes the fresh output
-    /// instead. `rewrite: false` lets a second run of the same file (another engine) only check.
+    /// line that differs; with `UPDATE_GOLDEN=1` writes the fresh output instead. A second run
+    /// of the same file (another engine) passes `rewrite: false`: it checks, and under
+    /// `UPDATE_GOLDEN=1` stays out of the way of the run that rewrites.
     public static func check(
         _ area: String, _ name: String, with interpreter: some ScriptInterpreter, rewrite: Bool = true,
         sourceLocation: SourceLocation = #_sourceLocation
@@ -163,6 +164,9 @@ public enum GoldenScripts {
         let url = root.appendingPathComponent(area).appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
         let script = GoldenScript(parsing: text)
+        if script.commands.isEmpty {
+            Issue.record("Tests/Scripts/\(area)/\(name) has no commands", sourceLocation: sourceLocation)
+        }
         var interpreter = interpreter
         let outputs = script.commands.map { interpreter.run(prefix: $0.prefix, command: $0.command) }
         let actual = script.render(outputs: outputs)
