@@ -34,12 +34,18 @@ let package = Package(
         .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", argumentParser]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
 
+        // Test support, not shipped: the golden-script harness (generic: it knows no project
+        // module) and the SQL scripts' interpreter, which any test target can run on its engine.
+        .target(name: "ScriptTesting", path: "Tests/ScriptTesting"),
+        .target(name: "SQLScriptSupport", dependencies: ["ScriptTesting", "SQL"], path: "Tests/SQLScriptSupport"),
+
         .testTarget(name: "EncodingTests", dependencies: ["Encoding"]),
-        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage"]),
-        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect"]),
-        .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect"]),
-        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell"]),
+        .testTarget(name: "StorageTests", dependencies: ["Encoding", "Storage", "ScriptTesting"]),
+        .testTarget(name: "SQLTests", dependencies: ["Encoding", "Storage", "SQL", "Inspect", "ScriptTesting", "SQLScriptSupport"]),
+        .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect", "ScriptTesting"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
+                                                          "ScriptTesting", "SQLScriptSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

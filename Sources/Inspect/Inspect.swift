@@ -45,16 +45,4 @@ public enum Drawing {
         let missing = width - text.count
         return missing > 0 ? String(repeating: " ", count: missing) + text : text
     }
-
-    /// Bytes as lowercase hex, two digits each ("0a1f").
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
-    }
 }

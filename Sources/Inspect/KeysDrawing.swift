@@ -7,6 +7,8 @@
 ///
 /// `.keys TABLE` shows each stored pair: the bytes of the key in hex beside what they decode to.
 
+import Encoding
+
 /// One stored key/value pair, decoded for display.
 public struct StoredPair: Sendable, Hashable {
     /// The key exactly as stored.
@@ -39,7 +41,7 @@ public enum KeysDrawing {
         var rules: Set<Int> = []
         for pair in pairs.prefix(maxPairs) {
             rules.insert(rows.count)
-            let hex = Drawing.hex(pair.key)
+            let hex = hexString(pair.key)
             var chunks: [String] = []
             var rest = Substring(hex)
             while !rest.isEmpty {

@@ -1,3 +1,4 @@
+import Encoding
 import Inspect
 import SQL
 import Storage
@@ -105,10 +106,10 @@ public final class LocalInspector: StorageInspector {
                 // The catalog prefix of table "t" also prefixes table "t2": keep exact matches.
                 if prefix == prefixes[0] && userKey != prefix { continue }
                 let value: String
-                switch pair.value.first {
-                case 0x00 where pair.value.count == 1: value = "⌫ tombstone"
-                case 0x01: value = Self.describeValue(Array(pair.value.dropFirst()), key: userKey)
-                default: value = "0x" + Drawing.hex(pair.value)
+                do {
+                    value = try MVCCValues.decode(pair.value).map { Self.describeValue($0, key: userKey) } ?? "⌫ tombstone"
+                } catch {
+                    value = "0x" + hexString(pair.value)
                 }
                 pairs.append(StoredPair(key: pair.key, decodedKey: Self.describeKey(userKey) + " @v\(version)",
                                         decodedValue: value))
@@ -139,14 +140,9 @@ public final class LocalInspector: StorageInspector {
 
     // MARK: Decoding
 
-    /// `row 1`, `index name = 'ann'`, `table t`; hex if the bytes are not a SQL key.
+    /// `row 1`, `index name='ann'`, `table t`: the table goes without saying in its listings.
     static func describeKey(_ bytes: [UInt8]) -> String {
-        guard let key = try? SQLKey.decode(bytes) else { return "0x" + Drawing.hex(bytes) }
-        switch key {
-        case .table(let name): return "table \(name)"
-        case .row(_, let id): return "row \(ValueText.literal(id))"
-        case .index(_, let column, let value): return "index \(column)=\(ValueText.literal(value))"
-        }
+        SQLKey.describe(bytes, .withinTable, value: ValueText.literal)
     }
 
     /// A row's values, an index entry's primary keys, or a schema, as text.
@@ -159,7 +155,7 @@ public final class LocalInspector: StorageInspector {
         case nil:
             break
         }
-        return "0x" + Drawing.hex(bytes)
+        return "0x" + hexString(bytes)
     }
 
     private func guarded<T>(_ body: () throws -> T) throws(ShellError) -> T {

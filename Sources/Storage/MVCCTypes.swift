@@ -163,8 +163,9 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// How MVCC's own values are stored.
-enum MVCCValues {
+/// How MVCC's own values are stored. Public for the tools that read raw engine pairs
+/// (`.keys` in the shell) so that they decode a version's value the way MVCC does.
+public enum MVCCValues {
     /// A version's value: `0x00` for a tombstone, `0x01` followed by the bytes otherwise.
     static func encodeVersionValue(_ value: [UInt8]?) -> [UInt8] {
         guard let value else { return [0x00] }
@@ -173,31 +174,43 @@ enum MVCCValues {
         return out
     }
 
-    static func decodeVersionValue(_ bytes: [UInt8], key: [UInt8], version: UInt64) throws(MVCCError) -> [UInt8]? {
+    /// A stored version value: nil for a tombstone, else the value's bytes. Throws for bytes
+    /// that are neither (no caller can read them, so they mean corrupt data).
+    public static func decode(_ bytes: [UInt8]) throws(MVCCError) -> [UInt8]? {
+        guard let tombstone = isTombstone(bytes) else {
+            throw .corrupt("a version value starts with an invalid marker")
+        }
+        return tombstone ? nil : Array(bytes.dropFirst())
+    }
+
+    /// The one place that knows the markers: true for a tombstone, false for a value, nil for
+    /// neither. Scans ask it per pair, so it copies nothing.
+    static func isTombstone(_ bytes: [UInt8]) -> Bool? {
         switch bytes.first {
-        case 0x00 where bytes.count == 1: return nil
-        case 0x01: return Array(bytes.dropFirst())
-        default:
+        case 0x00 where bytes.count == 1: true
+        case 0x01: false
+        default: nil
+        }
+    }
+
+    /// `decode`, with the key and version named when the value is corrupt.
+    static func decodeVersionValue(_ bytes: [UInt8], key: [UInt8], version: UInt64) throws(MVCCError) -> [UInt8]? {
+        guard isTombstone(bytes) != nil else {
             throw .corrupt("version \(version) of key \(describeBytes(key)) has an invalid value marker")
         }
+        return try decode(bytes)
     }
 
     /// Whether a stored version value is a tombstone; throws on an invalid marker.
     static func isTombstone(_ bytes: [UInt8], rawKey: [UInt8]) throws -> Bool {
-        switch bytes.first {
-        case 0x00 where bytes.count == 1: return true
-        case 0x01: return false
-        default: return try decodeVersionValue(bytes, rawKey: rawKey) == nil
-        }
+        if let tombstone = isTombstone(bytes) { return tombstone }
+        return try decodeVersionValue(bytes, rawKey: rawKey) == nil
     }
 
     /// `decodeVersionValue` for a raw `Version` key, decoded only for the error message.
     static func decodeVersionValue(_ bytes: [UInt8], rawKey: [UInt8]) throws -> [UInt8]? {
-        switch bytes.first {
-        case 0x00 where bytes.count == 1: return nil
-        case 0x01: return Array(bytes.dropFirst())
-        default: return try MVCC.decodeVersion(KeyValue(key: rawKey, value: bytes)).value
-        }
+        guard isTombstone(bytes) != nil else { return try MVCC.decodeVersion(KeyValue(key: rawKey, value: bytes)).value }
+        return try decode(bytes)
     }
 
     /// A set of versions: a count, then each version, ascending.

@@ -1,11 +1,9 @@
 import Inspect
 import Raft
+import ScriptTesting
 
-/// Runs a Raft scenario script against a ``SimulatedCluster`` and returns the script with each
-/// command's output under it, which the golden test compares with the file.
-///
-/// A script is comment lines (`#`), and command lines (`> command`). Everything else in the
-/// file is the previous output and is regenerated. Commands:
+/// The Raft area's commands, run against a ``SimulatedCluster``; each prints the events it
+/// caused (transitions, client answers) with its own output.
 /// - `cluster nodes=3 seed=1 [prevote=false] [checkquorum=false] [batch=false] [maxappend=N]`
 /// - `tick [N] [msgs]` (transitions and client answers; `msgs` adds every message sent)
 /// - `deliver` (one round of in-flight messages), `stabilize` (until none are in flight)
@@ -13,31 +11,19 @@ import Raft
 /// - `partition 1 | 2 3`, `heal`, `crash N`, `restart N`
 /// - `until-leader [N]` (tick quietly until a leader, one node N follows, commits an entry)
 /// - `status`, `log`, `draw`, `trace [N]`, `state N` (a node's key/value data)
-struct ScenarioRunner {
+struct ScenarioRunner: ScriptInterpreter {
     private var cluster: SimulatedCluster?
     private var output: [String] = []
 
-    static func run(_ script: String) -> String {
-        var runner = ScenarioRunner()
-        var result: [String] = []
-        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("#") {
-                result.append(String(line))
-            } else if line.hasPrefix("> ") {
-                let command = String(line.dropFirst(2))
-                result.append("> " + command)
-                runner.output = []
-                do {
-                    try runner.execute(command)
-                } catch {
-                    runner.output.append("error: \(error)")
-                }
-                result.append(contentsOf: runner.output)
-                result.append("")
-            }
+    mutating func run(prefix: String, command: String) -> [String] {
+        output = []
+        do {
+            guard prefix.isEmpty else { throw ScriptError("no prefixes here: `> command`") }
+            try execute(command)
+        } catch {
+            output.append("error: \(error)")
         }
-        while result.last == "" { result.removeLast() }
-        return result.joined(separator: "\n") + "\n"
+        return output
     }
 
     private mutating func execute(_ command: String) throws {
@@ -150,9 +136,4 @@ struct ScenarioRunner {
         guard let value = Int(text), value >= 0, value <= 1_000_000 else { throw ScriptError("not a number: \(text)") }
         return value
     }
-}
-
-struct ScriptError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -196,3 +196,16 @@ private func byteOrder(_ a: [UInt8], _ b: [UInt8]) -> Int {
     #expect(throws: SQLError.self) { try IndexEntry.adding(.integer(1), to: [2, 3]) }
     #expect(throws: SQLError.self) { try IndexEntry.removing(.integer(1), from: [1, 9]) }
 }
+
+/// One decoder, three wordings: each call site picks how the same key reads.
+@Test func keysInWords() {
+    let row = SQLKey.row(table: "movies", id: .integer(7)).encoded
+    let index = SQLKey.index(table: "movies", column: "genre", value: .string("scifi")).encoded
+    let table = SQLKey.table("movies").encoded
+    #expect(SQLKey.describe(row) == "row 7 of movies")
+    #expect(SQLKey.describe(index, .sentence) == "the index entry movies.genre = 'scifi'")
+    #expect(SQLKey.describe(table, .sentence) == "the schema of table movies")
+    #expect(SQLKey.describe(index, .withinTable, value: { "<\($0)>" }) == "index genre=<'scifi'>")
+    #expect(SQLKey.describe([0xEE], .sentence) == "key ee")
+    #expect(SQLKey.describe([0xEE], .withinTable) == "0xee")
+}

@@ -1,49 +1,33 @@
 import Foundation
+import ScriptTesting
 @testable import SQL
 import Storage
 import Testing
 
 /// Golden stories for `LocalEngine`, driven straight through the `Engine`/`Transaction` API
-/// (no SQL parser involved): each file in `Tests/Scripts/LocalEngine/` is a transcript of commands
-/// (`> insert movies (1, 'Alien')`) followed by what they printed. The runner replays the
-/// commands and compares the whole transcript; `UPDATE_GOLDEN=1` rewrites the files (review
-/// the diff by hand: never bless wrong output).
+/// (no SQL parser involved): each file in `Tests/Scripts/LocalEngine/` is a transcript of
+/// commands (`> insert movies (1, 'Alien')`) and what they printed.
 ///
-/// Commands (a `t1: ` prefix runs one in the named transaction, else each autocommits):
+/// Commands (a `t1> ` prefix runs one in the named transaction, else each autocommits):
 ///     create T col TYPE [pk] [null] [notnull] [unique] [index] [ref=T] [default=V], …
 ///     drop T | insert T (v, …) (v, …) | update T id=(v, …) … | delete T id … | get T id …
 ///     scan T [col=V | col>V | col<V | col] | lookup T col v … | index NAME T col [unique] | dropindex NAME
 ///     schema | keys | raw (every stored pair, MVCC's too) | begin [readonly] | commit | rollback | savepoint | rollback to savepoint
 struct LocalEngineScriptTests {
-    /// `Tests/Scripts/LocalEngine`, beside (not inside) the test target so SwiftPM does not
-    /// treat the scripts as unhandled resources.
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scripts/LocalEngine")
+    static let area = "LocalEngine"
 
-    static var scripts: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".txt") }.sorted()
-    }
-
-    @Test(arguments: scripts)
+    @Test(arguments: GoldenScripts.files(area))
     func script(_ name: String) throws {
-        let url = Self.directory.appendingPathComponent(name)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let output = try EngineScriptRunner().run(text)
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try output.write(to: url, atomically: true, encoding: .utf8)
-        } else {
-            #expect(output == text, "\(name) differs; rerun with UPDATE_GOLDEN=1 and review the diff")
-        }
+        try GoldenScripts.check(Self.area, name, with: EngineScriptRunner())
     }
 
     @Test func thereAreScripts() {
-        #expect(Self.scripts.count >= 4)
+        #expect(GoldenScripts.files(Self.area).count >= 4)
     }
 }
 
-/// Replays a script against a fresh in-memory engine, echoing commands and comments.
-final class EngineScriptRunner {
+/// Replays a script against a fresh in-memory engine.
+final class EngineScriptRunner: ScriptInterpreter {
     let engine: LocalEngine
     var transactions: [String: any Transaction] = [:]
     var savepoints: [String: Savepoint] = [:]
@@ -52,31 +36,15 @@ final class EngineScriptRunner {
         engine = try LocalEngine.memory()
     }
 
-    func run(_ text: String) throws -> String {
-        var out: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("> ") {
-                out.append(String(line))
-                out.append(contentsOf: execute(String(line.dropFirst(2))))
-            } else if line.hasPrefix("#") || line.isEmpty {
-                out.append(String(line))
-            }
-        }
-        return out.joined(separator: "\n")
-    }
-
-    /// Runs one command; errors print as their description.
-    func execute(_ command: String) -> [String] {
-        var command = Substring(command)
-        var name: String?
-        if let colon = command.firstIndex(of: ":"), let space = command.firstIndex(of: " "), colon < space {
-            name = String(command[..<colon])
-            command = command[command.index(after: colon)...].drop { $0 == " " }
-        }
+    /// Runs one command, in transaction `prefix` if there is one; errors print as their
+    /// description.
+    func run(prefix: String, command: String) -> [String] {
         do {
-            return try dispatch(String(command), in: name)
+            return try dispatch(command, in: prefix.isEmpty ? nil : prefix)
         } catch let error as SQLError {
             return [error.description]  // "constraint violation: …", "type error: …"
+        } catch let error as ScriptError {
+            return ["script: \(error)"]
         } catch {
             return ["\(error)"]
         }
@@ -87,7 +55,7 @@ final class EngineScriptRunner {
         if word == "raw" { return try raw() }
         guard let name else {
             if ["begin", "commit", "rollback", "savepoint"].contains(word) {
-                throw EngineScriptError("\(word) needs a transaction name (t1: \(word))")
+                throw ScriptError("\(word) needs a transaction name (t1> \(word))")
             }
             // Autocommit: a command of its own transaction, rolled back if it fails. Reads take
             // no version (read-only), so versions in the output count writing commands only.
@@ -112,7 +80,7 @@ final class EngineScriptRunner {
             return ["ok"]
         case "rollback" where rest.hasPrefix("to "):
             let label = String(rest.dropFirst(3))
-            guard let savepoint = savepoints[name + label] else { throw EngineScriptError("no savepoint \(label)") }
+            guard let savepoint = savepoints[name + label] else { throw ScriptError("no savepoint \(label)") }
             try transaction(name).rollback(to: savepoint)
             return ["ok"]
         case "rollback":
@@ -128,7 +96,7 @@ final class EngineScriptRunner {
     }
 
     private func transaction(_ name: String) throws -> any Transaction {
-        guard let transaction = transactions[name] else { throw EngineScriptError("no transaction \(name)") }
+        guard let transaction = transactions[name] else { throw ScriptError("no transaction \(name)") }
         return transaction
     }
 
@@ -169,7 +137,7 @@ final class EngineScriptRunner {
             if !parser.isAtEnd {
                 let column = parser.word(until: "=<>")
                 guard let position = try txn.table(table)?.columnIndex(column) else {
-                    throw EngineScriptError("no column \(column)")
+                    throw ScriptError("no column \(column)")
                 }
                 let op = parser.symbol()
                 if op.isEmpty {
@@ -180,7 +148,7 @@ final class EngineScriptRunner {
                     case "=": filter = .equal(.column(position), constant)
                     case ">": filter = .greaterThan(.column(position), constant)
                     case "<": filter = .lessThan(.column(position), constant)
-                    default: throw EngineScriptError("unknown operator \(op)")
+                    default: throw ScriptError("unknown operator \(op)")
                     }
                 }
             }
@@ -203,7 +171,7 @@ final class EngineScriptRunner {
         case "keys":
             return try keys(txn)
         default:
-            throw EngineScriptError("unknown command \(word)")
+            throw ScriptError("unknown command \(word)")
         }
     }
 
@@ -217,7 +185,7 @@ final class EngineScriptRunner {
 
     /// Every SQL key the transaction sees, decoded, with its decoded value.
     private func keys(_ txn: any Transaction) throws -> [String] {
-        guard let local = txn as? LocalTransaction else { throw EngineScriptError("not a LocalTransaction") }
+        guard let local = txn as? LocalTransaction else { throw ScriptError("not a LocalTransaction") }
         let cursor = try local.mvccTransaction.scanPrefix([])
         var lines: [String] = []
         while let pair = try cursor.next() {
@@ -238,7 +206,7 @@ final class EngineScriptRunner {
         for definition in rest.split(separator: ",") {
             let words = definition.split(separator: " ").map(String.init)
             guard words.count >= 2, let type = DataType(rawValue: words[1]) else {
-                throw EngineScriptError("bad column \(definition)")
+                throw ScriptError("bad column \(definition)")
             }
             let flags = Set(words.dropFirst(2))
             var column = Column(name: words[0], dataType: type, nullable: !flags.contains("notnull"))
@@ -287,11 +255,6 @@ final class EngineScriptRunner {
     }
 }
 
-struct EngineScriptError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = "script: \(description)" }
-}
-
 /// Reads the values of script commands: NULL, TRUE, FALSE, 42, -1.5, inf, NaN, 'it''s', and
 /// parenthesized rows.
 struct EngineScriptParser {
@@ -320,7 +283,7 @@ struct EngineScriptParser {
 
     mutating func expect(_ symbol: Character) throws {
         skipSpaces()
-        guard at < text.count, text[at] == symbol else { throw EngineScriptError("expected \(symbol)") }
+        guard at < text.count, text[at] == symbol else { throw ScriptError("expected \(symbol)") }
         at += 1
     }
 
@@ -338,7 +301,7 @@ struct EngineScriptParser {
         while true {
             row.append(try value())
             skipSpaces()
-            guard at < text.count else { throw EngineScriptError("unclosed row") }
+            guard at < text.count else { throw ScriptError("unclosed row") }
             if text[at] == ")" { at += 1; return row }
             try expect(",")
         }
@@ -346,7 +309,7 @@ struct EngineScriptParser {
 
     mutating func value() throws -> Value {
         skipSpaces()
-        guard at < text.count else { throw EngineScriptError("expected a value") }
+        guard at < text.count else { throw ScriptError("expected a value") }
         if text[at] == "'" {
             at += 1
             var out = ""
@@ -359,7 +322,7 @@ struct EngineScriptParser {
                 out.append(text[at])
                 at += 1
             }
-            throw EngineScriptError("unclosed string")
+            throw ScriptError("unclosed string")
         }
         let token = word(until: ",)=")
         switch token {
@@ -373,7 +336,7 @@ struct EngineScriptParser {
         default:
             if let i = Int64(token) { return .integer(i) }
             if let f = Double(token) { return .float(f) }
-            throw EngineScriptError("bad value \(token)")
+            throw ScriptError("bad value \(token)")
         }
     }
 

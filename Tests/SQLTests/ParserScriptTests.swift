@@ -1,127 +1,38 @@
 import Foundation
-import Testing
+import ScriptTesting
 import SQL
+import Testing
 
 /// Golden tests for the lexer, parser and splitter: each file in `Tests/Scripts/Parser/` is a
-/// story of inputs and the exact output they must produce.
+/// story of inputs and the exact output they must produce. The prefix says what to do with
+/// the input (a `...> ` line continues it on a new line):
 ///
-/// Script format (one case = a command line, optional `...>` continuation lines, then the
-/// expected output up to the next blank line; `#` lines are comments):
-///
-///     sql> SELECT 1 + 2 * 3          parse a statement, print its AST (or the rendered error)
+///     > SELECT 1 + 2 * 3             parse a statement, print its AST (or the rendered error)
 ///     expr> -2 ^ 2                   parse a lone expression
 ///     tokens> SELECT 'a'             print the lexer's tokens with positions
 ///     split> SELECT 1; SELECT        print StatementSplitter's statements and remainder
 ///     positions> SELECT a FROM t     print every name and expression with its position
-///     ...> more text                 continues the previous command's input on a new line
-///
-/// Run with `UPDATE_GOLDEN=1` to rewrite the expected output from the actual output
-/// (then read the diff: the point is to check it, not to accept it).
 @Suite("Parser scripts")
 struct ParserScriptTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/Parser")
-
-    static var scripts: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".script") }.sorted()
-    }
+    static let area = "Parser"
 
     @Test("script files exist")
     func scriptsExist() {
-        #expect(Self.scripts.count >= 5, "no parser scripts found in \(Self.directory.path)")
+        #expect(GoldenScripts.files(Self.area).count >= 5, "no parser scripts found")
     }
 
-    @Test("golden script", arguments: scripts)
+    @Test("golden script", arguments: GoldenScripts.files(area))
     func run(script name: String) throws {
-        let url = Self.directory.appendingPathComponent(name)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let cases = ParserScriptCase.parse(text)
-        #expect(!cases.isEmpty, "\(name) has no cases")
-        var rewritten: [String] = []
-        for scriptCase in cases {
-            let actual = scriptCase.run()
-            #expect(actual == scriptCase.expected, """
-                \(name):\(scriptCase.line): \(scriptCase.command)> \(scriptCase.input)
-                --- expected
-                \(scriptCase.expected.joined(separator: "\n"))
-                --- actual
-                \(actual.joined(separator: "\n"))
-                """)
-            let separator = scriptCase.leading.isEmpty && !rewritten.isEmpty ? [""] : []
-            rewritten.append(contentsOf: separator + scriptCase.leading + scriptCase.commandLines + actual)
-        }
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            let trailing = ParserScriptCase.trailingComments(text)
-            try (rewritten + trailing).joined(separator: "\n").appending("\n").write(to: url, atomically: true, encoding: .utf8)
-        }
+        try GoldenScripts.check(Self.area, name, with: ParserScriptInterpreter())
     }
 }
 
-/// One command of a golden script with its expected output.
-struct ParserScriptCase {
-    var line: Int
-    /// Comment and blank lines before the command, kept when rewriting.
-    var leading: [String]
-    var command: String
-    var commandLines: [String]
-    var input: String
-    var expected: [String]
-
-    static let commands = ["sql", "expr", "tokens", "split", "positions"]
-
-    static func parse(_ text: String) -> [ParserScriptCase] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var cases: [ParserScriptCase] = []
-        var pending: [String] = []
-        var i = 0
-        while i < lines.count {
-            let line = lines[i]
-            guard let (command, rest) = commandPrefix(line) else {
-                if i == lines.count - 1 && line.isEmpty { break }
-                pending.append(line)
-                i += 1
-                continue
-            }
-            var scriptCase = ParserScriptCase(line: i + 1, leading: pending, command: command,
-                                        commandLines: [line], input: rest, expected: [])
-            pending = []
-            i += 1
-            while i < lines.count, lines[i].hasPrefix("...> ") || lines[i] == "...>" {
-                scriptCase.input += "\n" + String(lines[i].dropFirst(min(5, lines[i].count)))
-                scriptCase.commandLines.append(lines[i])
-                i += 1
-            }
-            while i < lines.count, !lines[i].isEmpty, commandPrefix(lines[i]) == nil {
-                scriptCase.expected.append(lines[i])
-                i += 1
-            }
-            cases.append(scriptCase)
-        }
-        return cases
-    }
-
-    /// Comments after the last case, so rewriting keeps them.
-    static func trailingComments(_ text: String) -> [String] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let last = lines.lastIndex(where: { commandPrefix($0) != nil }) else { return [] }
-        var tail = Array(lines[(last + 1)...])
-        while let first = tail.first, !first.isEmpty, !first.hasPrefix("#") { tail.removeFirst() }
-        while tail.last == "" { tail.removeLast() }
-        return tail
-    }
-
-    static func commandPrefix(_ line: String) -> (String, String)? {
-        for command in commands where line.hasPrefix(command + "> ") || line == command + ">" {
-            return (command, String(line.dropFirst(min(command.count + 2, line.count))))
-        }
-        return nil
-    }
-
-    func run() -> [String] {
+/// Parses each command's input the way its prefix asks.
+struct ParserScriptInterpreter: ScriptInterpreter {
+    func run(prefix: String, command input: String) -> [String] {
         do {
-            switch command {
-            case "sql":
+            switch prefix {
+            case "":
                 return [try Parser.parse(input).description]
             case "expr":
                 return [try Parser.parseExpression(input).description]
@@ -133,7 +44,7 @@ struct ParserScriptCase {
             case "positions":
                 return ParserScriptPositions.list(try Parser.parse(input))
             default:
-                return ["unknown command \(command)"]
+                return ["unknown command \(prefix)"]
             }
         } catch {
             return error.rendered(in: input).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -1,56 +1,27 @@
+import Encoding
 import Foundation
+import ScriptTesting
 import Testing
 @testable import Storage
 
-/// BitCask stories: each file in `Tests/Scripts/BitCask` is a list of commands (`> command`), each
-/// followed by the output it must print. Run with `UPDATE_GOLDEN=1` to rewrite the files from
-/// the actual output (then review the diff).
+/// BitCask stories: each file in `Tests/Scripts/BitCask` is a list of commands (`> command`),
+/// each followed by the output it must print; the database lives in a fresh temporary folder.
 @Suite struct BitCaskScriptTests {
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scripts/BitCask")
-
-    static var scriptNames: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: scripts.path)) ?? []
-        return names.filter { $0.hasSuffix(".txt") }.sorted()
-    }
+    static let area = "BitCask"
 
     @Test func thereAreScripts() {
-        #expect(Self.scriptNames.count >= 4)
+        #expect(GoldenScripts.files(Self.area).count >= 4)
     }
 
-    @Test(arguments: scriptNames)
+    @Test(arguments: GoldenScripts.files(area))
     func script(_ name: String) throws {
-        let url = Self.scripts.appendingPathComponent(name)
-        let original = try String(contentsOf: url, encoding: .utf8)
         let directory = try TemporaryDirectory("bitcask-script")
-        let runner = ScriptRunner(directory: directory.path + "/db")
-        var output: [String] = []
-        for line in original.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("> ") {
-                output.append(String(line))
-                output.append(contentsOf: runner.run(String(line.dropFirst(2))))
-            } else if line.isEmpty || line.hasPrefix("#") {
-                output.append(String(line))
-            }
-            // Any other line is expected output: regenerated above, so dropped here.
-        }
-        let actual = output.joined(separator: "\n")
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        let expectedLines = original.split(separator: "\n", omittingEmptySubsequences: false)
-        let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
-        if let index = zip(expectedLines, actualLines).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-            Issue.record("\(name):\(index + 1): expected «\(expectedLines[index])» but got «\(actualLines[index])»\n--- actual output ---\n\(actual)")
-        } else {
-            #expect(expectedLines.count == actualLines.count, "\(name): expected \(expectedLines.count) lines, got \(actualLines.count)\n--- actual output ---\n\(actual)")
-        }
+        try GoldenScripts.check(Self.area, name, with: ScriptRunner(directory: directory.path + "/db"))
     }
 }
 
 /// Runs script commands against a BitCask in `directory` and renders what they show.
-final class ScriptRunner {
+final class ScriptRunner: ScriptInterpreter {
     let directory: String
     var logPath: String { directory + "/" + BitCask.logName }
     var engine: BitCask?
@@ -59,7 +30,8 @@ final class ScriptRunner {
 
     init(directory: String) { self.directory = directory }
 
-    func run(_ command: String) -> [String] {
+    func run(prefix: String, command: String) -> [String] {
+        guard prefix.isEmpty else { return ["error: no prefixes here: `> command`"] }
         let words = command.split(separator: " ").map(String.init)
         do {
             return try execute(words)
@@ -210,10 +182,5 @@ final class ScriptRunner {
 
 /// ASCII as is, other bytes as \xNN (damaged records hold arbitrary bytes).
 func printable(_ bytes: ArraySlice<UInt8>) -> String {
-    bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
-}
-
-struct ScriptError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + hexByte($0) }.joined()
 }

@@ -1,77 +1,49 @@
 import Encoding
 import Foundation
+import ScriptTesting
 import Testing
 @testable import Storage
 
-/// Golden scenario tests for MVCC: each file in `Tests/Scripts/MVCC/` is a story of transactions
-/// (`t1: begin`, `t1: set a=1`, `t2: get a`) with each command's output below it as `→ …`
-/// lines. The runner replays the commands and compares the regenerated file with the stored
-/// one. Run with `UPDATE_GOLDEN=1` to rewrite the files after a deliberate change (then
-/// review the diff).
+/// Golden scenario tests for MVCC: each file in `Tests/Scripts/MVCC/` is a story of
+/// transactions (`t1> begin`, `t1> set a=1`, `t2> get a`) with each command's output below it.
+/// Every script runs on each storage engine and must print the same; only the memory engine's
+/// run rewrites the file under `UPDATE_GOLDEN=1`.
 @Suite struct MVCCScriptTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scripts/MVCC")
-
-    static func scriptNames() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".txt") }.sorted()
-    }
+    static let area = "MVCC"
 
     @Test func scriptsExist() {
-        #expect(Self.scriptNames().count >= 10)
+        #expect(GoldenScripts.files(Self.area).count >= 10)
     }
 
-    @Test(arguments: EngineKind.allCases, scriptNames())
+    @Test(arguments: EngineKind.allCases, GoldenScripts.files(area))
     func script(kind: EngineKind, name: String) throws {
-        let url = Self.directory.appendingPathComponent(name)
-        let expected = try String(contentsOf: url, encoding: .utf8)
         let directory = try TemporaryDirectory("mvcc-script")
         let runner = try MVCCScriptRunner(mvcc: MVCC(engine: kind.make(in: directory)))
-        let actual = runner.run(expected)
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1", kind == .memory {
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        #expect(actual == expected, "\(name) on \(kind): output differs; actual:\n\(actual)")
+        try GoldenScripts.check(Self.area, name, with: runner, rewrite: kind == .memory)
     }
 }
 
-/// Replays one script against an MVCC store and renders the output.
-final class MVCCScriptRunner {
+/// Replays one script against an MVCC store: the prefix names the transaction a command runs
+/// in (`t1> get a`); `mvcc> …` commands look at the store as a whole.
+final class MVCCScriptRunner: ScriptInterpreter {
     let mvcc: MVCC
     var transactions: [String: MVCCTransaction] = [:]
     var savepoints: [String: Int] = [:]
 
     init(mvcc: MVCC) { self.mvcc = mvcc }
 
-    /// The script with every `→` line regenerated from running its commands.
-    func run(_ script: String) -> String {
-        var out: [String] = []
-        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("→") { continue }
-            out.append(String(line))
-            let text = line.trimmingCharacters(in: .whitespaces)
-            if text.isEmpty || text.hasPrefix("#") { continue }
-            let result: [String]
-            do {
-                result = try execute(text)
-            } catch {
-                result = ["error: \(error)"]
-            }
-            out.append(contentsOf: result.map { "→ \($0)" })
+    func run(prefix: String, command: String) -> [String] {
+        do {
+            return try execute(actor: prefix, command)
+        } catch {
+            return ["error: \(error)"]
         }
-        return out.joined(separator: "\n")
     }
 
-    struct ScriptError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    private func execute(_ line: String) throws -> [String] {
-        guard let colon = line.firstIndex(of: ":") else { throw ScriptError(description: "expected `actor: command`") }
-        let actor = String(line[..<colon])
-        let words = line[line.index(after: colon)...].split(separator: " ").map(String.init)
-        guard let command = words.first else { throw ScriptError(description: "missing command") }
+    private func execute(actor: String, _ line: String) throws -> [String] {
+        guard !actor.isEmpty else { throw ScriptError("expected `actor> command`") }
+        let words = line.split(separator: " ").map(String.init)
+        guard let command = words.first else { throw ScriptError("missing command") }
         let args = Array(words.dropFirst())
         if actor == "mvcc" { return try executeGlobal(command, args) }
 
@@ -82,7 +54,7 @@ final class MVCCScriptRunner {
             return [describe(try start(actor) { try mvcc.beginReadOnly() })]
         case ("begin", "as"):
             guard args.count == 3, args[1] == "of", let version = UInt64(args[2]) else {
-                throw ScriptError(description: "usage: begin as of VERSION")
+                throw ScriptError("usage: begin as of VERSION")
             }
             return [describe(try start(actor) { try mvcc.beginReadOnly(asOf: version) })]
         case ("resume", let other?):
@@ -99,7 +71,7 @@ final class MVCCScriptRunner {
         case "set":
             for assignment in args {
                 let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ScriptError(description: "usage: set key=value") }
+                guard parts.count == 2 else { throw ScriptError("usage: set key=value") }
                 try t.set(b(parts[0]), b(parts[1]))
             }
             return []
@@ -111,12 +83,12 @@ final class MVCCScriptRunner {
         case "scan":
             return try scan(t, args)
         case "savepoint":
-            guard let name = args.first else { throw ScriptError(description: "usage: savepoint NAME") }
+            guard let name = args.first else { throw ScriptError("usage: savepoint NAME") }
             savepoints["\(actor).\(name)"] = t.savepoint()
             return []
         case "rollback" where args.first == "to":
             guard args.count == 2, let savepoint = savepoints["\(actor).\(args[1])"] else {
-                throw ScriptError(description: "usage: rollback to NAME (a savepoint of this transaction)")
+                throw ScriptError("usage: rollback to NAME (a savepoint of this transaction)")
             }
             try t.rollback(toSavepoint: savepoint)
             return []
@@ -131,7 +103,7 @@ final class MVCCScriptRunner {
         case "state":
             return [describe(t)]
         default:
-            throw ScriptError(description: "unknown command \(command)")
+            throw ScriptError("unknown command \(command)")
         }
     }
 
@@ -148,7 +120,7 @@ final class MVCCScriptRunner {
         case "setu":
             for assignment in args {
                 let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ScriptError(description: "usage: setu key=value") }
+                guard parts.count == 2 else { throw ScriptError("usage: setu key=value") }
                 try mvcc.setUnversioned(b(parts[0]), b(parts[1]))
             }
             return []
@@ -164,7 +136,7 @@ final class MVCCScriptRunner {
             let rolledBack = try mvcc.rollbackAbandonedTransactions()
             return ["rolled back \(set(Set(rolledBack)))"]
         default:
-            throw ScriptError(description: "unknown mvcc command \(command)")
+            throw ScriptError("unknown mvcc command \(command)")
         }
     }
 
@@ -175,7 +147,7 @@ final class MVCCScriptRunner {
     }
 
     private func txn(_ name: String) throws -> MVCCTransaction {
-        guard let t = transactions[name] else { throw ScriptError(description: "no transaction \(name)") }
+        guard let t = transactions[name] else { throw ScriptError("no transaction \(name)") }
         return t
     }
 
@@ -190,7 +162,7 @@ final class MVCCScriptRunner {
         } else if let range = rest.first {
             let inclusive = range.contains("..=")
             let parts = range.components(separatedBy: inclusive ? "..=" : "..")
-            guard parts.count == 2 else { throw ScriptError(description: "range must be a..b or a..=b") }
+            guard parts.count == 2 else { throw ScriptError("range must be a..b or a..=b") }
             let start: KeyRange.Bound = parts[0].isEmpty ? .unbounded : .included(b(parts[0]))
             let end: KeyRange.Bound = parts[1].isEmpty ? .unbounded : (inclusive ? .included(b(parts[1])) : .excluded(b(parts[1])))
             cursor = try t.scan(KeyRange(start: start, end: end), reverse: reverse)
@@ -209,7 +181,7 @@ final class MVCCScriptRunner {
         } else if let key = args.first {
             chains = [try mvcc.versions(key: b(key), viewer: viewer)]
         } else {
-            throw ScriptError(description: "usage: versions KEY | versions prefix P")
+            throw ScriptError("usage: versions KEY | versions prefix P")
         }
         let lines = chains.flatMap { chain in
             chain.versions.map { "\(text(chain.key))@\($0.version) = \($0.value.map(text) ?? "None") (\($0.visibility))" }

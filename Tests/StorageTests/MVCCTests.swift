@@ -4,6 +4,16 @@ import Testing
 
 /// MVCC behaviour that scripts do not show well: streaming, corrupt data, error texts.
 @Suite struct MVCCTests {
+    /// Tools outside Storage read raw version values with the same decoder MVCC uses.
+    @Test func versionValuesDecodeAsTombstoneValueOrCorrupt() throws {
+        #expect(try MVCCValues.decode(MVCCValues.encodeVersionValue(nil)) == nil)
+        #expect(try MVCCValues.decode(MVCCValues.encodeVersionValue([7, 8])) == [7, 8])
+        #expect(try MVCCValues.decode([0x01]) == [])
+        for bad: [UInt8] in [[], [0x00, 0x01], [0x02, 0x07]] {
+            #expect(throws: MVCCError.self) { try MVCCValues.decode(bad) }
+        }
+    }
+
     /// A `LIMIT 10` over a large table must read about 10 rows, not the table.
     @Test(arguments: [false, true])
     func scansStreamInsteadOfLoadingEverything(reverse: Bool) throws {

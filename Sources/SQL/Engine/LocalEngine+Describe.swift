@@ -1,3 +1,4 @@
+import Encoding
 import Storage
 
 /// Raw storage keys and values in words, for the REPL's `.keys` and `.mvcc`: the learner sees
@@ -7,21 +8,15 @@ extension LocalEngine {
     /// the SQL key inside it: `Version(row 7 of movies, 3)`, `TxnWrite(4, index movies.genre =
     /// 'scifi')`, `NextVersion`. Bytes that are neither print as hex; this never throws.
     public static func describe(key: [UInt8]) -> String {
-        guard let mvccKey = try? MVCCKey.decode(key) else { return "?" + keyHex(key) }
+        guard let mvccKey = try? MVCCKey.decode(key) else { return "?" + hexString(key) }
         switch mvccKey {
         case .nextVersion: return "NextVersion"
         case .txnActive(let version): return "TxnActive(\(version))"
         case .txnActiveSnapshot(let version): return "TxnActiveSnapshot(\(version))"
-        case .txnWrite(let version, let key): return "TxnWrite(\(version), \(describe(sqlKey: key)))"
-        case .version(let key, let version): return "Version(\(describe(sqlKey: key)), \(version))"
-        case .unversioned(let key): return "Unversioned(\(describe(sqlKey: key)))"
+        case .txnWrite(let version, let key): return "TxnWrite(\(version), \(SQLKey.describe(key)))"
+        case .version(let key, let version): return "Version(\(SQLKey.describe(key)), \(version))"
+        case .unversioned(let key): return "Unversioned(\(SQLKey.describe(key)))"
         }
-    }
-
-    /// A SQL key (the user key inside MVCC's versions) in words, or hex if it is not one.
-    public static func describe(sqlKey key: [UInt8]) -> String {
-        guard let decoded = try? SQLKey.decode(key) else { return keyHex(key) }
-        return decoded.description
     }
 
     /// The value stored under a SQL key in words: a row's values, an index entry's primary
@@ -41,22 +36,14 @@ extension LocalEngine {
         }
     }
 
-    /// The value of a raw engine pair in words, when it is a SQL version or write: MVCC stores a
-    /// version as a tombstone marker (`0x00`) or `0x01` followed by the SQL value.
+    /// The value of a raw engine pair in words, when it is a SQL version: `tombstone`, or the
+    /// SQL value inside MVCC's version value. nil for other pairs and undecodable bytes.
     public static func describe(key: [UInt8], value: [UInt8]) -> String? {
         guard case .version(let userKey, _)? = try? MVCCKey.decode(key),
               let sqlKey = try? SQLKey.decode(userKey) else { return nil }
-        guard let marker = value.first else { return nil }
-        if marker == 0 { return "tombstone" }
-        return describe(sqlKey: sqlKey, value: Array(value.dropFirst()))
+        let stored: [UInt8]?
+        do { stored = try MVCCValues.decode(value) } catch { return nil }
+        guard let stored else { return "tombstone" }
+        return describe(sqlKey: sqlKey, value: stored)
     }
-
-}
-
-/// Bytes as lowercase hex, two digits each.
-func keyHex(_ bytes: [UInt8]) -> String {
-    bytes.map { byte in
-        let digits = String(byte, radix: 16)
-        return digits.count == 1 ? "0" + digits : digits
-    }.joined()
 }

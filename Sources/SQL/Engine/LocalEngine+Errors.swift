@@ -21,7 +21,7 @@ func sqlError(from error: any Error) -> SQLError {
     switch error {
     case .serialization(let key, let otherVersion):
         return SQLError(.serialization,
-                        "\(describeConflict(key)) was written by concurrent transaction \(otherVersion); retry")
+                        "\(SQLKey.describe(key, .sentence)) was written by concurrent transaction \(otherVersion); retry")
     case .readOnly:
         return SQLError(.transaction, "cannot write in a read-only transaction")
     case .invalidVersion(let version):
@@ -31,14 +31,3 @@ func sqlError(from error: any Error) -> SQLError {
     }
 }
 
-/// A conflicting key in words: "row 3 of table t", "the index entry t.c = 'x'", "table t".
-private func describeConflict(_ key: [UInt8]) -> String {
-    guard let sqlKey = try? SQLKey.decode(key) else {
-        return "key \(keyHex(key))"
-    }
-    switch sqlKey {
-    case .table(let name): return "the schema of table \(name)"
-    case .row(let table, let id): return "row \(id) of table \(table)"
-    case .index(let table, let column, let value): return "the index entry \(table).\(column) = \(value)"
-    }
-}

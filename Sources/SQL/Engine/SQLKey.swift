@@ -142,16 +142,55 @@ public enum SQLKey: Hashable, CustomStringConvertible {
         case ValueTag.integer.rawValue: return .integer(try decoder.readInt64())
         case ValueTag.float.rawValue: return .float(try decoder.readDouble())
         case ValueTag.string.rawValue: return .string(try decoder.readString())
-        case let tag: throw SQLError(.storage, "unknown value tag 0x\(String(tag, radix: 16)) in SQL key")
+        case let tag: throw SQLError(.storage, "unknown value tag 0x\(hexByte(tag)) in SQL key")
         }
     }
 
     /// The key in words: `table movies`, `row 7 of movies`, `index movies.genre = 'scifi'`.
-    public var description: String {
-        switch self {
-        case .table(let name): "table \(name)"
-        case .row(let table, let id): "row \(id) of \(table)"
-        case .index(let table, let column, let value): "index \(table).\(column) = \(value)"
+    public var description: String { describe(.full) }
+}
+
+// MARK: - Keys in words
+
+extension SQLKey {
+    /// Where a key's words go: the same decoded key reads differently on its own, inside a
+    /// sentence and in a listing of one table.
+    public enum Wording: Sendable {
+        /// On its own: `table movies`, `row 7 of movies`, `index movies.genre = 'scifi'`.
+        case full
+        /// Inside a sentence: `the schema of table movies`, `row 7 of table movies`, `the index
+        /// entry movies.genre = 'scifi'`.
+        case sentence
+        /// In a listing of one table, where its name goes without saying: `table movies`,
+        /// `row 7`, `index genre='scifi'`.
+        case withinTable
+    }
+
+    /// Encoded key bytes in words; bytes that are not a SQL key print as hex. `value` renders
+    /// the values inside the key (a tool may quote strings its own way).
+    public static func describe(_ bytes: [UInt8], _ wording: Wording = .full,
+                                value: (Value) -> String = \.description) -> String {
+        guard let key = try? SQLKey.decode(bytes) else {
+            switch wording {
+            case .full: return hexString(bytes)
+            case .sentence: return "key \(hexString(bytes))"
+            case .withinTable: return "0x" + hexString(bytes)
+            }
+        }
+        return key.describe(wording, value: value)
+    }
+
+    /// This key in words (see `Wording`).
+    public func describe(_ wording: Wording, value: (Value) -> String = \.description) -> String {
+        switch (self, wording) {
+        case (.table(let name), .full), (.table(let name), .withinTable): "table \(name)"
+        case (.table(let name), .sentence): "the schema of table \(name)"
+        case (.row(let table, let id), .full): "row \(value(id)) of \(table)"
+        case (.row(let table, let id), .sentence): "row \(value(id)) of table \(table)"
+        case (.row(_, let id), .withinTable): "row \(value(id))"
+        case (.index(let table, let column, let v), .full): "index \(table).\(column) = \(value(v))"
+        case (.index(let table, let column, let v), .sentence): "the index entry \(table).\(column) = \(value(v))"
+        case (.index(_, let column, let v), .withinTable): "index \(column)=\(value(v))"
         }
     }
 }
