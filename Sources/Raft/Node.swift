@@ -25,7 +25,7 @@ public final class RaftNode {
     var random: SplitMix64
     /// Set when the state machine failed to apply an entry (see ``StateMachine``); the node
     /// then refuses all further work, since continuing would mean skipping that entry.
-    public private(set) var failure: RaftError?
+    public internal(set) var failure: RaftError?
     private var outbox: [Envelope] = []
 
     /// Opens a node on its durable log, re-applying committed entries the state machine lacks.
@@ -374,39 +374,6 @@ public final class RaftNode {
     /// Queues a message in the current term.
     func send(to peer: NodeID, _ message: Message) {
         outbox.append(Envelope(from: id, to: peer, term: log.term, message: message))
-    }
-
-    /// Applies committed entries in order, answering the writes this node is waiting on.
-    /// A deterministic application error answers the client and the entry counts as applied;
-    /// any other error stops the node (see ``StateMachine``) instead of skipping the entry.
-    func applyCommitted() throws {
-        while stateMachine.appliedIndex < log.commitIndex {
-            let index = stateMachine.appliedIndex + 1
-            guard let entry = log.entry(at: index) else {
-                throw RaftError.corrupt("committed entry \(index) is missing from the log")
-            }
-            let result: Result<ClientResponse, RaftError>
-            do {
-                result = .success(.write(index: index, result: try stateMachine.apply(index: index, command: entry.command)))
-            } catch RaftError.application(let message) {
-                result = .failure(.application(message))
-            } catch {
-                let failed = RaftError.stateMachineFailed(index: index, reason: "\(error)")
-                failure = failed
-                throw failed
-            }
-            guard stateMachine.appliedIndex == index else {
-                // A state machine that does not advance would make this loop spin forever, one
-                // that jumps ahead would skip entries: either way it cannot be trusted.
-                let failed = RaftError.stateMachineFailed(
-                    index: index, reason: "applied index is \(stateMachine.appliedIndex) after applying \(index)")
-                failure = failed
-                throw failed
-            }
-            if case .leader(let leader) = role, let pending = leader.writes.removeValue(forKey: index) {
-                respond(to: pending.from, id: pending.id, result)
-            }
-        }
     }
 
     /// Ends a call: the leader appends the batch's proposals and runs its read round, the log
