@@ -23,17 +23,25 @@ import Testing
     }
 }
 
-/// Types each command into one Shell, as a user would type the line.
+/// Types each command into one Shell, as a user would type the line. A prefix names the
+/// session that types it (`alice> BEGIN`), as `.session alice` would, without printing it;
+/// the session stays current for the lines after it.
 final class ShellScriptInterpreter: ScriptInterpreter {
     private let output = CapturedOutput()
     private let driver: ShellDriver
 
-    init() throws {
-        driver = try ShellDriver(backend: try LocalBackend.open(directory: nil), output: output)
+    init(backend: any ShellBackend) throws {
+        driver = try ShellDriver(backend: backend, output: output)
+    }
+
+    convenience init() throws {
+        try self.init(backend: try LocalBackend.open(directory: nil))
     }
 
     func run(prefix: String, command: String) -> [String] {
-        guard prefix.isEmpty else { return ["the Shell takes `> line` only, not \(prefix)>"] }
+        if !prefix.isEmpty {
+            do { try driver.switchSession(to: prefix) } catch { return ["cannot switch to session \(prefix): \(error)"] }
+        }
         let before = output.text.count
         driver.feed(line: command)
         var lines = Self.normalize(String(output.text.dropFirst(before)))

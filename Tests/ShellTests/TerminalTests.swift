@@ -13,12 +13,12 @@ struct TerminalTests {
         defer { tmux.stop() }
         tmux.type("CREATE TABLE things (id INT PRIMARY KEY,")
         tmux.press("Enter")
-        try tmux.waitFor("cutaway->")
+        try tmux.waitFor("cutaway(n1)->")
         tmux.type("name STRING);")
         tmux.press("Enter")
         try tmux.waitFor("CREATE TABLE things")
         tmux.press("Up")
-        try tmux.waitFor("cutaway> CREATE TABLE things (id INT PRIMARY KEY, name STRING);")
+        try tmux.waitFor("cutaway(n1)> CREATE TABLE things (id INT PRIMARY KEY, name STRING);")
         tmux.press("C-u")
         tmux.type(".quit")
         tmux.press("Enter")
@@ -61,6 +61,36 @@ struct TerminalTests {
         try tmux.waitFor("(1 row)")
     }
 
+    /// The cluster in the REPL: look at Raft, kill the leader, write anyway, see who leads now.
+    @Test func killingTheLeaderStillLetsAnInsertThrough() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.type("CREATE TABLE t (id INT PRIMARY KEY);")
+        tmux.press("Enter")
+        try tmux.waitFor("CREATE TABLE t")
+        tmux.type(".raft")
+        tmux.press("Enter")
+        try tmux.waitFor("next/match")
+        let before = tmux.screen()
+        let leader = try #require(["n1", "n2", "n3"].first { before.contains("\($0)@1 leader") })
+        tmux.press("C-l")
+        tmux.type(".kill \(leader)")
+        tmux.press("Enter")
+        try tmux.waitFor("\(leader) is down; it was the leader")
+        // The auto clock elects a new leader while the INSERT waits for one.
+        tmux.type("INSERT INTO t VALUES (1);")
+        tmux.press("Enter")
+        try tmux.waitFor("INSERT 1")
+        tmux.press("C-l")
+        tmux.type(".raft")
+        tmux.press("Enter")
+        try tmux.waitFor("INSERT INTO t, 1 row")
+        let after = tmux.screen()
+        #expect(after.contains("\(leader) down"))
+        let others = ["n1", "n2", "n3"].filter { $0 != leader }
+        #expect(others.contains { after.contains("\($0)@2 leader") || after.contains("\($0)@3 leader") })
+    }
+
     @Test func twoSessionsSeeDifferentVersionsInMVCC() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
@@ -70,7 +100,7 @@ struct TerminalTests {
             tmux.press("Enter")
         }
         try tmux.waitFor("UPDATE 1")
-        try tmux.waitFor("cutaway(alice) txn ")
+        try tmux.waitFor("cutaway(alice@n1) txn ")
         tmux.type(".session default")
         tmux.press("Enter")
         tmux.type(".mvcc t")
@@ -118,7 +148,7 @@ struct Tmux {
             try tmux.waitUntil("the shell's prompt") { $0.hasPrefix("$") }
             tmux.type(binary)
             tmux.press("Enter")
-            try tmux.waitFor("cutaway>")
+            try tmux.waitFor("cutaway(n1)>")
         } catch {
             tmux.stop()
             throw error

@@ -39,7 +39,7 @@ extension ShellDriver {
 struct RaftCommand: DotCommand {
     let name = "raft"
     let arguments = "[log NODE [FROM [TO]]]"
-    let summary = "each node's role, term, indexes and log side by side"
+    let summary = "each node's role, term, indexes and log"
     let help = """
         Per node: role, term, vote, leader, last/commit/applied index and, on the
         leader, how far each follower matches (match) and what it sends next (next).
@@ -85,7 +85,7 @@ struct RaftCommand: DotCommand {
 struct TraceCommand: DotCommand {
     let name = "trace"
     let arguments = "on|off"
-    let summary = "after each statement, draw the Raft messages it caused"
+    let summary = "draw the Raft messages each statement causes"
     let help = """
         Each message is an arrow from sender to receiver, in order: Append and its
         acknowledgement for a write, heartbeats for the read-index round a read
@@ -154,7 +154,7 @@ struct LeaderCommand: DotCommand {
 struct ConnectCommand: DotCommand {
     let name = "connect"
     let arguments = "NODE"
-    let summary = "send this session's statements through another node"
+    let summary = "talk to the cluster through another node"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, id) = try shell.node(arguments, self)
@@ -171,7 +171,7 @@ struct ConnectCommand: DotCommand {
 struct KillCommand: DotCommand {
     let name = "kill"
     let arguments = "NODE"
-    let summary = "crash a node (its log and data stay in its storage)"
+    let summary = "crash a node (its log and data survive)"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, id) = try shell.node(arguments, self)
@@ -204,7 +204,7 @@ struct RestartCommand: DotCommand {
 struct PartitionCommand: DotCommand {
     let name = "partition"
     let arguments = "NODE… | NODE…"
-    let summary = "split the network into groups that cannot talk to each other"
+    let summary = "split the network into groups that cannot talk"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, backend) = try shell.requireCluster(name)
@@ -244,7 +244,7 @@ struct HealCommand: DotCommand {
 struct ClockCommand: DotCommand {
     let name = "clock"
     let arguments = "auto|manual"
-    let summary = "let time run (auto) or move it only with .tick and .step (manual)"
+    let summary = "let time run, or move it only with .tick and .step"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)
@@ -285,7 +285,7 @@ struct TickCommand: DotCommand {
 struct StepCommand: DotCommand {
     let name = "step"
     let arguments = "[N]"
-    let summary = "deliver the next N messages in flight, one at a time"
+    let summary = "deliver the next N messages, one at a time"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)
