@@ -32,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine"]),
         .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", argumentParser]),
-        .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", argumentParser]),
+        .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", argumentParser]),
 
         // Test support, not shipped: the golden-script harness (generic: it knows no project
         // module) and the SQL scripts' interpreter, which any test target can run on its engine.

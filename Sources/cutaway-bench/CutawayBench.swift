@@ -6,7 +6,7 @@ struct CutawayBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutaway-bench",
         abstract: "Benchmarks for Cutaway's layers (run in release mode).",
-        subcommands: [StorageBenchmark.self, MVCCBenchmark.self, SQLBenchmark.self, RaftBenchmark.self, AllBenchmarks.self])
+        subcommands: [StorageBenchmark.self, MVCCBenchmark.self, SQLBenchmark.self, RaftBenchmark.self, ClusterBenchmark.self, AllBenchmarks.self])
 }
 
 /// Runs every benchmark in turn.

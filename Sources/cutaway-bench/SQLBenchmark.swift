@@ -106,7 +106,7 @@ struct SQLBenchmark: ParsableCommand {
         return String(format: "%.1fµs", s * 1e6)
     }
 
-    private static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))
         return left ? padding + text : text + padding
     }
@@ -143,8 +143,8 @@ struct SQLWorkload {
 
     // MARK: - Cutaway
 
-    func runCutaway() throws -> [String: SQLBenchmark.Measurement] {
-        let session = Session(engine: try LocalEngine.memory())
+    func runCutaway(on engine: (any Engine)? = nil) throws -> [String: SQLBenchmark.Measurement] {
+        let session = Session(engine: try engine ?? LocalEngine.memory())
         var results: [String: SQLBenchmark.Measurement] = [:]
         _ = try session.execute(Self.createBench)
         let inserts = insertStatements(table: "bench", count: rows, values: Self.values)
@@ -188,7 +188,7 @@ struct SQLWorkload {
         return (0..<joinRows).reduce(0) { $0 + (left[($1 &* 3) % 50_000] ?? 0) }
     }
 
-    private func measure(_ statements: [String], operations: Int,
+    func measure(_ statements: [String], operations: Int,
                          _ body: (String) throws -> Void) throws -> SQLBenchmark.Measurement {
         var samples: [Double] = []
         samples.reserveCapacity(statements.count)

@@ -1,4 +1,6 @@
+import Cluster
 import Inspect
+import Raft
 
 /// `.explain [steps|analyze] SQL`: the plan of a statement, three ways.
 struct ExplainCommand: DotCommand {
@@ -8,7 +10,8 @@ struct ExplainCommand: DotCommand {
     let help = """
         .explain SQL          the optimized plan as a tree
         .explain steps SQL    the plan after each optimizer pass; passes that changed it are marked
-        .explain analyze SQL  runs the statement: rows, time and MVCC versions per node
+        .explain analyze SQL  runs the statement: rows and time per node and, on a
+                              cluster, its Raft reads, log entries and log growth per node
         """
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
@@ -22,7 +25,9 @@ struct ExplainCommand: DotCommand {
                 let steps = try shell.currentSession.explainSteps(sql)
                 shell.show(Self.drawSteps(steps))
             case "analyze":
-                shell.show(withNewline(try shell.currentSession.explain(sql, analyze: true)))
+                let before = RaftCost(shell)
+                let drawing = try shell.currentSession.explain(sql, analyze: true)
+                shell.show(withNewline(drawing) + (before.map { $0.report(since: RaftCost(shell)) } ?? ""))
             default:
                 shell.show(withNewline(try shell.currentSession.explain(sql, analyze: false)))
             }
@@ -44,6 +49,30 @@ struct ExplainCommand: DotCommand {
 
     func completions(after words: [String], in shell: ShellDriver) -> [String] {
         words.isEmpty ? ["steps", "analyze"] : []
+    }
+}
+
+/// What a statement cost the cluster, for `.explain analyze`: the session's Raft reads and log
+/// writes, and how many entries each node's log grew by.
+struct RaftCost {
+    var counters: ClusterCounters
+    var lastIndexes: [(node: NodeID, last: LogIndex)]
+
+    /// The current figures, or nil when the session is not on a cluster.
+    init?(_ shell: ShellDriver) {
+        guard let session = shell.currentSession as? ClusterShellSession, let cluster = shell.backend.cluster else { return nil }
+        counters = session.engine.counters
+        lastIndexes = cluster.snapshot().nodes.map { ($0.id, $0.lastIndex) }
+    }
+
+    /// `raft: 3 read-index rounds, 1 log entry; logs grew n1 +1, n2 +1, n3 +1`.
+    func report(since later: RaftCost?) -> String {
+        guard let later else { return "" }
+        let reads = later.counters.reads - counters.reads
+        let writes = later.counters.writes - counters.writes
+        let growth = zip(lastIndexes, later.lastIndexes).map { "n\($1.node) +\($1.last &- $0.last)" }
+        return "raft: \(reads) read-index round\(reads == 1 ? "" : "s"), \(writes) log entr\(writes == 1 ? "y" : "ies")"
+            + "; logs grew " + growth.joined(separator: ", ") + "\n"
     }
 }
 
