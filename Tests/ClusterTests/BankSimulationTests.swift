@@ -163,7 +163,7 @@ final class BankSimulation {
     static let accounts = 10
     static let initialBalance = 100
     /// Steps with faults; afterwards the network is healed and clients only finish.
-    static let faultSteps = 150
+    static let faultSteps = 250
 
     let seed: UInt64
     private var random: SplitMix64
@@ -233,27 +233,27 @@ final class BankSimulation {
         let running = cluster.ids.filter { cluster.isRunning($0) }
         let crashed = cluster.ids.filter { !cluster.isRunning($0) }
         switch roll {
-        case ..<75:
+        case ..<80:
             let ticks = Int.random(in: 1...5, using: &random)
             try cluster.tick(ticks)
             fault(.tick, "tick \(ticks)")
-        case ..<78:
+        case ..<83:
             // At most two nodes down: with all three down the run would only wait for restarts.
             guard running.count >= 2, let victim = running.randomElement(using: &random) else { return note("kill: keep a node running") }
             try cluster.kill(victim)
             fault(.kill, "kill n\(victim)")
-        case ..<84:
+        case ..<89:
             guard let node = crashed.randomElement(using: &random) else { return note("restart: nothing is down") }
             try cluster.restart(node)
             fault(.restart, "restart n\(node)")
-        case ..<87:
+        case ..<92:
             guard let alone = cluster.ids.randomElement(using: &random) else { return }
             try cluster.partition([[alone], cluster.ids.filter { $0 != alone }])
             fault(.partition, "partition n\(alone) alone")
-        case ..<92:
+        case ..<95:
             cluster.heal()
             fault(.heal, "heal")
-        case ..<95:
+        case ..<97:
             let faults = SimulatedCluster.Faults(
                 dropRate: Double(Int.random(in: 0...20, using: &random)) / 100,
                 duplicateRate: Double(Int.random(in: 0...10, using: &random)) / 100,
@@ -316,7 +316,7 @@ final class BankSimulation {
             var destination = Int.random(in: 1..<Self.accounts, using: &random)
             if destination >= source { destination += 1 }
             transfers.append(Transfer(id: transfers.count + 1, source: source, destination: destination,
-                                      amount: Int.random(in: 1...40, using: &random)))
+                                      amount: Int.random(in: 1...50, using: &random)))
             client.transfer = transfers.count - 1
             run(client, "BEGIN", cluster: cluster) { _ in .select }
         case .select:
