@@ -60,6 +60,7 @@ struct BankSimulationTests {
         #expect(totals.unknownApplied > 0, "no COMMIT with an unknown outcome ever turned out applied")
         #expect(totals.conflicts > 0, "no transaction ever hit a write conflict")
         #expect(totals.insufficient > 0, "no transfer ever found too little money")
+        #expect(totals.orphansAlreadyEnded > 0, "no lost ROLLBACK ever turned out to have committed")
         for kind in FaultKind.allCases {
             #expect(totals.faults[kind, default: 0] > 0, "no \(kind) fault was ever injected")
         }
@@ -88,6 +89,10 @@ struct BankStats: CustomStringConvertible {
     var insufficient = 0
     /// Sessions dropped because even their ROLLBACK was unavailable.
     var droppedSessions = 0
+    /// Transactions of dropped sessions rolled back later, and those whose own ROLLBACK had
+    /// reached the log after all (the second one then fails on every node alike).
+    var orphansEnded = 0
+    var orphansAlreadyEnded = 0
     var faults: [FaultKind: Int] = [:]
 
     mutating func add(_ other: BankStats) {
@@ -98,13 +103,16 @@ struct BankStats: CustomStringConvertible {
         unavailable += other.unavailable
         insufficient += other.insufficient
         droppedSessions += other.droppedSessions
+        orphansEnded += other.orphansEnded
+        orphansAlreadyEnded += other.orphansAlreadyEnded
         faults.merge(other.faults, uniquingKeysWith: +)
     }
 
     var description: String {
         let faultList = FaultKind.allCases.map { "\($0) \(faults[$0, default: 0])" }.joined(separator: ", ")
         return "acknowledged \(acknowledged), unknown \(unknown) (\(unknownApplied) applied), conflicts \(conflicts), "
-            + "unavailable \(unavailable), insufficient funds \(insufficient), dropped sessions \(droppedSessions); "
+            + "unavailable \(unavailable), insufficient funds \(insufficient), dropped sessions \(droppedSessions), "
+            + "orphans rolled back \(orphansEnded) (already ended \(orphansAlreadyEnded)); "
             + "faults: \(faultList)"
     }
 }
@@ -150,6 +158,9 @@ final class BankClient {
     var phase = Phase.idle
     /// Index into `BankSimulation.transfers` of the transfer in progress.
     var transfer: Int?
+    /// Transactions whose ROLLBACK was unavailable: they may still be open on every node,
+    /// holding their rows against all other writers, so the client ends them when it can.
+    var orphans: [TransactionState] = []
 
     init(number: Int, node: NodeID, cluster: LocalCluster) {
         name = "c\(number)@n\(node)"
@@ -292,7 +303,9 @@ final class BankSimulation {
     /// new leader yet), so time passes between rounds until everyone is idle.
     private func finish(_ clients: [BankClient], cluster: LocalCluster) throws {
         for round in 1...200 {
-            let busy = clients.filter { if case .idle = $0.phase { false } else { true } }
+            let busy = clients.filter { client in
+                if case .idle = client.phase { !client.orphans.isEmpty } else { true }
+            }
             if busy.isEmpty { return }
             for client in busy {
                 step += 1
@@ -311,6 +324,7 @@ final class BankSimulation {
     private func advance(_ client: BankClient, cluster: LocalCluster, startNew: Bool) {
         switch client.phase {
         case .idle:
+            if let orphan = client.orphans.first { return endOrphan(orphan, client) }
             guard startNew else { return }
             let source = Int.random(in: 1...Self.accounts, using: &random)
             var destination = Int.random(in: 1..<Self.accounts, using: &random)
@@ -423,6 +437,7 @@ final class BankSimulation {
             client.phase = .idle
             client.transfer = nil
         }
+        let open = client.session.transaction?.state
         do {
             let result = try client.session.execute("ROLLBACK")
             note("\(client.name) ROLLBACK → \(summary(result))")
@@ -433,6 +448,30 @@ final class BankSimulation {
             // way (no COMMIT was sent). The client starts over on a fresh session.
             client.session = Session(engine: cluster.makeEngine(node: client.node))
             stats.droppedSessions += 1
+            if let open { client.orphans.append(open) }
+        }
+    }
+
+    /// Rolls back a transaction a dropped session left behind, as another client (a new
+    /// session has a new client id). If the lost ROLLBACK reached the log after all, the
+    /// transaction has ended and the answer is a `.transaction` error on every node.
+    private func endOrphan(_ orphan: TransactionState, _ client: BankClient) {
+        do {
+            try client.session.engine.resume(orphan).rollback()
+            note("\(client.name) rolls back orphan v\(orphan.version) → ok")
+            client.orphans.removeFirst()
+            stats.orphansEnded += 1
+        } catch {
+            note("\(client.name) rolls back orphan v\(orphan.version) ✗ \(error)")
+            switch error.kind {
+            case .transaction:
+                client.orphans.removeFirst()
+                stats.orphansAlreadyEnded += 1
+            case .unavailable:
+                stats.unavailable += 1
+            default:
+                fail("\(client.name): unexpected error ending orphan v\(orphan.version): \(error)")
+            }
         }
     }
 
