@@ -84,7 +84,7 @@ public final class SQLStateMachine: StateMachine {
                 entryVersions[index] = txn.version
                 return SQLAnswer.success { SQLWire.write(txn.state, to: &$0) }
             case .write(let state, let mutations, let commit):
-                let txn = try engine.resume(state)
+                let txn = try resumeActive(state)
                 try applyAtomically(mutations, in: txn)
                 if commit { try txn.commit() }
                 return SQLAnswer.success { SQLWire.write(txn.state, to: &$0) }
@@ -104,15 +104,32 @@ public final class SQLStateMachine: StateMachine {
                 }
                 return SQLAnswer.success { SQLWire.write(txn.state, to: &$0) }
             case .commit(let state):
-                try engine.resume(state).commit()
+                try resumeActive(state).commit()
                 return SQLAnswer.success { _ in }
             case .rollback(let state):
-                try engine.resume(state).rollback()
+                try resumeActive(state).rollback()
                 return SQLAnswer.success { _ in }
             }
         } catch where error.isDeterministic {
             return SQLAnswer.failure(error)
         }
+    }
+
+    /// The read-write transaction a command continues. One that has already ended (a second
+    /// COMMIT or ROLLBACK for it, sent through `Engine.resume` by another client) has ended on
+    /// every node alike, so that is the command's answer; `resume` would report it as a storage
+    /// failure, which is not deterministic and would halt every node that applies the entry.
+    private func resumeActive(_ state: TransactionState) throws(SQLError) -> any Transaction {
+        let active: Bool
+        do {
+            active = try engine.mvcc.status().activeTransactions.contains(state.version)
+        } catch {
+            throw SQLError(.storage, "cannot read the node's transactions: \(error)")
+        }
+        guard state.readOnly || active else {
+            throw SQLError(.transaction, "transaction \(state.version) has already ended")
+        }
+        return try engine.resume(state)
     }
 
     /// A statement inside an explicit transaction takes effect whole or not at all: on any

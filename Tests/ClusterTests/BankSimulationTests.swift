@@ -60,6 +60,7 @@ struct BankSimulationTests {
         #expect(totals.unknownApplied > 0, "no COMMIT with an unknown outcome ever turned out applied")
         #expect(totals.conflicts > 0, "no transaction ever hit a write conflict")
         #expect(totals.insufficient > 0, "no transfer ever found too little money")
+        #expect(totals.orphansAlreadyEnded > 0, "no lost ROLLBACK ever turned out to have committed")
         for kind in FaultKind.allCases {
             #expect(totals.faults[kind, default: 0] > 0, "no \(kind) fault was ever injected")
         }
@@ -88,6 +89,10 @@ struct BankStats: CustomStringConvertible {
     var insufficient = 0
     /// Sessions dropped because even their ROLLBACK was unavailable.
     var droppedSessions = 0
+    /// Transactions of dropped sessions rolled back later, and those whose own ROLLBACK had
+    /// reached the log after all (the second one then fails on every node alike).
+    var orphansEnded = 0
+    var orphansAlreadyEnded = 0
     var faults: [FaultKind: Int] = [:]
 
     mutating func add(_ other: BankStats) {
@@ -98,13 +103,16 @@ struct BankStats: CustomStringConvertible {
         unavailable += other.unavailable
         insufficient += other.insufficient
         droppedSessions += other.droppedSessions
+        orphansEnded += other.orphansEnded
+        orphansAlreadyEnded += other.orphansAlreadyEnded
         faults.merge(other.faults, uniquingKeysWith: +)
     }
 
     var description: String {
         let faultList = FaultKind.allCases.map { "\($0) \(faults[$0, default: 0])" }.joined(separator: ", ")
         return "acknowledged \(acknowledged), unknown \(unknown) (\(unknownApplied) applied), conflicts \(conflicts), "
-            + "unavailable \(unavailable), insufficient funds \(insufficient), dropped sessions \(droppedSessions); "
+            + "unavailable \(unavailable), insufficient funds \(insufficient), dropped sessions \(droppedSessions), "
+            + "orphans rolled back \(orphansEnded) (already ended \(orphansAlreadyEnded)); "
             + "faults: \(faultList)"
     }
 }
@@ -150,6 +158,9 @@ final class BankClient {
     var phase = Phase.idle
     /// Index into `BankSimulation.transfers` of the transfer in progress.
     var transfer: Int?
+    /// Transactions whose ROLLBACK was unavailable: they may still be open on every node,
+    /// holding their rows against all other writers, so the client ends them when it can.
+    var orphans: [TransactionState] = []
 
     init(number: Int, node: NodeID, cluster: LocalCluster) {
         name = "c\(number)@n\(node)"
@@ -163,7 +174,7 @@ final class BankSimulation {
     static let accounts = 10
     static let initialBalance = 100
     /// Steps with faults; afterwards the network is healed and clients only finish.
-    static let faultSteps = 150
+    static let faultSteps = 250
 
     let seed: UInt64
     private var random: SplitMix64
@@ -233,27 +244,27 @@ final class BankSimulation {
         let running = cluster.ids.filter { cluster.isRunning($0) }
         let crashed = cluster.ids.filter { !cluster.isRunning($0) }
         switch roll {
-        case ..<75:
+        case ..<80:
             let ticks = Int.random(in: 1...5, using: &random)
             try cluster.tick(ticks)
             fault(.tick, "tick \(ticks)")
-        case ..<78:
+        case ..<83:
             // At most two nodes down: with all three down the run would only wait for restarts.
             guard running.count >= 2, let victim = running.randomElement(using: &random) else { return note("kill: keep a node running") }
             try cluster.kill(victim)
             fault(.kill, "kill n\(victim)")
-        case ..<84:
+        case ..<89:
             guard let node = crashed.randomElement(using: &random) else { return note("restart: nothing is down") }
             try cluster.restart(node)
             fault(.restart, "restart n\(node)")
-        case ..<87:
+        case ..<92:
             guard let alone = cluster.ids.randomElement(using: &random) else { return }
             try cluster.partition([[alone], cluster.ids.filter { $0 != alone }])
             fault(.partition, "partition n\(alone) alone")
-        case ..<92:
+        case ..<95:
             cluster.heal()
             fault(.heal, "heal")
-        case ..<95:
+        case ..<97:
             let faults = SimulatedCluster.Faults(
                 dropRate: Double(Int.random(in: 0...20, using: &random)) / 100,
                 duplicateRate: Double(Int.random(in: 0...10, using: &random)) / 100,
@@ -292,7 +303,9 @@ final class BankSimulation {
     /// new leader yet), so time passes between rounds until everyone is idle.
     private func finish(_ clients: [BankClient], cluster: LocalCluster) throws {
         for round in 1...200 {
-            let busy = clients.filter { if case .idle = $0.phase { false } else { true } }
+            let busy = clients.filter { client in
+                if case .idle = client.phase { !client.orphans.isEmpty } else { true }
+            }
             if busy.isEmpty { return }
             for client in busy {
                 step += 1
@@ -311,12 +324,13 @@ final class BankSimulation {
     private func advance(_ client: BankClient, cluster: LocalCluster, startNew: Bool) {
         switch client.phase {
         case .idle:
+            if let orphan = client.orphans.first { return endOrphan(orphan, client) }
             guard startNew else { return }
             let source = Int.random(in: 1...Self.accounts, using: &random)
             var destination = Int.random(in: 1..<Self.accounts, using: &random)
             if destination >= source { destination += 1 }
             transfers.append(Transfer(id: transfers.count + 1, source: source, destination: destination,
-                                      amount: Int.random(in: 1...40, using: &random)))
+                                      amount: Int.random(in: 1...50, using: &random)))
             client.transfer = transfers.count - 1
             run(client, "BEGIN", cluster: cluster) { _ in .select }
         case .select:
@@ -423,6 +437,7 @@ final class BankSimulation {
             client.phase = .idle
             client.transfer = nil
         }
+        let open = client.session.transaction?.state
         do {
             let result = try client.session.execute("ROLLBACK")
             note("\(client.name) ROLLBACK → \(summary(result))")
@@ -433,6 +448,30 @@ final class BankSimulation {
             // way (no COMMIT was sent). The client starts over on a fresh session.
             client.session = Session(engine: cluster.makeEngine(node: client.node))
             stats.droppedSessions += 1
+            if let open { client.orphans.append(open) }
+        }
+    }
+
+    /// Rolls back a transaction a dropped session left behind, as another client (a new
+    /// session has a new client id). If the lost ROLLBACK reached the log after all, the
+    /// transaction has ended and the answer is a `.transaction` error on every node.
+    private func endOrphan(_ orphan: TransactionState, _ client: BankClient) {
+        do {
+            try client.session.engine.resume(orphan).rollback()
+            note("\(client.name) rolls back orphan v\(orphan.version) → ok")
+            client.orphans.removeFirst()
+            stats.orphansEnded += 1
+        } catch {
+            note("\(client.name) rolls back orphan v\(orphan.version) ✗ \(error)")
+            switch error.kind {
+            case .transaction:
+                client.orphans.removeFirst()
+                stats.orphansAlreadyEnded += 1
+            case .unavailable:
+                stats.unavailable += 1
+            default:
+                fail("\(client.name): unexpected error ending orphan v\(orphan.version): \(error)")
+            }
         }
     }
 

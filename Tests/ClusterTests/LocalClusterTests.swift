@@ -79,6 +79,29 @@ struct LocalClusterTests {
         #expect(try session.execute("INSERT INTO t VALUES (1)") == .insert(count: 1))
     }
 
+    /// Ending a transaction that has already ended (another client resumed it after its own
+    /// ROLLBACK was lost, say) is an answer every node computes alike, not a reason to halt.
+    @Test func endingAnEndedTransactionAgainIsAnErrorNotAHalt() throws {
+        let cluster = try cluster()
+        let first = cluster.makeEngine(node: 1)
+        let txn = try first.begin()
+        let state = txn.state
+        try txn.rollback()
+        let other = cluster.makeEngine(node: 2)
+        do {
+            try other.resume(state).rollback()
+            Issue.record("a second ROLLBACK of an ended transaction succeeded")
+        } catch {
+            #expect(error.kind == .transaction, "\(error)")
+        }
+        try cluster.tick(10)
+        for id in cluster.ids {
+            #expect(cluster.isRunning(id), "n\(id) halted: \(cluster.haltReason(id) ?? "?")")
+        }
+        let session = Session(engine: cluster.makeEngine(node: 3))
+        #expect(try session.execute("CREATE TABLE t (id INT PRIMARY KEY)") == .createTable(name: "t"))
+    }
+
     func lastIndex(_ cluster: LocalCluster, _ id: NodeID) -> LogIndex {
         cluster.snapshot().nodes.first { $0.id == id }?.lastIndex ?? 0
     }
