@@ -33,7 +33,9 @@ public enum ResultDrawing {
         switch result {
         case .query(_, let rows): return rowCount(rows.count)
         case .begin(let version, let readOnly):
-            return "BEGIN — transaction \(version)" + (readOnly ? " (read only)" : "")
+            return readOnly ? "BEGIN — read-only \(transactionLabel(version: version, readOnly: true))"
+                            + ": sees what committed before version \(version)"
+                            : "BEGIN — transaction \(version)"
         case .commit(let version): return "COMMIT — transaction \(version)"
         case .rollback(let version): return "ROLLBACK — transaction \(version)"
         case .createTable(let name): return "CREATE TABLE \(name)"
@@ -45,6 +47,13 @@ public enum ResultDrawing {
         case .delete(let n): return "DELETE \(n)"
         case .explain(let text): return text.hasSuffix("\n") ? String(text.dropLast()) : text
         }
+    }
+
+    /// How a transaction is named everywhere (prompt, BEGIN, `.sessions`, `.mvcc`): a read-write
+    /// one by its version, `txn 7`; a read-only one, which owns no version and only reads below
+    /// one, as a snapshot, `snapshot@7` — never as a number a writer may own too.
+    public static func transactionLabel(version: UInt64, readOnly: Bool) -> String {
+        readOnly ? "snapshot@\(version)" : "txn \(version)"
     }
 
     /// psql's closing line: `(1 row)`, `(3 rows)`.

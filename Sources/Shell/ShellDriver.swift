@@ -121,9 +121,15 @@ public final class ShellDriver {
         let start = clock.now
         let traceMark = tracing ? backend.cluster?.traceMark : nil
         defer { if let traceMark { showTrace(since: traceMark) } }
+        let snapshot = currentSession.openTransaction.flatMap { $0.readOnly ? $0 : nil }
         do {
             let result = try currentSession.execute(sql)
-            output.write(ResultDrawing.draw(result, mode: mode))
+            if let snapshot, mode != .json, result.commandTag == "COMMIT" || result.commandTag == "ROLLBACK" {
+                // A snapshot never had a transaction number: name what ended by what it was.
+                output.write("\(result.commandTag) — \(snapshot.label) (read only: nothing was written)\n")
+            } else {
+                output.write(ResultDrawing.draw(result, mode: mode))
+            }
         } catch {
             failedStatements += 1
             if mode == .json {
@@ -211,7 +217,7 @@ public final class ShellDriver {
 
     // MARK: Prompt and width
 
-    /// `cutaway> `, `cutaway txn 7> `, `cutaway(s2) txn 9 ro> `.
+    /// `cutaway> `, `cutaway txn 7> `, `cutaway(s2) snapshot@9> `.
     public var prompt: String { promptBase + "> " }
 
     /// The prompt while a statement continues over lines: `cutaway-> `.
@@ -227,7 +233,7 @@ public final class ShellDriver {
         case (nil, nil): break
         }
         if let txn = currentSession.openTransaction {
-            text += " txn \(txn.version)" + (txn.readOnly ? " ro" : "")
+            text += " " + txn.label
         }
         return text
     }

@@ -37,6 +37,9 @@ public struct TransactionSummary: Sendable, Hashable {
         self.version = version
         self.readOnly = readOnly
     }
+
+    /// `txn 7`, or `snapshot@7` for a read-only transaction.
+    public var label: String { ResultDrawing.transactionLabel(version: version, readOnly: readOnly) }
 }
 
 /// One optimizer pass of `.explain steps`: its name, whether it changed the plan, the drawing.

@@ -65,6 +65,7 @@ import Testing
 
     @Test func otherStatementsPrintASummary() {
         #expect(ResultDrawing.draw(.insert(count: 1), mode: .table) == "INSERT 1\n")
-        #expect(ResultDrawing.draw(.begin(version: 7, readOnly: true), mode: .csv) == "BEGIN — transaction 7 (read only)\n")
+        #expect(ResultDrawing.draw(.begin(version: 7, readOnly: true), mode: .csv) 
+                == "BEGIN — read-only snapshot@7: sees what committed before version 7\n")
     }
 }

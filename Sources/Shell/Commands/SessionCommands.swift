@@ -39,7 +39,7 @@ struct SessionsCommand: DotCommand {
         let rows = shell.allSessions.map { entry -> [String] in
             let current = entry.name == shell.currentSessionName ? "*" : ""
             let txn = entry.session.openTransaction.map {
-                "txn \($0.version) " + ($0.readOnly ? "read only" : "read-write")
+                $0.label + ($0.readOnly ? " read only" : " read-write")
             } ?? "autocommit"
             return [current, entry.name, txn]
         }

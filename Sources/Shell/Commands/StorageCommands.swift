@@ -18,10 +18,18 @@ struct MVCCCommand: DotCommand {
         let (inspector, arguments) = try shell.storageInspector(arguments)
         guard let first = arguments.words.first else { throw usageError("expected a table name or txns") }
         if first.lowercased() == "txns" && arguments.words.count == 1 {
-            let rows = try inspector.activeTransactions().map { txn -> [String] in
-                let owner = shell.allSessions.first { $0.session.openTransaction?.version == txn.version }?.name ?? ""
+            // Storage tracks only writers; read-only snapshots are the sessions' own, listed after.
+            var transactions = try inspector.activeTransactions()
+            for entry in shell.allSessions {
+                guard let txn = entry.session.openTransaction, txn.readOnly else { continue }
+                let hidden = entry.session.transactionState.map { $0.active.sorted() } ?? []
+                transactions.append(ActiveTransaction(version: txn.version, readOnly: true, activeAtStart: hidden))
+            }
+            let rows = transactions.map { txn -> [String] in
+                let summary = TransactionSummary(version: txn.version, readOnly: txn.readOnly)
+                let owner = shell.allSessions.first { $0.session.openTransaction == summary }?.name ?? ""
                 let hidden = txn.activeAtStart.isEmpty ? "—" : txn.activeAtStart.map { "v\($0)" }.joined(separator: " ")
-                return ["txn \(txn.version)", txn.readOnly ? "read only" : "read-write", owner, hidden]
+                return [summary.label, txn.readOnly ? "read only" : "read-write", owner, hidden]
             }
             guard !rows.isEmpty else { shell.show("(no active transactions)\n"); return }
             shell.show(BoxTable(headers: ["transaction", "mode", "session", "invisible to it (active at start)"],
@@ -35,7 +43,7 @@ struct MVCCCommand: DotCommand {
         let (chains, more) = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session),
                                                         limit: MVCCDrawing.maxChains)
         let snapshots = sessions.map { entry in
-            entry.session.openTransaction.map { "txn \($0.version)" + ($0.readOnly ? " ro" : "") } ?? "autocommit"
+            entry.session.openTransaction?.label ?? "autocommit"
         }
         let current = sessions.firstIndex { $0.name == shell.currentSessionName } ?? 0
         var picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
