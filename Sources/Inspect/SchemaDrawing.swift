@@ -6,7 +6,7 @@ public enum SchemaDrawing {
     public static func createTable(_ table: Table) -> String {
         var lines: [String] = []
         for (i, column) in table.columns.enumerated() {
-            var line = "  \(column.name) \(column.dataType.rawValue)"
+            var line = "  \(name(column.name)) \(column.dataType.rawValue)"
             if i == table.primaryKey {
                 line += " PRIMARY KEY"
             } else {
@@ -17,15 +17,17 @@ public enum SchemaDrawing {
             if let value = column.defaultValue, !(value == .null && column.nullable) {
                 line += " DEFAULT " + ValueText.literal(value)
             }
-            if let target = column.references { line += " REFERENCES \(target)" }
+            if let target = column.references { line += " REFERENCES \(name(target))" }
             lines.append(line)
         }
-        var out = "CREATE TABLE \(table.name) (\n" + lines.joined(separator: ",\n") + "\n);\n"
+        var out = "CREATE TABLE \(name(table.name)) (\n" + lines.joined(separator: ",\n") + "\n);\n"
         for column in table.columns {
             for index in column.indexes where index != "\(table.name)_\(column.name)_idx" {
-                out += "CREATE INDEX \(index) ON \(table.name) (\(column.name));\n"
+                out += "CREATE INDEX \(name(index)) ON \(name(table.name)) (\(name(column.name)));\n"
             }
         }
         return out
     }
+
+    private static func name(_ name: String) -> String { AST.Name.quotedIfNeeded(name) }
 }

@@ -20,8 +20,7 @@ extension LocalTransaction {
         }
         for (position, column) in table.columns.enumerated() {
             guard !column.name.isEmpty else { throw SQLError(.semantic, "column names in table \(name) cannot be empty") }
-            // Column lookups ignore case, so names differing only in case would be ambiguous.
-            guard seen.insert(column.name.lowercased()).inserted else {
+            guard seen.insert(column.name).inserted else {
                 throw SQLError(.semantic, "duplicate column \(column.name) in table \(name)")
             }
             let isPrimaryKey = position == table.primaryKey

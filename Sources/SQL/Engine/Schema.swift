@@ -11,9 +11,10 @@ public struct Table: Sendable, Hashable {
         self.columns = columns
     }
 
-    /// The position of the column named `name` (case-insensitive), if any.
+    /// The position of the column named exactly `name`, if any.
     public func columnIndex(_ name: String) -> Int? {
-        columns.firstIndex { $0.name.lowercased() == name.lowercased() }
+        // Exact, as in every query: the lexer has already lowercased unquoted names.
+        columns.firstIndex { $0.name == name }
     }
 }
 

@@ -43,16 +43,29 @@ extension Statement: CustomStringConvertible {
 
 extension AST.Name {
     /// The name as it would have to be typed: bare if that reads back the same, else quoted.
-    public var quotedIfNeeded: String {
-        let bare = value.first?.isLetter == true && value.allSatisfy(\.isIdentifierCharacter)
-            && value == value.lowercased() && Keyword(word: value) == nil
-        if bare { return value }
+    public var quotedIfNeeded: String { AST.Name.quotedIfNeeded(value) }
+
+    /// `name` as it would have to be typed (`.schema` writes names back with this, so its
+    /// output pastes back): bare if that reads back the same, else double-quoted.
+    public static func quotedIfNeeded(_ name: String) -> String {
+        let bare = name.first?.isLetter == true && name.allSatisfy(\.isIdentifierCharacter)
+            && name == name.lowercased() && Keyword(word: name) == nil
+        if bare { return name }
         var quoted = "\""
-        for character in value {
+        for character in name {
             quoted.append(character)
             if character == "\"" { quoted.append("\"") }
         }
         return quoted + "\""
+    }
+
+    /// The name a typed word means, by the rules of the lexer: `"Order"` is `Order` exactly,
+    /// an unquoted `Order` is `order`. Dot-commands read table names with this, like SQL does.
+    public static func typed(_ word: String) -> String {
+        if let tokens = try? Lexer.tokenize(word), tokens.count == 2, case .identifier(let name, _) = tokens[0].kind {
+            return name
+        }
+        return word.lowercased()
     }
 }
 

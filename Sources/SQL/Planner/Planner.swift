@@ -29,9 +29,16 @@ public struct Planner {
             return .dropTable(name: name.value, ifExists: ifExists)
         case .createIndex(let name, let table, let column, let unique):
             let schema = try lookup(table)
-            guard schema.columnIndex(column.value) != nil else {
+            guard let position = schema.columnIndex(column.value) else {
                 throw SQLError(.semantic, "unknown column '\(column.value)' in table \(schema.name)"
                                + Scope.suggestion(column.value, schema.columns.map(\.name)), at: column.position)
+            }
+            // A second index on a column only doubles the work of every write; a UNIQUE one
+            // over a plain one is allowed, since it adds a rule.
+            let existing = schema.columns[position]
+            if let other = existing.indexes.first, !(unique && !existing.isUnique) {
+                throw SQLError(.semantic, "column \(column.value) of \(schema.name) is already indexed by \(other)",
+                               at: column.position)
             }
             return .createIndex(name: name.value, table: table.value, column: column.value, unique: unique)
         case .dropIndex(let name, let ifExists):

@@ -55,9 +55,13 @@ extension ShellDriver {
 
     /// The table called `name` (case-insensitive), or an error that suggests a near name.
     func table(named name: String, in tables: [Table]) throws(ShellError) -> Table {
-        if let table = tables.first(where: { $0.name.lowercased() == name.lowercased() }) { return table }
-        var message = "no table '\(name)'"
-        if let near = suggestion(for: name, among: tables.map(\.name)) { message += " — did you mean \(near)?" }
+        // One rule for names, SQL's: `"Order"` is exact, an unquoted word is lowercased.
+        let wanted = AST.Name.typed(name)
+        if let table = tables.first(where: { $0.name == wanted }) { return table }
+        var message = "no table '\(wanted)'"
+        if let near = suggestion(for: wanted, among: tables.map(\.name)) {
+            message += " — did you mean \(AST.Name.quotedIfNeeded(near))?"
+        }
         throw ShellError(message)
     }
 }
