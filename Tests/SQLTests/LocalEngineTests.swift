@@ -205,7 +205,7 @@ struct LocalEngineTests {
             try b.update(table: "movies", rows: [.integer(3): [.integer(3), .string("b"), .null]])
         }
         #expect(conflict.kind == .serialization)
-        #expect(conflict.message == "row 3 of table movies was written by concurrent transaction \(a.version); retry")
+        #expect(conflict.message == "row 3 of table movies was written by concurrent transaction \(a.version)")
         let reader = try engine.beginReadOnly(asOf: nil)
         let readOnly = try #require(throws: SQLError.self) { try reader.delete(table: "movies", ids: [.integer(3)]) }
         #expect(readOnly.kind == .transaction)

@@ -21,7 +21,7 @@ func sqlError(from error: any Error) -> SQLError {
     switch error {
     case .serialization(let key, let otherVersion):
         return SQLError(.serialization,
-                        "\(SQLKey.describe(key, .sentence)) was written by concurrent transaction \(otherVersion); retry")
+                        "\(SQLKey.describe(key, .sentence)) was written by concurrent transaction \(otherVersion)")
     case .readOnly:
         return SQLError(.transaction, "cannot write in a read-only transaction")
     case .invalidVersion(let version):

@@ -136,7 +136,7 @@ public final class Session {
             } catch {
                 // The statement fails as a whole; the transaction carries on without it.
                 try? txn.rollback(to: savepoint)
-                throw error
+                throw Session.advised(error, inTransaction: true)
             }
         }
         let txn = readOnly ? try engine.beginReadOnly(asOf: nil) : try engine.beginStatement()
@@ -145,7 +145,7 @@ public final class Session {
             result = try body(txn)
         } catch {
             try? txn.rollback()
-            throw error
+            throw Session.advised(error, inTransaction: false)
         }
         do {
             try txn.commit()
@@ -157,6 +157,19 @@ public final class Session {
     }
 
     // MARK: - Helpers
+
+    /// A write conflict, with what to do about it. Inside a transaction only the statement
+    /// failed: the transaction stays open with its earlier writes, so "retry" alone would
+    /// mislead — a COMMIT now would keep those writes without this one.
+    static func advised(_ error: SQLError, inTransaction: Bool) -> SQLError {
+        guard error.kind == .serialization else { return error }
+        var advised = error
+        advised.message += inTransaction
+            ? "\nThe statement did nothing; the transaction stays open with its earlier writes."
+                + "\nROLLBACK and run it all again: COMMIT would keep those writes without this one."
+            : "; nothing changed: run the statement again"
+        return advised
+    }
 
     /// Parses one statement; a trailing ';' is optional.
     static func parse(_ text: String) throws(SQLError) -> Statement {
