@@ -28,9 +28,11 @@ public struct BoxTable: Sendable {
     public func draw(width: Int = Drawing.defaultWidth) -> String {
         let count = headers.count
         guard count > 0 else { return "" }
-        var widths = headers.map(\.count)
+        let headers = headers.map(Drawing.visible)
+        let rows = rows.map { $0.map(Drawing.visible) }
+        var widths = headers.map(Drawing.width)
         for row in rows {
-            for (i, cell) in row.prefix(count).enumerated() { widths[i] = max(widths[i], cell.count) }
+            for (i, cell) in row.prefix(count).enumerated() { widths[i] = max(widths[i], Drawing.width(cell)) }
         }
         // Each column costs its width plus " │ " between and "│ "/" │" at the ends.
         var total = widths.reduce(0, +) + 3 * count + 1

@@ -22,27 +22,85 @@ public enum Drawing {
     /// The terminal width drawings fit when none is given.
     public static let defaultWidth = 80
 
-    /// The number of terminal columns `text` occupies. Counts characters (grapheme clusters),
-    /// which is right for the Latin, Greek and box-drawing text the drawings hold.
-    public static func width(_ text: String) -> Int { text.count }
+    /// The number of terminal columns `text` occupies: the sum of its graphemes' widths (see
+    /// `width(of:)`). Every drawing pads and cuts by this, never by character count, so CJK
+    /// and emoji keep columns aligned. Linear in the text; plain ASCII takes a fast path.
+    public static func width(_ text: String) -> Int {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        var total = 0
+        for character in text { total += width(of: character) }
+        return total
+    }
+
+    /// The columns one grapheme takes in a terminal: 2 for East Asian wide and fullwidth
+    /// characters and for emoji, 0 for a lone combining mark or format character, else 1.
+    /// (A base letter with combining marks is one grapheme, as wide as its base.)
+    public static func width(of character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        let properties = first.properties
+        switch properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        if properties.isEmojiPresentation { return 2 }
+        // A text-style emoji made emoji-style by a variation selector (☺️) is drawn wide too.
+        if properties.isEmoji && first.value > 0xFF && character.unicodeScalars.contains("\u{FE0F}") { return 2 }
+        return isWide(first.value) ? 2 : 1
+    }
+
+    /// East Asian Wide and Fullwidth blocks (Unicode's EastAsianWidth W and F).
+    private static func isWide(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19,
+             0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF,
+             0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// `text` with control characters drawn as their Unicode pictures (a line break as `␊`, a
+    /// tab as `␉`), so a value holding one cannot break the line it is drawn on.
+    public static func visible(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0..<0x20: out.append(Unicode.Scalar(0x2400 + scalar.value) ?? scalar)
+            case 0x7F: out.append("\u{2421}")
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
 
     /// `text` cut to at most `width` columns, ending in `…` when something was removed.
     public static func elide(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
-        guard text.count > width else { return text }
+        guard Drawing.width(text) > width else { return text }
         if width == 1 { return "…" }
-        return String(text.prefix(width - 1)) + "…"
+        var kept = ""
+        var used = 0
+        for character in text {
+            let w = Drawing.width(of: character)
+            if used + w > width - 1 { break }
+            kept.append(character)
+            used += w
+        }
+        return kept + "…"
     }
 
     /// `text` padded with spaces on the right to `width` columns.
     public static func padRight(_ text: String, to width: Int) -> String {
-        let missing = width - text.count
+        let missing = width - Drawing.width(text)
         return missing > 0 ? text + String(repeating: " ", count: missing) : text
     }
 
     /// `text` padded with spaces on the left to `width` columns.
     public static func padLeft(_ text: String, to width: Int) -> String {
-        let missing = width - text.count
+        let missing = width - Drawing.width(text)
         return missing > 0 ? String(repeating: " ", count: missing) + text : text
     }
 }

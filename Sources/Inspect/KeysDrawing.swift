@@ -34,7 +34,7 @@ public enum KeysDrawing {
     /// The pairs fitted to `width` columns.
     public static func draw(_ pairs: [StoredPair], more: Bool = false, width: Int = Drawing.defaultWidth) -> String {
         guard !pairs.isEmpty else { return "(no keys)\n" }
-        let keyWidth = min(28, max(3, pairs.prefix(maxPairs).map(\.decodedKey.count).max() ?? 3))
+        let keyWidth = min(28, max(3, pairs.prefix(maxPairs).map { Drawing.width($0.decodedKey) }.max() ?? 3))
         // "│ " key " │ " "value " hex " │"
         let hexWidth = max(8, (width - keyWidth - 7 - 6) / 2 * 2)
         var rows: [[String]] = []

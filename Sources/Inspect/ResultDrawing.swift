@@ -14,8 +14,9 @@ public enum OutputMode: String, Sendable, CaseIterable {
 
 /// Renders `StatementResult`s in every output mode. Pure: result in, text out.
 public enum ResultDrawing {
-    /// The result as text in `mode`, ending with a newline (empty only for nothing to show).
-    public static func draw(_ result: StatementResult, mode: OutputMode) -> String {
+    /// The result as text in `mode`, ending with a newline (empty only for nothing to show). A
+    /// table fits values and headers into `width` columns; the other modes print them whole.
+    public static func draw(_ result: StatementResult, mode: OutputMode, width: Int = Drawing.defaultWidth) -> String {
         switch mode {
         case .json: return JSONResult.encode(result) + "\n"
         case .table, .line, .csv:
@@ -23,7 +24,7 @@ public enum ResultDrawing {
             switch mode {
             case .line: return lines(columns: columns, rows: rows)
             case .csv: return csv(columns: columns, rows: rows)
-            default: return table(columns: columns, rows: rows)
+            default: return table(columns: columns, rows: rows, width: width)
             }
         }
     }
@@ -60,13 +61,25 @@ public enum ResultDrawing {
     public static func rowCount(_ n: Int) -> String { n == 1 ? "(1 row)" : "(\(n) rows)" }
 
     /// An aligned table like psql's: centered header, `-+-` rule, numbers right-aligned, and the
-    /// row count. Values are never elided: a result is data, not a drawing.
-    public static func table(columns: [String], rows: [[Value]]) -> String {
-        let cells = rows.map { $0.map(ValueText.plain) }
-        var widths = columns.map(\.count)
+    /// row count. Columns line up by display width. A value or header wider than `width` is cut
+    /// to it with `…` and a closing note says so (line, csv and json modes show it whole), so
+    /// drawing stays linear in the text and a screen shows the shape of the result.
+    public static func table(columns: [String], rows: [[Value]], width: Int = Drawing.defaultWidth) -> String {
+        var cut = 0
+        let room = max(8, width - 2)   // a lone column is drawn with a space either side
+        func fit(_ text: String) -> String {
+            let shown = Drawing.visible(text)
+            // Cheap bound first: a text with no more UTF-8 bytes than columns always fits.
+            guard shown.utf8.count > room, Drawing.width(shown) > room else { return shown }
+            cut += 1
+            return Drawing.elide(shown, to: room)
+        }
+        let columns = columns.map(fit)
+        let cells = rows.map { $0.map { fit(ValueText.cell($0)) } }
+        var widths = columns.map(Drawing.width)
         for row in cells {
             for (i, cell) in row.enumerated() where i < widths.count {
-                widths[i] = max(widths[i], cell.count)
+                widths[i] = max(widths[i], Drawing.width(cell))
             }
         }
         var out = ""
@@ -85,17 +98,21 @@ public enum ResultDrawing {
             out += trimTrailing(" " + parts.joined(separator: " | ")) + "\n"
         }
         out += rowCount(rows.count) + "\n"
+        if cut > 0 {
+            out += cut == 1 ? "(1 value cut at … to fit \(width) columns; .mode line shows it whole)\n"
+                            : "(\(cut) values cut at … to fit \(width) columns; .mode line shows them whole)\n"
+        }
         return out
     }
 
     /// sqlite's line mode: each row as `column = value` lines, rows separated by a blank line.
     public static func lines(columns: [String], rows: [[Value]]) -> String {
-        let width = columns.map(\.count).max() ?? 0
+        let width = columns.map(Drawing.width).max() ?? 0
         var blocks: [String] = []
         for row in rows {
             var block = ""
             for (i, name) in columns.enumerated() {
-                let value = i < row.count ? ValueText.plain(row[i]) : ""
+                let value = i < row.count ? ValueText.cell(row[i]) : ""
                 block += Drawing.padLeft(name, to: width) + " = " + value + "\n"
             }
             blocks.append(block)
@@ -121,14 +138,21 @@ public enum ResultDrawing {
     }
 
     static func center(_ text: String, _ width: Int) -> String {
-        let missing = max(0, width - text.count)
+        let missing = max(0, width - Drawing.width(text))
         let left = missing / 2
         return String(repeating: " ", count: left) + text + String(repeating: " ", count: missing - left)
     }
 
+    /// `text` without trailing spaces. Walks UTF-8 bytes: dropping characters off a Substring
+    /// one at a time recounted it each time, which made a 60 KB value take 13 s to draw.
     static func trimTrailing(_ text: String) -> String {
-        var s = Substring(text)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
+        let bytes = text.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex {
+            let previous = bytes.index(before: end)
+            guard bytes[previous] == UInt8(ascii: " ") else { break }
+            end = previous
+        }
+        return String(text[..<end])
     }
 }

@@ -14,6 +14,13 @@ public enum ValueText {
         }
     }
 
+    /// A value in a result table or line: as `plain`, except that the string `'NULL'` is
+    /// quoted there, so it cannot be taken for NULL.
+    public static func cell(_ value: Value) -> String {
+        if case .string("NULL") = value { return "'NULL'" }
+        return plain(value)
+    }
+
     /// A value as SQL literal syntax, for drawings where strings must stand out: `'it''s'`.
     public static func literal(_ value: Value) -> String {
         switch value {

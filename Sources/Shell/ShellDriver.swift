@@ -128,7 +128,7 @@ public final class ShellDriver {
                 // A snapshot never had a transaction number: name what ended by what it was.
                 output.write("\(result.commandTag) — \(snapshot.label) (read only: nothing was written)\n")
             } else {
-                output.write(ResultDrawing.draw(result, mode: mode))
+                output.write(ResultDrawing.draw(result, mode: mode, width: width))
             }
         } catch {
             failedStatements += 1

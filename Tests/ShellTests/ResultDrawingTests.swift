@@ -1,4 +1,4 @@
-import Inspect
+@testable import Inspect
 import SQL
 import Testing
 
@@ -67,5 +67,52 @@ import Testing
         #expect(ResultDrawing.draw(.insert(count: 1), mode: .table) == "INSERT 1\n")
         #expect(ResultDrawing.draw(.begin(version: 7, readOnly: true), mode: .csv) 
                 == "BEGIN — read-only snapshot@7: sees what committed before version 7\n")
+    }
+}
+
+/// Drawings measure text the way a terminal does, and stay linear in it.
+@Suite struct DisplayWidthTests {
+    @Test func eachGraphemeTakesTheColumnsATerminalGivesIt() {
+        #expect(Drawing.width("abc") == 3)
+        #expect(Drawing.width("漢字") == 4)
+        #expect(Drawing.width("ｱＡ") == 3)             // halfwidth katakana 1, fullwidth A 2
+        #expect(Drawing.width("😀x") == 3)
+        #expect(Drawing.width("👍🏽") == 2)             // emoji with a skin-tone modifier: one grapheme
+        #expect(Drawing.width("🇯🇵") == 2)             // a flag: two regional indicators, one grapheme
+        #expect(Drawing.width("e\u{301}e\u{301}") == 2)  // combining acute accents take no column
+        #expect(Drawing.width("\u{301}") == 0)
+        #expect(Drawing.width("┌─┐ ✓ ✗ · … ⌫") == 13)  // the drawings' own marks are narrow
+    }
+
+    @Test func elidingAndPaddingCountColumnsNotCharacters() {
+        #expect(Drawing.elide("漢字漢字", to: 5) == "漢字…")
+        #expect(Drawing.padRight("漢", to: 4) == "漢  ")
+        #expect(Drawing.padLeft("😀", to: 3) == " 😀")
+    }
+
+    @Test func tableLinesOfWideTextLineUp() {
+        let drawn = ResultDrawing.table(columns: ["名前", "n"], rows: [[.string("漢字"), .integer(1)], [.string("ab"), .integer(22)]])
+        let lines = drawn.split(separator: "\n").dropLast().map { Drawing.width(String($0)) }
+        // The rows end in right-aligned numbers, so they are as wide as the rule less its end.
+        #expect(lines[2] == lines[3] && lines[1] == lines[2] + 1)
+    }
+
+    @Test func nullAndTheStringNULLLookDifferentAndLineBreaksStayInTheirCell() {
+        let drawn = ResultDrawing.table(columns: ["v"], rows: [[.null], [.string("NULL")], [.string("a\nb")]])
+        #expect(drawn == "   v\n--------\n NULL\n 'NULL'\n a␊b\n(3 rows)\n")
+    }
+
+    /// Drawing was quadratic in the length of a value (a 60 KB string took 13 s). The limit is a
+    /// guard against that coming back, far above the milliseconds a linear drawing takes.
+    @Test(.timeLimit(.minutes(1)))
+    func hugeValuesAndHeadersAreCutToTheWidthInLinearTime() {
+        let value = String(repeating: "x", count: 2_000_000)
+        let header = "1 IN (" + (0..<100_000).map(String.init).joined(separator: ", ") + ")"
+        let drawn = ResultDrawing.table(columns: [header], rows: [[.string(value)]], width: 80)
+        let lines = drawn.split(separator: "\n")
+        #expect(lines.allSatisfy { Drawing.width(String($0)) <= 80 })
+        #expect(lines.last == "(2 values cut at … to fit 80 columns; .mode line shows them whole)")
+        #expect(ResultDrawing.draw(.query(columns: ["v"], rows: [[.string(value)]]), mode: .line).count > value.count)
+        #expect(ResultDrawing.trimTrailing("a" + String(repeating: " ", count: 1_000_000)) == "a")
     }
 }
