@@ -15,9 +15,10 @@ public final class ClusterBackend: ShellBackend {
 
     public var summary: String {
         let options = localCluster.options
-        let storage = options.dataDirectory.map { "stored with BitCask in \($0)/n1…" } ?? "in memory: gone on exit"
+        let storage = options.dataDirectory.map { "BitCask files in \($0)/n1…n\(options.nodes), kept across restarts" }
+            ?? "in memory, gone on exit"
         return """
-            A \(options.nodes)-node Raft cluster in this process, \(storage).
+            A \(options.nodes)-node Raft cluster in this process. Storage: \(storage).
             You talk to n1. Watch it: .raft .nodes .trace on; break it: .kill .partition
             """
     }

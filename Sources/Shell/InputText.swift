@@ -6,3 +6,17 @@ func isBlankOrComment(_ text: String) -> Bool {
         return trimmed.isEmpty || trimmed.hasPrefix("--")
     }
 }
+
+/// Where the shell's input lines come from — a name (`stdin`, `-c`, a file) and the number of
+/// the line being read — so an error in a long script says `stdin, line 33:` as sqlite3 does.
+/// A reader of another file (`.read FILE`) feeds it with `ShellDriver.feed(text:from:)`.
+public struct InputSource: Sendable, Hashable {
+    public var name: String
+    /// The 1-based number of the line last read (0 before the first).
+    public private(set) var line = 0
+
+    public init(name: String) { self.name = name }
+
+    /// Moves to the next line.
+    mutating func advance() { line += 1 }
+}

@@ -10,7 +10,8 @@ public final class LocalBackend: ShellBackend {
 
     public init(engine: LocalEngine, directory: String? = nil) {
         self.engine = engine
-        summary = "A single node without Raft, " + (directory.map { "stored with BitCask in \($0)." } ?? "in memory: gone on exit.")
+        summary = "A single node without Raft. Storage: "
+            + (directory.map { "BitCask files in \($0), kept across restarts." } ?? "in memory, gone on exit.")
         self.inspector = LocalInspector(mvcc: engine.mvcc) { $0.transactionState }
     }
 

@@ -21,9 +21,8 @@ public struct REPL {
             Ctrl-C drops the input or cancels a statement; Ctrl-D (or .quit) leaves.
 
             """
-        if lessons.isEmpty {
-            text += "Lessons live in lessons/; replay one with: cutaway < lessons/FILE\n"
-        } else {
+        // Lessons are offered only where they are: from elsewhere, lessons/ would not be found.
+        if !lessons.isEmpty {
             text += "Lessons, to read or replay with  cutaway < lessons/FILE:\n"
             var line = " "
             for name in lessons {
@@ -66,6 +65,7 @@ public struct REPL {
                 }
                 driver.output.write("\n")
                 driver.discardPending()
+                driver.finish()   // says which open transactions are rolled back
                 return
             case .interrupted:
                 driver.discardPending()

@@ -49,6 +49,11 @@ public final class ShellDriver {
 
     /// Text typed so far that does not yet end a statement.
     public private(set) var pending = ""
+    /// Where lines come from when it is not a person typing (piped stdin, `-c`, a file): errors
+    /// then name the line of the input they are on. Nil in the interactive REPL.
+    public var input: InputSource?
+    /// The input line of the last line that held something: where a statement being run ends.
+    private var lastContentLine = 0
     private var sessions: [(name: String, session: any ShellSession)] = []
     /// The name of the session statements go to.
     public private(set) var currentSessionName = ShellDriver.defaultSessionName
@@ -74,11 +79,20 @@ public final class ShellDriver {
     /// Takes one line of input (without its line break).
     public func feed(line: String) {
         guard !finished else { return }
+        input?.advance()
         let trimmed = line.trimmingWhitespace()
-        if !isPending && trimmed.hasPrefix(".") {
-            pending = ""
+        if !trimmed.isEmpty { lastContentLine = input?.line ?? 0 }
+        // A dot-command runs on its own even while a statement is open (it would only break
+        // the SQL); a `.5` there is still SQL, and so is anything inside an open string.
+        if trimmed.hasPrefix(".") && (!isPending || (trimmed.dropFirst().first?.isLetter == true && !insideLiteral)) {
+            if !isPending { pending = "" }
             if !trimmed.hasPrefix(".record") { recorder?.record(line) }
             runCommand(trimmed)
+            return
+        }
+        if let hint = Self.otherShellHint(trimmed), !insideLiteral {
+            failedCommands += 1
+            reportError(hint + (isPending ? "\n(the statement above is still open: end it with ; or drop it with Ctrl-C)" : ""))
             return
         }
         recorder?.record(line)
@@ -98,11 +112,53 @@ public final class ShellDriver {
         }
     }
 
-    /// End of input: a last statement without its `;` still runs.
+    /// Takes a block of text read from `source` (a file, say): errors name its lines, and the
+    /// input before it is restored after.
+    public func feed(text: String, from source: InputSource) {
+        let saved = (input, lastContentLine)
+        input = source
+        feed(text: text)
+        (input, lastContentLine) = saved
+    }
+
+    /// Whether the open statement ends inside a string, quoted name or comment: a `;` added
+    /// now would not end it.
+    private var insideLiteral: Bool {
+        guard isPending else { return false }
+        return !StatementSplitter.split(pending + ";").remainder.isEmpty
+    }
+
+    /// What to say when a line is another shell's command (`exit`, `\d`, `SHOW TABLES`),
+    /// which SQL would only swallow into a statement; nil for anything else.
+    static func otherShellHint(_ trimmed: String) -> String? {
+        var word = trimmed.lowercased()
+        while word.hasSuffix(";") { word.removeLast() }
+        word = word.trimmingWhitespace()
+        switch word {
+        case "exit", "quit", "\\q", "\\quit":
+            return "'\(trimmed)' is not SQL: to leave, type .quit or press Ctrl-D"
+        case "\\d", "\\dt", "\\l", "show tables", "show databases":
+            return "'\(trimmed)' is not SQL: .tables lists the tables and .schema [TABLE] their columns"
+        default:
+            return word.hasPrefix("\\d ") || word.hasPrefix("describe ")
+                ? "'\(trimmed)' is not SQL: .schema TABLE shows a table's columns" : nil
+        }
+    }
+
+    /// End of input: a last statement without its `;` still runs, and transactions left open
+    /// are rolled back — saying so, since leaving would otherwise drop them without a word.
     public func finish() {
         if isPending && !finished { runStatement(pending) }
         pending = ""
         recorder = nil
+        for (name, session) in sessions {
+            guard let txn = session.openTransaction else { continue }
+            let owner = name == Self.defaultSessionName ? "the " : name + "'s "
+            let what = txn.readOnly ? "read-only \(txn.label)" : "transaction \(txn.version)"
+            let rolledBack = (try? session.execute("ROLLBACK")) != nil
+            output.writeError(owner + what + " was still open: "
+                              + (rolledBack ? "rolled back, nothing it wrote is kept\n" : "left without COMMIT\n"))
+        }
     }
 
     /// Drops the unfinished statement (Ctrl-C).
@@ -134,6 +190,12 @@ public final class ShellDriver {
             failedStatements += 1
             if mode == .json {
                 output.write(JSONResult.error(error.description) + "\n")
+            } else if let input {
+                // The statement ends on the last line that held something; its line 1 is
+                // that many lines before as it has line breaks.
+                let firstLine = lastContentLine - sql.reduce(0) { $1.isNewline ? $0 + 1 : $0 }
+                let line = firstLine + max(0, (error.position?.line ?? 1) - 1)
+                reportError("\(input.name), line \(line): " + error.rendered(in: sql))
             } else {
                 reportError(error.rendered(in: sql))
             }
@@ -157,8 +219,9 @@ public final class ShellDriver {
         let body = line.dropFirst()
         let name = String(body.prefix { $0 != " " && $0 != "\t" })
         let arguments = CommandArguments(raw: String(body.dropFirst(name.count)))
+        let location = input.map { "\($0.name), line \($0.line): " } ?? ""
         guard let command = registry.command(named: name) else {
-            var message = "unknown command '.\(name)'"
+            var message = location + "unknown command '.\(name)'"
             if let near = suggestion(for: name, among: registry.names) { message += " — did you mean .\(near)?" }
             failedCommands += 1
             reportError(message + " (.help lists the commands)")
@@ -170,7 +233,7 @@ public final class ShellDriver {
             try command.run(arguments, in: self)
         } catch {
             failedCommands += 1
-            reportError(error.message)
+            reportError(location + error.message)
         }
         // Drawings take time too (.mvcc reads every version): .timer covers them.
         if timer && command.name != "timer" {

@@ -60,11 +60,13 @@ struct CutawayCommand: ParsableCommand {
             throw ValidationError("cannot start a session: \(error.description)")
         }
         if let command {
+            driver.input = InputSource(name: "-c")
             driver.feed(text: command)
             driver.finish()
         } else if interactive {
             REPL(driver: driver).run()
         } else {
+            driver.input = InputSource(name: "stdin")
             while !driver.finished, let line = readLine(strippingNewline: true) {
                 driver.feed(line: line)
             }

@@ -111,6 +111,51 @@ struct TerminalTests {
         #expect(screen.contains("✓ own"))
         #expect(screen.contains("default*"))
     }
+
+    /// At 80 × 24 with four sessions, two versions that differ only at their end must both be
+    /// on the screen whole: telling versions apart is what `.mvcc` is for.
+    @Test func fourSessionsAt80ColumnsShowBothUpdatedValuesInFull() throws {
+        let tmux = try Tmux.start(width: 80, height: 24)
+        defer { tmux.stop() }
+        let lines = [
+            "CREATE TABLE t (id INT PRIMARY KEY, name STRING, note STRING);",
+            "INSERT INTO t VALUES (1, 'ann', 'paid in full on monday');",
+            ".session s4", "BEGIN;",
+            ".session s2", "BEGIN;", "UPDATE t SET note = 'paid in full on friday' WHERE id = 1;", "COMMIT;",
+            ".session s3", "BEGIN;", "UPDATE t SET note = 'paid in full on sunday' WHERE id = 1;",
+            ".session default",
+        ]
+        for line in lines {
+            tmux.type(line)
+            tmux.press("Enter")
+        }
+        try tmux.waitFor("cutaway(s3@n1) txn ")
+        try tmux.waitUntil("the default session's prompt") { $0.hasSuffix("cutaway(n1)>") || $0.contains("cutaway(n1)>\n") }
+        tmux.press("C-l")
+        tmux.type(".mvcc t")
+        tmux.press("Enter")
+        try tmux.waitFor("(* is you)")
+        let screen = tmux.screen()
+        #expect(screen.contains("(1, 'ann', 'paid in full on friday')"), "the screen:\n\(screen)")
+        #expect(screen.contains("(1, 'ann', 'paid in full on sunday')"), "the screen:\n\(screen)")
+        #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 80 })
+    }
+
+    /// Leaving with Ctrl-D while a transaction is open says what happens to it.
+    @Test func ctrlDWithAnOpenTransactionSaysItIsRolledBack() throws {
+        let tmux = try Tmux.start(width: 80, height: 24)
+        defer { tmux.stop() }
+        tmux.type("CREATE TABLE t (id INT PRIMARY KEY);")
+        tmux.press("Enter")
+        tmux.type("BEGIN;")
+        tmux.press("Enter")
+        tmux.type("INSERT INTO t VALUES (1);")
+        tmux.press("Enter")
+        try tmux.waitFor("INSERT 1")
+        tmux.press("C-d")
+        try tmux.waitFor("rolled back")
+        #expect(tmux.screen().contains("transaction 2"))
+    }
 }
 
 /// A private tmux server running one pane with bash, and the REPL started inside it.
@@ -136,13 +181,14 @@ struct Tmux {
         }
     }
 
-    static func start() throws -> Tmux {
+    /// A pane of `width` × `height` (the 80 × 24 of a default terminal, or roomier).
+    static func start(width: Int = 100, height: Int = 40) throws -> Tmux {
         try requireBinary()
         let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let home = NSTemporaryDirectory() + id
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let tmux = Tmux(socket: id, home: home)
-        tmux.detached(["new-session", "-d", "-x", "100", "-y", "40", "env", "-i", "HOME=\(home)", "TERM=xterm",
+        tmux.detached(["new-session", "-d", "-x", String(width), "-y", String(height), "env", "-i", "HOME=\(home)", "TERM=xterm",
                   "PATH=/usr/bin:/bin", "PS1=$ ", "bash", "--norc", "--noprofile"])
         do {
             try tmux.waitUntil("the shell's prompt") { $0.hasPrefix("$") }
