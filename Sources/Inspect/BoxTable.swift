@@ -16,6 +16,9 @@ public struct BoxTable: Sendable {
     public var shrinkFirst: Set<Int>? = nil
     /// Whether the header line is drawn (property lists go without).
     public var showsHeader = true
+    /// Rows whose first cell spans the whole table instead of one column, wrapped (never cut)
+    /// onto as many lines as it needs: `.mvcc` puts values there when columns are too narrow.
+    public var spanningRows: Set<Int> = []
 
     public init(headers: [String], rows: [[String]], rulesBefore: Set<Int> = [], rightAligned: Set<Int> = []) {
         self.headers = headers
@@ -24,16 +27,27 @@ public struct BoxTable: Sendable {
         self.rightAligned = rightAligned
     }
 
+    /// The width the table would take with no column squeezed.
+    public var naturalWidth: Int {
+        let widths = naturalColumnWidths(headers.map(Drawing.visible), rows.map { $0.map(Drawing.visible) })
+        return widths.reduce(0, +) + 3 * widths.count + 1
+    }
+
+    private func naturalColumnWidths(_ headers: [String], _ rows: [[String]]) -> [Int] {
+        var widths = headers.map(Drawing.width)
+        for (r, row) in rows.enumerated() where !spanningRows.contains(r) {
+            for (i, cell) in row.prefix(headers.count).enumerated() { widths[i] = max(widths[i], Drawing.width(cell)) }
+        }
+        return widths
+    }
+
     /// The table in at most `width` columns (unless even the minimum widths do not fit).
     public func draw(width: Int = Drawing.defaultWidth) -> String {
         let count = headers.count
         guard count > 0 else { return "" }
         let headers = headers.map(Drawing.visible)
         let rows = rows.map { $0.map(Drawing.visible) }
-        var widths = headers.map(Drawing.width)
-        for row in rows {
-            for (i, cell) in row.prefix(count).enumerated() { widths[i] = max(widths[i], Drawing.width(cell)) }
-        }
+        var widths = naturalColumnWidths(headers, rows)
         // Each column costs its width plus " │ " between and "│ "/" │" at the ends.
         var total = widths.reduce(0, +) + 3 * count + 1
         // Shrink the preferred columns first, then any column, always the widest one.
@@ -57,11 +71,15 @@ public struct BoxTable: Sendable {
             }
             return "│ " + parts.joined(separator: " │ ") + " │\n"
         }
+        func spanning(_ text: String) -> String {
+            let inner = max(1, total - 4)
+            return Drawing.wrap(text, to: inner).map { "│ " + Drawing.padRight($0, to: inner) + " │\n" }.joined()
+        }
         var out = rule("┌", "┬", "┐")
         if showsHeader { out += line(headers) + rule("├", "┼", "┤") }
         for (i, row) in rows.enumerated() {
             if i > 0 && rulesBefore.contains(i) { out += rule("├", "┼", "┤") }
-            out += line(row)
+            out += spanningRows.contains(i) ? spanning(row.first ?? "") : line(row)
         }
         return out + rule("└", "┴", "┘")
     }

@@ -92,6 +92,26 @@ public enum Drawing {
         return kept + "…"
     }
 
+    /// `text` broken into lines of at most `width` columns, between graphemes (a drawing that
+    /// must not hide any of a value wraps it rather than cut it).
+    public static func wrap(_ text: String, to width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        var used = 0
+        for character in text {
+            let w = Drawing.width(of: character)
+            if used + w > max(1, width) && !line.isEmpty {
+                lines.append(line)
+                line = ""
+                used = 0
+            }
+            line.append(character)
+            used += w
+        }
+        lines.append(line)
+        return lines
+    }
+
     /// `text` padded with spaces on the right to `width` columns.
     public static func padRight(_ text: String, to width: Int) -> String {
         let missing = width - Drawing.width(text)

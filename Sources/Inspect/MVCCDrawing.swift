@@ -102,45 +102,13 @@ public enum MVCCDrawing {
     public static func draw(_ picture: MVCCPicture, width: Int = Drawing.defaultWidth) -> String {
         guard !picture.chains.isEmpty else { return "(no versions)\n" }
         let single = picture.viewers.count <= 1
-        var headers = ["key", "version", "value"]
-        if single {
-            headers.append("seen by " + (picture.viewers.first ?? "you"))
-        } else {
-            for (i, name) in picture.viewers.enumerated() {
-                headers.append(i == picture.current ? name + "*" : name)
-            }
-        }
-        var rows: [[String]] = []
-        var rules: Set<Int> = []
-        for chain in picture.chains.prefix(maxChains) {
-            rules.insert(rows.count)
-            var first = true
-            for item in elided(chain.versions) {
-                let key = first ? chain.key : ""
-                first = false
-                switch item {
-                case .more(let n):
-                    rows.append([key, "…", "\(n) more version\(n == 1 ? "" : "s")"])
-                case .version(let v):
-                    var row = [key, "v\(v.version)", v.value ?? "⌫ tombstone"]
-                    if single {
-                        row.append(v.visibility.first?.reason ?? "")
-                    } else {
-                        row += v.visibility.map(\.mark)
-                    }
-                    rows.append(row)
-                }
-            }
-        }
+        // Two versions of a row may differ only at their end: cutting values to fit would hide
+        // the difference the drawing exists to show. When the columns do not fit, each value
+        // goes on a line of its own under its version, wrapped if need be, never cut.
+        var table = layout(picture, valuesUnder: false)
+        if table.naturalWidth > width { table = layout(picture, valuesUnder: true) }
         let hidden = picture.chains.count > maxChains ? "\(picture.chains.count - maxChains) more keys"
             : picture.moreChains ? "more keys" : nil
-        if hidden != nil {
-            rules.insert(rows.count)
-            rows.append(["…", "", ""])
-        }
-        var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
-        // The reasons are the point of the drawing: shorten keys and values before them.
-        table.shrinkFirst = single ? [0, 2] : [2]
         var out = table.draw(width: width)
         if let hidden { out += "… \(hidden) not drawn; .mvcc TABLE KEY draws one row and its index entries\n" }
         out += "vN: the version written by transaction N\n"
@@ -152,11 +120,74 @@ public enum MVCCDrawing {
             let sessions = zip(picture.viewers, picture.snapshots).enumerated().map { i, pair in
                 pair.0 + (i == picture.current ? "*" : "") + " (\(pair.1))"
             }
-            out += "sessions: " + sessions.joined(separator: ", ") + "  (* is you)\n"
+            // Many sessions make a long list: it wraps between sessions, not past the width.
+            var line = "sessions:"
+            for (i, session) in sessions.enumerated() {
+                let piece = " " + session + (i == sessions.count - 1 ? "  (* is you)" : ",")
+                if Drawing.width(line + piece) > width && line != "sessions:" {
+                    out += line + "\n"
+                    line = "         "
+                }
+                line += piece
+            }
+            out += line + "\n"
             out += "✓ sees / ✓ own: that session reads it · older: a newer visible one hides it\n"
             out += "✗ active: its writer ran when the session began · ✗ later: written after that\n"
         }
         return out
+    }
+
+    /// The drawing's table: values in a column of their own, or under each version.
+    static func layout(_ picture: MVCCPicture, valuesUnder: Bool) -> BoxTable {
+        let single = picture.viewers.count <= 1
+        var headers = valuesUnder ? ["key", "version"] : ["key", "version", "value"]
+        if single {
+            headers.append("seen by " + (picture.viewers.first ?? "you"))
+        } else {
+            for (i, name) in picture.viewers.enumerated() {
+                headers.append(i == picture.current ? name + "*" : name)
+            }
+        }
+        var rows: [[String]] = []
+        var rules: Set<Int> = []
+        var spanning: Set<Int> = []
+        func under(_ text: String) {
+            spanning.insert(rows.count)
+            rows.append([text])
+        }
+        for chain in picture.chains.prefix(maxChains) {
+            rules.insert(rows.count)
+            var first = true
+            for item in elided(chain.versions) {
+                let key = first ? chain.key : ""
+                first = false
+                switch item {
+                case .more(let n):
+                    let more = "\(n) more version\(n == 1 ? "" : "s")"
+                    rows.append(valuesUnder ? [key, "…"] : [key, "…", more])
+                    if valuesUnder { under("  … " + more) }
+                case .version(let v):
+                    let value = v.value ?? "⌫ tombstone"
+                    var row = valuesUnder ? [key, "v\(v.version)"] : [key, "v\(v.version)", value]
+                    if single {
+                        row.append(v.visibility.first?.reason ?? "")
+                    } else {
+                        row += v.visibility.map(\.mark)
+                    }
+                    rows.append(row)
+                    if valuesUnder { under("  v\(v.version): " + value) }
+                }
+            }
+        }
+        if picture.chains.count > maxChains || picture.moreChains {
+            rules.insert(rows.count)
+            rows.append(["…", "", ""])
+        }
+        var table = BoxTable(headers: headers, rows: rows, rulesBefore: rules)
+        table.spanningRows = spanning
+        // The reasons are the point of the drawing: shorten keys and values before them.
+        table.shrinkFirst = valuesUnder ? [0] : single ? [0, 2] : [2]
+        return table
     }
 
     enum Item: Equatable { case version(ChainVersion), more(Int) }
