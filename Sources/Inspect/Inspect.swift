@@ -112,6 +112,23 @@ public enum Drawing {
         return lines
     }
 
+    /// `text` broken into lines of at most `width` columns between words (a word longer than
+    /// that gets a line of its own), for prose such as help that must not wrap mid-word.
+    public static func wordWrap(_ text: String, to width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            let word = String(word)
+            if !line.isEmpty && Drawing.width(line) + 1 + Drawing.width(word) > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        lines.append(line)
+        return lines
+    }
+
     /// `text` padded with spaces on the right to `width` columns.
     public static func padRight(_ text: String, to width: Int) -> String {
         let missing = width - Drawing.width(text)

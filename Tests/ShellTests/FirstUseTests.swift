@@ -56,3 +56,13 @@ import Testing
         #expect(output.text.contains("alice's transaction 2 was still open: rolled back"), "\(output.text)")
     }
 }
+
+/// Help is read at 80 columns: no line of it may wrap mid-word there.
+@Test func everyHelpLineFitsEightyColumns() throws {
+    let output = CapturedOutput()
+    let shell = try ShellDriver(backend: try LocalBackend.open(directory: nil), output: output)
+    shell.feed(line: ".help")
+    for name in shell.registry.names { shell.feed(line: ".help \(name)") }
+    let long = output.text.split(separator: "\n").filter { Drawing.width(String($0)) > 80 }
+    #expect(long.isEmpty, "lines over 80 columns:\n\(long.joined(separator: "\n"))")
+}

@@ -11,9 +11,13 @@ struct HelpCommand: DotCommand {
             var text = "SQL statements end with ';' and may span lines. Commands:\n"
             let commands = shell.registry.all
             let syntax = commands.map { ".\($0.name)" + ($0.arguments.isEmpty ? "" : " " + $0.arguments) }
-            let width = syntax.map(\.count).max() ?? 0
+            let width = syntax.map(Drawing.width).max() ?? 0
+            // Summaries wrap between words under their own column, within the screen.
+            let room = max(20, shell.width - 1 - (width + 4))
             for (command, usage) in zip(commands, syntax) {
-                text += "  " + Drawing.padRight(usage, to: width) + "  " + command.summary + "\n"
+                for (i, line) in Drawing.wordWrap(command.summary, to: room).enumerated() {
+                    text += "  " + Drawing.padRight(i == 0 ? usage : "", to: width) + "  " + line + "\n"
+                }
             }
             shell.show(text + ".help NAME says more about one command.\n")
             return
@@ -84,7 +88,7 @@ struct ModeCommand: DotCommand {
 struct TimerCommand: DotCommand {
     let name = "timer"
     let arguments = "on|off"
-    let summary = "print the time of each statement and command"
+    let summary = "time each statement and command"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         guard arguments.words.count == 1 else { throw usageError("expected on or off") }
@@ -104,7 +108,7 @@ struct TimerCommand: DotCommand {
 struct RecordCommand: DotCommand {
     let name = "record"
     let arguments = "FILE|off"
-    let summary = "save what you type; replay with cutaway < FILE"
+    let summary = "save your input; replay: cutaway < FILE"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         guard arguments.words.count == 1 else { throw usageError("expected a file name or off") }

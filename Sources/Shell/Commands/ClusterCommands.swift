@@ -85,7 +85,7 @@ struct RaftCommand: DotCommand {
 struct TraceCommand: DotCommand {
     let name = "trace"
     let arguments = "on|off"
-    let summary = "draw the Raft messages each statement causes"
+    let summary = "draw the Raft messages of each statement"
     let help = """
         Each message is an arrow from sender to receiver, in order: Append and its
         acknowledgement for a write, heartbeats for the read-index round a read
@@ -110,7 +110,7 @@ struct TraceCommand: DotCommand {
 struct NodesCommand: DotCommand {
     let name = "nodes"
     let arguments = ""
-    let summary = "the nodes: role, term, log indexes, up or down"
+    let summary = "role, term, log indexes, up/down per node"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)
@@ -204,7 +204,7 @@ struct RestartCommand: DotCommand {
 struct PartitionCommand: DotCommand {
     let name = "partition"
     let arguments = "NODE… | NODE…"
-    let summary = "split the network into groups that cannot talk"
+    let summary = "cut the network into isolated groups"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, backend) = try shell.requireCluster(name)
@@ -244,7 +244,7 @@ struct HealCommand: DotCommand {
 struct ClockCommand: DotCommand {
     let name = "clock"
     let arguments = "auto|manual"
-    let summary = "let time run, or move it only with .tick and .step"
+    let summary = "time runs, or moves only by .tick and .step"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)
@@ -264,7 +264,7 @@ struct ClockCommand: DotCommand {
 struct TickCommand: DotCommand {
     let name = "tick"
     let arguments = "[N]"
-    let summary = "advance the cluster's clock by N ticks (default 1)"
+    let summary = "move the clock N ticks on (default 1)"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)

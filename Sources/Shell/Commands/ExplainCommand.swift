@@ -6,12 +6,14 @@ import Raft
 struct ExplainCommand: DotCommand {
     let name = "explain"
     let arguments = "[steps|analyze] SQL"
-    let summary = "draw a plan: optimized, per optimizer pass, or as run"
+    let summary = "a plan: optimized, per pass, or as run"
     let help = """
         .explain SQL          the optimized plan as a tree
-        .explain steps SQL    the plan after each optimizer pass; passes that changed it are marked
+        .explain steps SQL    the plan after each optimizer pass; the passes that
+                              changed it are marked
         .explain analyze SQL  runs the statement: rows and time per node and, on a
-                              cluster, its Raft reads, log entries and log growth per node
+                              cluster, its Raft reads, log entries and log growth
+                              per node
         """
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {

@@ -88,7 +88,7 @@ private func undoubledQuotes(_ text: Substring) -> String {
 struct KeysCommand: DotCommand {
     let name = "keys"
     let arguments = "TABLE [@NODE]"
-    let summary = "how a table's rows and indexes are stored as keys"
+    let summary = "how rows and indexes are stored as keys"
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (inspector, arguments) = try shell.storageInspector(arguments)
