@@ -131,7 +131,8 @@ public final class LocalInspector: StorageInspector {
                     + (engine.diskSize > 0 ? " (\(engine.garbageSize * 100 / engine.diskSize)% of disk)" : "")),
             ]),
             ("MVCC", [
-                ("versions stored", "\(status.versions)"),
+                ("versions stored", "\(status.storedVersions) (every write of every key)"),
+                ("transactions begun", "\(status.versions) (read-write)"),
                 ("next version", "\(status.nextVersion)"),
                 ("active transactions", active),
             ]),

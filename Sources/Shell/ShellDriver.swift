@@ -202,6 +202,14 @@ public final class ShellDriver {
             if options.bail { finished = true }
         }
         if timer { show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n") }
+        if mode != .json {
+            for hint in Hints.nullComparisons(in: sql) {
+                let line = sql.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+                    .dropFirst(hint.position.line - 1).first.map(String.init) ?? ""
+                let caret = String(repeating: " ", count: max(0, hint.position.column - 1)) + "^"
+                output.writeError("hint at \(hint.position): \(hint.message)\n  \(line)\n  \(caret)\n")
+            }
+        }
     }
 
     /// `1.234` for a duration, in milliseconds with three decimals.
@@ -223,6 +231,7 @@ public final class ShellDriver {
         guard let command = registry.command(named: name) else {
             var message = location + "unknown command '.\(name)'"
             if let near = suggestion(for: name, among: registry.names) { message += " — did you mean .\(near)?" }
+            if name.hasSuffix(";") { message += " (a dot-command ends with its line, without ';')" }
             failedCommands += 1
             reportError(message + " (.help lists the commands)")
             return

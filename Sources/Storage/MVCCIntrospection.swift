@@ -26,12 +26,16 @@ extension MVCC {
         }
     }
 
-    /// Version counter, active transactions and the engine's status.
+    /// Version counter, stored versions, active transactions and the engine's status.
+    /// - Complexity: O(v), v = versions stored: they are counted, not tracked.
     public func status() throws -> MVCCStatus {
         try withStore { store in
             let next = store.nextVersion
-            return MVCCStatus(versions: next > 0 ? next - 1 : 0, nextVersion: next,
-                              activeTransactions: store.active.sorted(), engine: try store.engine.status())
+            var status = MVCCStatus(versions: next > 0 ? next - 1 : 0, nextVersion: next,
+                                    activeTransactions: store.active.sorted(), engine: try store.engine.status())
+            let cursor = store.engine.scanPrefix(MVCCKey.versionPrefix([]))
+            while try cursor.next() != nil { status.storedVersions += 1 }
+            return status
         }
     }
 

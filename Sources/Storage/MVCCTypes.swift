@@ -109,6 +109,8 @@ public enum Visibility: Sendable, Hashable, CustomStringConvertible {
 public struct MVCCStatus: Sendable, Hashable {
     /// How many versions (read-write transactions) have been handed out.
     public var versions: UInt64
+    /// How many versions of keys are stored (every write and tombstone, of every key).
+    public var storedVersions = 0
     /// The version the next read-write transaction will get.
     public var nextVersion: UInt64
     /// The versions of the transactions still running, ascending.

@@ -91,8 +91,14 @@ struct Accumulator {
         switch aggregate.function {
         case .count: break
         case .sum, .avg:
-            // Starting from integer 0 makes SUM(TRUE) fail as "can't add 0 and TRUE", like toyDB.
-            sum = try Arithmetic.add(sum ?? .integer(0), value)
+            // Only numbers add up; naming the function and the value beats "can't add 0 and
+            // 'a'", which mentions a 0 the learner never wrote.
+            switch value {
+            case .integer, .float: break
+            default:
+                throw SQLError(.type, "\(aggregate.function.rawValue)() adds numbers, not \(value.dataType?.rawValue ?? "NULL") \(value)")
+            }
+            sum = try sum.map { (sum) throws(SQLError) in try Arithmetic.add(sum, value) } ?? value
         case .min:
             if let current = extreme, Value.sortOrder(value, current) >= 0 { return }
             extreme = value

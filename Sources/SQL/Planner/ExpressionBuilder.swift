@@ -37,8 +37,13 @@ final class ExpressionBuilder {
             if distinct {
                 throw SQLError(.semantic, "DISTINCT is only allowed in aggregate functions", at: name.position)
             }
-            guard let function = ScalarFunction(rawValue: name.value), function.accepts(args.count) else {
-                throw SQLError(.semantic, "unknown function \(name.value) with \(args.count) arguments",
+            guard let function = ScalarFunction(rawValue: name.value) else {
+                let known = ScalarFunction.allCases.map(\.rawValue) + AggregateFunction.allCases.map { $0.rawValue.lowercased() }
+                let near = Scope.nearest(name.value, known).map { "; did you mean \($0)()?" } ?? ""
+                throw SQLError(.semantic, "there is no function \(name.value)()" + near, at: name.position)
+            }
+            guard function.accepts(args.count) else {
+                throw SQLError(.semantic, "\(name.value)() can't take \(args.count) argument\(args.count == 1 ? "" : "s")",
                                at: name.position)
             }
             var built: [Expression] = []

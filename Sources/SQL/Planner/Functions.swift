@@ -59,7 +59,8 @@ enum Functions {
             case .null: return .null
             case .integer(let i) where i >= 0: return .float(Double(i).squareRoot())
             case .float(let f): return .float(f.squareRoot())
-            default: throw SQLError(.type, "can't take square root of \(first)")
+            case .integer: throw SQLError(.arithmetic, "sqrt(\(first)): a negative number has no real square root")
+            default: throw typeError(name, first)
             }
         }
     }

@@ -75,7 +75,7 @@ public struct Label: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The aggregate functions.
-public enum AggregateFunction: String, Sendable, Hashable {
+public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
     case count = "COUNT", sum = "SUM", avg = "AVG", min = "MIN", max = "MAX"
 }
 

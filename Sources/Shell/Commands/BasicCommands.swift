@@ -72,7 +72,13 @@ struct ModeCommand: DotCommand {
         case 0: shell.show("mode: \(shell.mode.rawValue)\n")
         case 1:
             guard let mode = OutputMode(rawValue: arguments.words[0].lowercased()) else {
-                throw usageError("unknown mode '\(arguments.words[0])'")
+                let word = arguments.words[0]
+                var problem = "unknown mode '\(word)'"
+                if let near = suggestion(for: word, among: OutputMode.allCases.map(\.rawValue)) {
+                    problem += " — did you mean \(near)?"
+                }
+                if word.hasSuffix(";") { problem += " (a dot-command ends with its line, without ';')" }
+                throw usageError(problem)
             }
             shell.mode = mode
         default: throw usageError("too many arguments")

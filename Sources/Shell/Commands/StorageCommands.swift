@@ -17,7 +17,8 @@ struct MVCCCommand: DotCommand {
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (inspector, arguments) = try shell.storageInspector(arguments)
         guard let first = arguments.words.first else { throw usageError("expected a table name or txns") }
-        if first.lowercased() == "txns" && arguments.words.count == 1 {
+        if first.lowercased() == "txns" {
+            guard arguments.words.count == 1 else { throw usageError(".mvcc txns takes nothing more but a node (@n2)") }
             // Storage tracks only writers; read-only snapshots are the sessions' own, listed after.
             var transactions = try inspector.activeTransactions()
             for entry in shell.allSessions {
@@ -37,8 +38,8 @@ struct MVCCCommand: DotCommand {
             return
         }
         let table = try shell.table(named: first, in: try shell.tables())
-        let key = arguments.words.count > 1
-            ? Self.parseKey(String(arguments.raw.dropFirst(first.count)).trimmingWhitespace()) : nil
+        let keyText = String(arguments.raw.trimmingWhitespace().dropFirst(first.count)).trimmingWhitespace()
+        let key = keyText.isEmpty ? nil : try self.key(keyText, of: table)
         let sessions = shell.allSessions
         let (chains, more) = try inspector.versionChains(table: table, key: key, viewers: sessions.map(\.session),
                                                         limit: MVCCDrawing.maxChains)
@@ -49,6 +50,22 @@ struct MVCCCommand: DotCommand {
         var picture = MVCCPicture(viewers: sessions.map(\.name), snapshots: snapshots, current: current, chains: chains)
         picture.moreChains = more
         shell.show(MVCCDrawing.draw(picture, width: shell.width))
+    }
+
+    /// The row key typed after the table: one literal of the type of the table's primary key.
+    func key(_ text: String, of table: Table) throws(ShellError) -> Value {
+        let quoted = text.count >= 2 && text.hasPrefix("'") && text.hasSuffix("'")
+        guard quoted || !text.contains(where: \.isWhitespace) else {
+            throw usageError("expected one key after the table, such as 1 or 'ann', not '\(text)'")
+        }
+        var key = Self.parseKey(text)
+        let column = table.columns.indices.contains(table.primaryKey) ? table.columns[table.primaryKey] : nil
+        if case .integer(let i) = key, column?.dataType == .float { key = .float(Double(i)) }
+        if let column, key.dataType != column.dataType {
+            throw ShellError("rows of \(table.name) are keyed by \(column.name) (\(column.dataType.rawValue)),"
+                             + " and \(text) is \(key.dataType?.rawValue ?? "NULL")")
+        }
+        return key
     }
 
     /// A key typed as a SQL literal: `1`, `2.5`, `'ann'`, `TRUE`, `NULL`; a bare word is a string.
