@@ -1,9 +1,13 @@
+import SQL
+
 /// What tab completion can offer, captured from the shell before each line is read (the C
 /// completion callback cannot reach the shell itself).
 struct CompletionContext: Sendable {
     var keywords: [String] = []
     var tables: [String] = []
     var columns: [String] = []
+    /// Each table's columns, so a statement's own tables' columns come first.
+    var columnsByTable: [String: [String]] = [:]
     /// Command names without the dot.
     var commands: [String] = []
     /// Each command's candidates for its first argument.
@@ -39,8 +43,14 @@ enum Completer {
         }
         let lowercase = !word.isEmpty && word == word.lowercased()
         let keywords = context.keywords.map { lowercase ? $0.lowercased() : $0 }
+        // `… FROM t WHERE n`: t's own columns are what is most likely meant, so they lead.
+        var named: [String] = []
+        for (i, token) in previous.enumerated().dropFirst() where tableKeywords.contains(previous[i - 1].uppercased()) {
+            named += context.columnsByTable[AST.Name.typed(String(token.filter { !",;()".contains($0) }))] ?? []
+        }
         var seen = Set<String>()
-        return (matching(context.tables, word) + matching(context.columns, word) + matching(keywords, word))
+        return (matching(named, word) + matching(context.tables, word) + matching(context.columns, word)
+                + matching(keywords, word))
             .filter { seen.insert($0).inserted }
     }
 }

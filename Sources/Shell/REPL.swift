@@ -89,6 +89,7 @@ public struct REPL {
         context.keywords = Keywords.all
         context.tables = driver.tableNames()
         context.columns = driver.columnNames()
+        context.columnsByTable = driver.columnsByTable()
         context.commands = driver.registry.names
         for command in driver.registry.all {
             context.commandArguments[command.name] = command.completions(after: [], in: driver)

@@ -24,6 +24,17 @@ import Testing
         #expect(Completer.candidates(before: "select * from ", word: "acc", in: context) == ["accounts"])
     }
 
+    @Test func afterWhereTheStatementsOwnTablesColumnsComeFirst() {
+        var c = context
+        c.tables = ["accounts", "audit"]
+        c.columns = ["actor", "amount", "id"]
+        c.columnsByTable = ["accounts": ["id", "amount"], "audit": ["id", "actor"]]
+        #expect(Completer.candidates(before: "SELECT * FROM audit WHERE ", word: "a", in: c)
+                == ["actor", "accounts", "audit", "amount"])
+        #expect(Completer.candidates(before: "SELECT * FROM accounts WHERE ", word: "a", in: c)
+                == ["amount", "accounts", "audit", "actor"])
+    }
+
     @Test func elsewhereColumnsAndTablesAndKeywordsMix() {
         #expect(Completer.candidates(before: "SELECT ", word: "b", in: context) == ["balance"])
         #expect(Completer.candidates(before: "SELECT * FROM t ", word: "w", in: context) == ["where"])

@@ -53,6 +53,12 @@ extension ShellDriver {
         return Array(Set(tables.flatMap { $0.columns.map(\.name) })).sorted()
     }
 
+    /// Each table's column names, for completion.
+    public func columnsByTable() -> [String: [String]] {
+        let tables = (try? currentSession.tables()) ?? []
+        return Dictionary(tables.map { ($0.name, $0.columns.map(\.name)) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The table called `name` (case-insensitive), or an error that suggests a near name.
     func table(named name: String, in tables: [Table]) throws(ShellError) -> Table {
         // One rule for names, SQL's: `"Order"` is exact, an unquoted word is lowercased.
