@@ -52,7 +52,8 @@ public class SQLShellSession: ShellSession {
     }
 
     public func explainSteps(_ statement: String) throws(SQLError) -> [ExplainStep] {
-        try session.explainSteps(statement).map { ExplainStep(pass: $0.pass, changed: $0.changed, drawing: $0.drawing) }
+        try session.explainSteps(statement).map { ExplainStep(pass: $0.pass, changed: $0.changed, drawing: $0.drawing,
+                                                              removed: $0.removed, why: $0.why) }
     }
 
     public func tables() throws(SQLError) -> [Table] {

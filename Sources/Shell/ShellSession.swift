@@ -47,11 +47,16 @@ public struct ExplainStep: Sendable, Hashable {
     public var pass: String
     public var changed: Bool
     public var drawing: String
+    /// The previous step's lines this one dropped, and why the pass exists.
+    public var removed: [String]
+    public var why: String
 
-    public init(pass: String, changed: Bool, drawing: String) {
+    public init(pass: String, changed: Bool, drawing: String, removed: [String] = [], why: String = "") {
         self.pass = pass
         self.changed = changed
         self.drawing = drawing
+        self.removed = removed
+        self.why = why
     }
 }
 

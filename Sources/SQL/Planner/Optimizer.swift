@@ -18,6 +18,8 @@
 /// Because every pass is pure, `.explain steps` can show the plan after each one.
 public struct OptimizerPass: Sendable {
     public let name: String
+    /// Why the pass is worth running, in one line (`.explain steps` prints it when it acts).
+    public let why: String
     let rewrite: @Sendable (Node) throws(SQLError) -> Node
 
     /// Applies the pass to a plan's query tree (plans without one are returned unchanged).
@@ -31,11 +33,16 @@ public struct OptimizerPass: Sendable {
 public enum Optimizer {
     /// The passes, in the order they run.
     public static let passes: [OptimizerPass] = [
-        OptimizerPass(name: "ConstantFolding", rewrite: ConstantFolding.apply),
-        OptimizerPass(name: "FilterPushdown", rewrite: FilterPushdown.apply),
-        OptimizerPass(name: "IndexLookup", rewrite: IndexLookup.apply),
-        OptimizerPass(name: "HashJoin", rewrite: HashJoinPass.apply),
-        OptimizerPass(name: "ShortCircuit", rewrite: ShortCircuit.apply),
+        OptimizerPass(name: "ConstantFolding", why: "what needs no row is worked out once, not per row",
+                      rewrite: ConstantFolding.apply),
+        OptimizerPass(name: "FilterPushdown", why: "rows dropped near the data are never carried up the tree",
+                      rewrite: FilterPushdown.apply),
+        OptimizerPass(name: "IndexLookup", why: "looking keys up reads a few rows instead of the whole table",
+                      rewrite: IndexLookup.apply),
+        OptimizerPass(name: "HashJoin", why: "a hash table joins in O(n + m) instead of trying every pair",
+                      rewrite: HashJoinPass.apply),
+        OptimizerPass(name: "ShortCircuit", why: "work whose result cannot matter is not done at all",
+                      rewrite: ShortCircuit.apply),
     ]
 
     /// The plan after every pass.

@@ -80,8 +80,11 @@ public final class Session {
                 let next = try pass.apply(plan)
                 let changed = next != plan
                 let nextDrawing = next.drawn()
-                steps.append(PlanStep(pass: pass.name, plan: next, changed: changed,
-                                      drawing: PlanStep.mark(nextDrawing, previous: changed ? drawing : nextDrawing)))
+                var step = PlanStep(pass: pass.name, plan: next, changed: changed,
+                                    drawing: PlanStep.mark(nextDrawing, previous: changed ? drawing : nextDrawing))
+                step.why = pass.why
+                if changed { step.removed = PlanStep.removed(from: drawing, in: nextDrawing) }
+                steps.append(step)
                 plan = next
                 drawing = nextDrawing
             }

@@ -40,11 +40,15 @@ struct ExplainCommand: DotCommand {
 
     /// Each pass as a titled section; unchanged passes say so instead of repeating the tree.
     static func drawSteps(_ steps: [ExplainStep]) -> String {
-        var out = "The plan after each optimizer pass; * marks the nodes a pass changed.\n"
+        var out = "The plan after each optimizer pass: * marks lines a pass added, - lines it removed.\n"
         for (i, step) in steps.enumerated() {
             let mark = i == 0 ? "" : (step.changed ? " ✱ changed" : " (no change)")
             out += "── \(i + 1). \(step.pass)\(mark)\n"
             if i == 0 || step.changed { out += withNewline(step.drawing) }
+            if i > 0 && step.changed {
+                for line in step.removed { out += "- " + line + "\n" }
+                if !step.why.isEmpty { out += "  why: " + step.why + "\n" }
+            }
         }
         return out
     }
