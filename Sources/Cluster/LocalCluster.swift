@@ -44,6 +44,9 @@ public final class LocalCluster: @unchecked Sendable {
     private let lock = NSLock()
     private let simulation: SimulatedCluster
     private let stores: NodeStores
+    /// What opening the nodes' files found that a user must hear (a torn tail cut off, with its
+    /// bytes and offset); empty for a clean open or a memory cluster.
+    public var openNotices: [String] { lock.withLock { stores.notices } }
     private var clockMode: Clock
     private var nextClientID: UInt64 = 0
     private var driver: Thread?
@@ -373,6 +376,9 @@ final class NodeStores {
     private var memory: [NodeID: (log: MemoryEngine, sql: MemoryEngine)] = [:]
     private var stateMachines: [NodeID: SQLStateMachine] = [:]
 
+    /// What opening the nodes' files found that a user must hear (torn tails cut off).
+    private(set) var notices: [String] = []
+
     init(directory: String?) { self.directory = directory }
 
     func open(_ id: NodeID) throws -> NodeStorage {
@@ -382,8 +388,10 @@ final class NodeStores {
             let node = (directory as NSString).appendingPathComponent("n\(id)")
             // The log is what makes a commit durable: it is fsynced before any message leaves.
             // The database is rebuilt from the log after a crash, so it need not sync itself.
-            log = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: .batched())
-            sql = try BitCask(directory: (node as NSString).appendingPathComponent("sql"), sync: .never)
+            let raftLog = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: .batched())
+            let database = try BitCask(directory: (node as NSString).appendingPathComponent("sql"), sync: .never)
+            notices += [raftLog.openReport.notice, database.openReport.notice].compactMap { $0 }
+            (log, sql) = (raftLog, database)
         } else {
             let engines = memory[id] ?? (MemoryEngine(), MemoryEngine(pointIndex: false))
             memory[id] = engines

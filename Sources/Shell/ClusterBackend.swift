@@ -13,6 +13,8 @@ public final class ClusterBackend: ShellBackend {
         localCluster = cluster
     }
 
+    public var openNotices: [String] { localCluster.openNotices }
+
     public var summary: String {
         let options = localCluster.options
         let storage = options.dataDirectory.map { "BitCask files in \($0)/n1…n\(options.nodes), kept across restarts" }

@@ -7,6 +7,7 @@ public final class LocalBackend: ShellBackend {
     public let engine: LocalEngine
     public let inspector: (any StorageInspector)?
     public let summary: String
+    public var openNotices: [String] { engine.openNotice.map { [$0] } ?? [] }
 
     public init(engine: LocalEngine, directory: String? = nil) {
         self.engine = engine

@@ -73,6 +73,8 @@ public protocol ShellBackend: AnyObject {
     var cluster: LocalCluster? { get }
     /// What the database is and where its data lives, for the banner.
     var summary: String { get }
+    /// What opening the data found that the user must hear (a torn tail cut off), for stderr.
+    var openNotices: [String] { get }
 }
 
 extension ShellBackend {
@@ -80,6 +82,7 @@ extension ShellBackend {
         throw ShellError("this database is a single node; @\(node) needs a cluster (start cutaway without --local)")
     }
     public var cluster: LocalCluster? { nil }
+    public var openNotices: [String] { [] }
 }
 
 /// A look inside the storage under the SQL layer, for `.mvcc`, `.keys` and `.status`.

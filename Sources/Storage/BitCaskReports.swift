@@ -43,6 +43,15 @@ public struct BitCaskOpenReport: Sendable, Hashable, CustomStringConvertible {
     /// Time taken to open.
     public var duration: Duration
 
+    /// What a user must hear about this open (a cut tail, a failed compaction), or nil when
+    /// the log opened as it was left.
+    public var notice: String? {
+        var lines: [String] = []
+        if let recovery { lines.append("\(directory)/\(BitCask.logName): \(recovery.description)") }
+        if let compactionError { lines.append("\(directory): compaction on open failed, the log is unchanged: \(compactionError)") }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
     public var description: String {
         var lines = ["opened \(directory): replayed \(records) records (\(logSize) bytes), \(keys) live keys in \(duration)"]
         if removedTemporaryFile { lines.append("removed the temporary file of an interrupted compaction") }

@@ -59,6 +59,8 @@ struct CutawayCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot start a session: \(error.description)")
         }
+        // The README promises a cut tail is reported: say what was cut before anything else.
+        for notice in backend.openNotices { driver.output.writeError("note: " + notice + "\n") }
         if let command {
             driver.input = InputSource(name: "-c")
             driver.feed(text: command)

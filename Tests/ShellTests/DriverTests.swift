@@ -108,12 +108,12 @@ import Testing
 /// The real binary: flags, stdin, exit status.
 @Suite(.serialized) struct BinaryTests {
     /// Runs the binary with `arguments`, `input` on stdin; returns stdout and the exit status.
-    func run(_ arguments: String, input: String) throws -> (String, Int32) {
+    func run(_ arguments: String, input: String, stderr: Bool = false) throws -> (String, Int32) {
         try Tmux.requireBinary()
         let file = NSTemporaryDirectory() + "cutaway-input-\(getpid()).sql"
         try input.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        guard let pipe = popen("'\(Tmux.binary)' \(arguments) < '\(file)' 2>/dev/null", "r") else { return ("", -1) }
+        guard let pipe = popen("'\(Tmux.binary)' \(arguments) < '\(file)' \(stderr ? "2>&1" : "2>/dev/null")", "r") else { return ("", -1) }
         var output = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -151,5 +151,21 @@ import Testing
         _ = try run("--data '\(dir)'", input: "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);")
         let (out, _) = try run("--data '\(dir)' --format csv", input: "SELECT * FROM t;")
         #expect(out == "id\n7\n")
+    }
+
+    /// A torn tail (a crash mid-write) is cut off on open, and the user is told what was cut.
+    @Test(arguments: ["--local", "--nodes 1"])
+    func aTornTailIsReportedWhenTheDatabaseOpens(_ backend: String) throws {
+        let dir = NSTemporaryDirectory() + "cutaway-torn-\(getpid())-\(backend.count)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try run("\(backend) --data '\(dir)'", input: "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (7);")
+        let log = backend == "--local" ? dir + "/data.log" : dir + "/n1/raft/data.log"
+        let handle = try #require(FileHandle(forWritingAtPath: log))
+        let size = handle.seekToEndOfFile()
+        handle.write(Data([0x01, 0x02, 0x03]))   // half a record header: a torn write
+        handle.closeFile()
+        let (out, _) = try run("\(backend) --data '\(dir)' --format csv", input: "SELECT * FROM t;", stderr: true)
+        #expect(out.contains("truncated 3 bytes at offset \(size)"), "\(out)")
+        #expect(out.hasSuffix("id\n7\n"))
     }
 }

@@ -62,13 +62,16 @@ import Storage
 public final class LocalEngine: Engine {
     /// The transactional key/value store holding the catalog, rows and indexes.
     public let mvcc: MVCC
+    /// What opening the storage found that a user must hear (a torn tail cut off), or nil.
+    public let openNotice: String?
 
     /// Wraps `storage` in MVCC; the engine takes ownership of it. MVCC flushes the storage at
     /// every commit, which is what makes a returned COMMIT durable on BitCask.
     /// - Parameter flushOnCommit: false where something else makes commits durable (a Raft
     ///   node's log, which is flushed before any entry is applied).
-    public init(storage: any StorageEngine, flushOnCommit: Bool = true) throws(SQLError) {
+    public init(storage: any StorageEngine, flushOnCommit: Bool = true, openNotice: String? = nil) throws(SQLError) {
         mvcc = try sqlStorage { try MVCC(engine: storage, flushOnCommit: flushOnCommit) }
+        self.openNotice = openNotice
     }
 
     /// An empty database that lives in memory only.
@@ -94,7 +97,7 @@ public final class LocalEngine: Engine {
         } catch {
             throw SQLError(.storage, "cannot open database in \(directory): \(error)")
         }
-        let engine = try LocalEngine(storage: storage)
+        let engine = try LocalEngine(storage: storage, openNotice: storage.openReport.notice)
         // No transaction outlives the process that ran it: any still marked active crashed
         // midway, and would otherwise hold its keys against every later writer forever.
         if recoverAbandoned {
