@@ -17,11 +17,14 @@ public struct StoredPair: Sendable, Hashable {
     public var decodedKey: String
     /// What the value means (a row, index entry, or tombstone).
     public var decodedValue: String
+    /// The key in labelled pieces that concatenate to `key` (empty: drawn as plain hex).
+    public var segments: [KeySegment]
 
-    public init(key: [UInt8], decodedKey: String, decodedValue: String) {
+    public init(key: [UInt8], decodedKey: String, decodedValue: String, segments: [KeySegment] = []) {
         self.key = key
         self.decodedKey = decodedKey
         self.decodedValue = decodedValue
+        self.segments = segments
     }
 }
 
@@ -39,8 +42,17 @@ public enum KeysDrawing {
         let hexWidth = max(8, (width - keyWidth - 7 - 6) / 2 * 2)
         var rows: [[String]] = []
         var rules: Set<Int> = []
+        // The first key of each kind (schema, index entry, row) is drawn part by part; the
+        // rest repeat its shape, so they stay compact.
+        var labelledKinds: Set<String> = []
         for pair in pairs.prefix(maxPairs) {
             rules.insert(rows.count)
+            let kind = pair.segments.count > 1 ? pair.segments[1].meaning : ""
+            if !pair.segments.isEmpty && pair.segments.flatMap(\.bytes) == pair.key && labelledKinds.insert(kind).inserted {
+                rows += segmentRows(pair, room: hexWidth + 6)
+                rows.append(["", Drawing.elide("value " + pair.decodedValue, to: hexWidth + 6)])
+                continue
+            }
             let hex = hexString(pair.key)
             var chunks: [String] = []
             var rest = Substring(hex)
@@ -62,7 +74,29 @@ public enum KeysDrawing {
         }
         var table = BoxTable(headers: ["stored key", "bytes (hex) and decoded value"], rows: rows, rulesBefore: rules)
         table.shrinkFirst = [0]
-        return table.draw(width: width)
+        let note = labelledKinds.isEmpty ? ""
+            : "The first key of each kind is drawn part by part. Inside the MVCC key every 00\n"
+            + "byte of the SQL key is written 00 ff, so 00 00 can only mean the end of the key.\n"
+        return table.draw(width: width) + note
+    }
+
+    /// One line per segment of the key: its hex (wrapped when long), then what it means.
+    static func segmentRows(_ pair: StoredPair, room: Int) -> [[String]] {
+        let longest = pair.segments.map { $0.bytes.count * 2 }.max() ?? 0
+        let hexColumn = max(8, min(longest, room / 3) / 2 * 2)
+        var rows: [[String]] = []
+        for segment in pair.segments {
+            var rest = Substring(hexString(segment.bytes))
+            var first = true
+            repeat {
+                let chunk = String(rest.prefix(hexColumn))
+                rest = rest.dropFirst(hexColumn)
+                let meaning = first ? "  " + segment.meaning : ""
+                rows.append([rows.isEmpty ? pair.decodedKey : "", Drawing.padRight(chunk, to: hexColumn) + meaning])
+                first = false
+            } while !rest.isEmpty
+        }
+        return rows
     }
 }
 

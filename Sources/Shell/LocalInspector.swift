@@ -111,8 +111,9 @@ public final class LocalInspector: StorageInspector {
                 } catch {
                     value = "0x" + hexString(pair.value)
                 }
+                let segments = (try? SQLKey.decode(userKey)).map { MVCCKey.versionSegments($0.segments, version: version) }
                 pairs.append(StoredPair(key: pair.key, decodedKey: Self.describeKey(userKey) + " @v\(version)",
-                                        decodedValue: value))
+                                        decodedValue: value, segments: segments ?? []))
             }
         }
         return (pairs, false)

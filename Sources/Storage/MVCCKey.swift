@@ -108,6 +108,21 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Escaping is byte by byte, so the escaped prefix (without terminator) is a prefix of the
     /// escaped form of every key that extends it — and of no other key.
+    /// A version key's bytes in labelled pieces, given its user key's own pieces: the tag, each
+    /// piece escaped (every 00 written 00 ff, so that 00 00 can end the key), the end, and
+    /// the version. They concatenate to `MVCCKey.version(key:version:).encoded`.
+    public static func versionSegments(_ key: [KeySegment], version: UInt64) -> [KeySegment] {
+        var out = [KeySegment([Tag.version.rawValue], "05: MVCC version of a key")]
+        for segment in key {
+            var e = KeyEncoder()
+            e.appendPrefix(bytes: segment.bytes)
+            out.append(KeySegment(e.bytes, segment.meaning))
+        }
+        var e = KeyEncoder()
+        e.append(version)
+        return out + [KeySegment([0, 0], "00 00: end of the key"), KeySegment(e.bytes, "version \(version), big-endian")]
+    }
+
     public static func versionPrefix(_ prefix: [UInt8]) -> [UInt8] {
         var e = KeyEncoder()
         e.appendTag(Tag.version.rawValue)

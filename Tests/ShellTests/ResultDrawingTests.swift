@@ -1,5 +1,7 @@
 @testable import Inspect
+import Encoding
 import SQL
+import Storage
 import Testing
 
 @Suite struct JSONResultTests {
@@ -114,5 +116,33 @@ import Testing
         #expect(lines.last == "(2 values cut at … to fit 80 columns; .mode line shows them whole)")
         #expect(ResultDrawing.draw(.query(columns: ["v"], rows: [[.string(value)]]), mode: .line).count > value.count)
         #expect(ResultDrawing.trimTrailing("a" + String(repeating: " ", count: 1_000_000)) == "a")
+    }
+}
+
+/// `.keys` labels each part of a stored key; the parts must add up to the key exactly.
+@Suite struct KeySegmentTests {
+    @Test func segmentsConcatenateToTheStoredKeyForRandomKeys() throws {
+        var random = SplitMix64(seed: 13)
+        func value() -> Value {
+            switch random.next() % 5 {
+            case 0: return .null
+            case 1: return .boolean(random.next() % 2 == 0)
+            case 2: return .integer(Int64(bitPattern: random.next()) >> (random.next() % 64))
+            case 3: return .float(Double(Int64(bitPattern: random.next() >> 11)) / 1024 - 1e12)
+            default: return .string(String((0..<(random.next() % 6)).map { _ in "a\u{0}é漢".randomElement(using: &random) ?? "a" }))
+            }
+        }
+        for _ in 0..<500 {
+            let table = random.next() % 2 == 0 ? "t" : "T\u{0}x"
+            let key: SQLKey = switch random.next() % 3 {
+            case 0: .table(table)
+            case 1: .row(table: table, id: value())
+            default: .index(table: table, column: "c", value: value())
+            }
+            #expect(key.segments.flatMap(\.bytes) == key.encoded)
+            let version = random.next()
+            let stored = MVCCKey.version(key: key.encoded, version: version).encoded
+            #expect(MVCCKey.versionSegments(key.segments, version: version).flatMap(\.bytes) == stored)
+        }
     }
 }

@@ -148,6 +148,41 @@ public enum SQLKey: Hashable, CustomStringConvertible {
 
     /// The key in words: `table movies`, `row 7 of movies`, `index movies.genre = 'scifi'`.
     public var description: String { describe(.full) }
+
+    /// The key's bytes in labelled pieces (they concatenate to `encoded`), for `.keys`.
+    public var segments: [KeySegment] {
+        func name(_ text: String, _ what: String) -> KeySegment {
+            var encoder = KeyEncoder()
+            encoder.append(text)
+            return KeySegment(encoder.bytes, "\(what) \(text), then 00 00")
+        }
+        switch self {
+        case .table(let table):
+            return [KeySegment([Tag.table.rawValue], "00: SQL table schema"), name(table, "table")]
+        case .row(let table, let id):
+            return [KeySegment([Tag.row.rawValue], "02: SQL row"), name(table, "table")]
+                + SQLKey.segments(of: id)
+        case .index(let table, let column, let value):
+            return [KeySegment([Tag.index.rawValue], "01: SQL index entry"), name(table, "table"),
+                    name(column, "column")] + SQLKey.segments(of: value)
+        }
+    }
+
+    /// A value in a key as its type tag and its payload, each labelled.
+    private static func segments(of value: Value) -> [KeySegment] {
+        let bytes = encodedValue(value)
+        guard let tag = bytes.first else { return [] }
+        let type: String
+        let payload: String
+        switch value {
+        case .null: return [KeySegment(bytes, "00: NULL, which sorts first")]
+        case .boolean(let b): (type, payload) = ("boolean", b ? "TRUE: 01" : "FALSE: 00")
+        case .integer(let i): (type, payload) = ("integer", "\(i): big-endian, sign bit flipped")
+        case .float(let f): (type, payload) = ("float", "\(f): IEEE bits made to sort")
+        case .string(let s): (type, payload) = ("string", "'\(s)' in UTF-8, then 00 00")
+        }
+        return [KeySegment([tag], "\(hexByte(tag)): type \(type)"), KeySegment(Array(bytes.dropFirst()), payload)]
+    }
 }
 
 // MARK: - Keys in words
