@@ -249,19 +249,26 @@ final class RaftTransaction: Transaction {
     func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         guard let table = try table(name) else { throw SQLError(.semantic, "table \(name) does not exist") }
         let pages = ScanPages(transaction: self, table: table)
-        return StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { () throws(SQLError) in
+        let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { () throws(SQLError) in
             try pages.next()
         }
+        rows.versionCounts = { pages.versions }
+        return rows
     }
 
-    /// Fetches one page of stored rows after `after`.
-    fileprivate func page(table: String, after: Value?) throws(SQLError) -> [[UInt8]] {
+    /// Fetches one page of stored rows after `after`, with the versions the leader's scan of it
+    /// read and skipped.
+    fileprivate func page(table: String, after: Value?) throws(SQLError) -> (rows: [[UInt8]], versions: VersionCounts) {
         var r = try engine.query(.scan(state, table: table, after: after, limit: RaftEngine.scanPage))
         let count = try wire { try r.readCount("rows") }
         var rows: [[UInt8]] = []
         rows.reserveCapacity(min(count, r.remainingCount))
         for _ in 0..<count { rows.append(try wire { try r.readBytes("row") }) }
-        return rows
+        var versions = VersionCounts()
+        for path in [\VersionCounts.read, \.uncommitted, \.newer, \.replaced, \.deleted] {
+            versions[keyPath: path] = Int(clamping: try wire { try r.readUVarint("version count") })
+        }
+        return (rows, versions)
     }
 }
 
@@ -274,6 +281,8 @@ private final class ScanPages {
     private var position = 0
     private var after: Value?
     private var exhausted = false
+    /// The versions the pages so far read and skipped on the leader.
+    private(set) var versions = VersionCounts()
 
     init(transaction: RaftTransaction, table: Table) {
         self.transaction = transaction
@@ -283,7 +292,13 @@ private final class ScanPages {
     func next() throws(SQLError) -> [UInt8]? {
         if position == page.count {
             guard !exhausted else { return nil }
-            page = try transaction.page(table: table.name, after: after)
+            let fetched = try transaction.page(table: table.name, after: after)
+            page = fetched.rows
+            versions.read += fetched.versions.read
+            versions.uncommitted += fetched.versions.uncommitted
+            versions.newer += fetched.versions.newer
+            versions.replaced += fetched.versions.replaced
+            versions.deleted += fetched.versions.deleted
             position = 0
             exhausted = page.count < RaftEngine.scanPage
             guard let last = page.last else { return nil }

@@ -193,10 +193,14 @@ public final class SQLStateMachine: StateMachine {
             let rows = try engine.resume(state).get(table: table, ids: ids)
             return SQLAnswer.success { SQLWire.write(rows, to: &$0) }
         case .scan(let state, let table, let after, let limit):
-            let rows = try engine.localTransaction(resuming: state).scanStoredRows(table: table, after: after, limit: limit)
+            let (rows, versions) = try engine.localTransaction(resuming: state)
+                .scanStoredRows(table: table, after: after, limit: limit)
             return SQLAnswer.success { w in
                 w.writeUVarint(UInt64(rows.count))
                 for row in rows { w.writeBytes(row) }
+                for count in [versions.read, versions.uncommitted, versions.newer, versions.replaced, versions.deleted] {
+                    w.writeUVarint(UInt64(count))
+                }
             }
         case .lookupIndex(let state, let table, let column, let values):
             let ids = try engine.resume(state).lookupIndex(table: table, column: column, values: values)

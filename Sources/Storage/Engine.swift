@@ -55,6 +55,27 @@ public struct KeyValue: Sendable, Hashable {
 }
 
 /// A pull iterator over stored pairs; `next()` returns nil at the end.
+/// What an MVCC scan passed over on its way to the rows it returned (EXPLAIN ANALYZE).
+public struct VersionCounts: Sendable, Hashable {
+    /// Versions read from the storage engine.
+    public var read = 0
+    /// Skipped: written by a transaction still running when the snapshot began.
+    public var uncommitted = 0
+    /// Skipped: written after the snapshot began.
+    public var newer = 0
+    /// Skipped: visible, but an older version of a key whose newer one is visible too.
+    public var replaced = 0
+    /// Keys whose visible version is a tombstone: deleted rows.
+    public var deleted = 0
+
+    public init() {}
+}
+
+/// A cursor that counts the versions it passes over (an MVCC scan).
+public protocol VersionCounting: AnyObject {
+    var versionCounts: VersionCounts { get }
+}
+
 public protocol KeyValueCursor: AnyObject {
     func next() throws -> KeyValue?
     /// The next pair's value only; a cursor that must decode keys can skip that work here.

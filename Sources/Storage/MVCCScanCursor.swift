@@ -11,7 +11,9 @@ import Darwin
 /// first, doubling up to 4096, so `LIMIT 10` reads little and full scans lock rarely) and resumes after the last raw
 /// key it saw. Raw pairs arrive grouped by user key, versions ascending (or descending when
 /// reversed), and the cursor keeps, per user key, the newest version the snapshot can see.
-final class MVCCScanCursor: KeyValueCursor {
+final class MVCCScanCursor: KeyValueCursor, VersionCounting {
+    /// What the scan passed over so far (EXPLAIN ANALYZE shows it).
+    private(set) var versionCounts = VersionCounts()
     private let mvcc: MVCC
     private let state: TransactionState
     private let reverse: Bool
@@ -58,13 +60,24 @@ final class MVCCScanCursor: KeyValueCursor {
     private func nextForward() throws -> KeyValue? {
         while let pair = try nextRaw() {
             let version = try Self.version(of: pair.key)
-            guard state.isVisible(version) else { continue }
+            versionCounts.read += 1
+            guard state.isVisible(version) else {
+                countInvisible(version)
+                continue
+            }
             let finished = pending.flatMap { Self.sameUserKey($0.key, pair.key) ? nil : $0 }
+            if pending != nil && finished == nil { versionCounts.replaced += 1 }
             pending = pair
-            if let finished, try !MVCCValues.isTombstone(finished.value, rawKey: finished.key) { return finished }
+            if let finished {
+                if try !MVCCValues.isTombstone(finished.value, rawKey: finished.key) { return finished }
+                versionCounts.deleted += 1
+            }
         }
         defer { pending = nil }
-        if let last = pending, try !MVCCValues.isTombstone(last.value, rawKey: last.key) { return last }
+        if let last = pending {
+            if try !MVCCValues.isTombstone(last.value, rawKey: last.key) { return last }
+            versionCounts.deleted += 1
+        }
         return nil
     }
 
@@ -72,12 +85,25 @@ final class MVCCScanCursor: KeyValueCursor {
     private func nextReverse() throws -> KeyValue? {
         while let pair = try nextRaw() {
             let version = try Self.version(of: pair.key)
-            if let decidedKey, Self.sameUserKey(decidedKey, pair.key) { continue }
-            guard state.isVisible(version) else { continue }
+            versionCounts.read += 1
+            if let decidedKey, Self.sameUserKey(decidedKey, pair.key) {
+                versionCounts.replaced += 1
+                continue
+            }
+            guard state.isVisible(version) else {
+                countInvisible(version)
+                continue
+            }
             decidedKey = pair.key
             if try !MVCCValues.isTombstone(pair.value, rawKey: pair.key) { return pair }
+            versionCounts.deleted += 1
         }
         return nil
+    }
+
+    /// Why a version is invisible: its writer was running when the snapshot began, or it came later.
+    private func countInvisible(_ version: UInt64) {
+        if state.active.contains(version) { versionCounts.uncommitted += 1 } else { versionCounts.newer += 1 }
     }
 
     /// The version of a raw `Version` key, checking its layout (tag, escapes, terminator)

@@ -84,4 +84,19 @@ public struct Savepoint: Sendable, Hashable {
 /// A pull iterator over rows; `next()` returns nil at the end.
 public protocol RowCursor: AnyObject {
     func next() throws(SQLError) -> Row?
+    /// What a table scan has examined so far, for EXPLAIN ANALYZE; nil for other cursors.
+    var scanCounts: ScanCounts? { get }
+}
+
+extension RowCursor {
+    public var scanCounts: ScanCounts? { nil }
+}
+
+/// What a table scan examined: rows decoded before its filter, and the MVCC versions read and
+/// skipped (nil when the storage does not count them, as on a cluster).
+public struct ScanCounts: Sendable, Hashable {
+    public var examined = 0
+    public var versions: VersionCounts?
+
+    public init() {}
 }

@@ -7,16 +7,19 @@ public final class Profile {
     public struct NodeStats: Sendable, Hashable {
         public var rows: Int = 0
         public var nanoseconds: UInt64 = 0
+        /// For a table scan: rows examined and MVCC versions read and skipped.
+        public var scan: ScanCounts?
     }
 
     public private(set) var nodes: [Int: NodeStats] = [:]
 
     public init() {}
 
-    func record(_ id: Int, produced: Bool, nanoseconds: UInt64) {
+    func record(_ id: Int, produced: Bool, nanoseconds: UInt64, scan: ScanCounts? = nil) {
         var stats = nodes[id] ?? NodeStats()
         if produced { stats.rows += 1 }
         stats.nanoseconds += nanoseconds
+        if let scan { stats.scan = scan }
         nodes[id] = stats
     }
 }
@@ -37,7 +40,7 @@ final class ProfiledCursor: RowCursor {
         let start = DispatchTime.now().uptimeNanoseconds
         let row = try inner.next()
         let end = DispatchTime.now().uptimeNanoseconds
-        profile.record(id, produced: row != nil, nanoseconds: end &- start)
+        profile.record(id, produced: row != nil, nanoseconds: end &- start, scan: inner.scanCounts)
         return row
     }
 }

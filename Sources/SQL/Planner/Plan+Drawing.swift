@@ -107,6 +107,16 @@ enum PlanText {
         let room = max(10, width - prefix.count - stats.count)
         lines.append(prefix + fit(node.title, width: room) + stats)
         let children = node.children
+        if let scan = profile?.nodes[id]?.scan {
+            let under = childPrefix + (children.isEmpty ? "   " : "│  ")
+            lines.append(under + "examined \(scan.examined) row\(scan.examined == 1 ? "" : "s"), returned \(profile?.nodes[id]?.rows ?? 0)")
+            if let v = scan.versions {
+                let skipped = [(v.uncommitted, "uncommitted"), (v.newer, "newer"), (v.replaced, "replaced"),
+                               (v.deleted, "deleted")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+                lines.append(under + "MVCC: read \(v.read) version\(v.read == 1 ? "" : "s")"
+                             + (skipped.isEmpty ? ", none skipped" : ", skipped " + skipped.joined(separator: ", ")))
+            }
+        }
         for (i, child) in children.enumerated() {
             let last = i == children.count - 1
             draw(child, prefix: childPrefix + (last ? "└─ " : "├─ "),

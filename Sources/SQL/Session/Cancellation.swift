@@ -72,4 +72,6 @@ private final class CancellableCursor: RowCursor {
         try check()
         return try base.next()
     }
+
+    var scanCounts: ScanCounts? { base.scanCounts }
 }

@@ -11,9 +11,11 @@ struct ExplainCommand: DotCommand {
         .explain SQL          the optimized plan as a tree
         .explain steps SQL    the plan after each optimizer pass; the passes that
                               changed it are marked
-        .explain analyze SQL  runs the statement: rows and time per node and, on a
-                              cluster, its Raft reads, log entries and log growth
-                              per node
+        .explain analyze SQL  runs the statement: rows and time per node; for each
+                              table scan the rows examined against those returned
+                              and the MVCC versions read and skipped (uncommitted,
+                              newer, replaced, deleted); on a cluster, its Raft
+                              reads, log entries and log growth per node
         """
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
