@@ -154,10 +154,13 @@ public final class ShellDriver {
         for (name, session) in sessions {
             guard let txn = session.openTransaction else { continue }
             let owner = name == Self.defaultSessionName ? "the " : name + "'s "
-            let what = txn.readOnly ? "read-only \(txn.label)" : "transaction \(txn.version)"
             let rolledBack = (try? session.execute("ROLLBACK")) != nil
-            output.writeError(owner + what + " was still open: "
-                              + (rolledBack ? "rolled back, nothing it wrote is kept\n" : "left without COMMIT\n"))
+            if txn.readOnly {
+                output.writeError(owner + "\(txn.label) was still open: closed (it wrote nothing)\n")
+            } else {
+                output.writeError(owner + "transaction \(txn.version) was still open: "
+                                  + (rolledBack ? "rolled back, nothing it wrote is kept\n" : "left without COMMIT\n"))
+            }
         }
     }
 

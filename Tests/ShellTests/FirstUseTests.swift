@@ -52,8 +52,10 @@ import Testing
     @Test func finishingWithAnOpenTransactionSaysItIsRolledBack() throws {
         let (shell, output) = try driver()
         shell.feed(text: "CREATE TABLE t (id INT PRIMARY KEY);\n.session alice\nBEGIN;\nINSERT INTO t VALUES (1);")
+        shell.feed(text: ".session carol\nBEGIN READ ONLY;")
         shell.finish()
         #expect(output.text.contains("alice's transaction 2 was still open: rolled back"), "\(output.text)")
+        #expect(output.text.contains("carol's snapshot@3 was still open: closed (it wrote nothing)"), "\(output.text)")
     }
 }
 
