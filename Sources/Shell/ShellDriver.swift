@@ -27,8 +27,10 @@ public final class ShellDriver {
         public init() {}
     }
 
-    public let backend: any ShellBackend
-    public let output: any OutputSink
+    /// The database; a lesson replaces it with the fresh one it starts on.
+    public private(set) var backend: any ShellBackend
+    /// Where results and errors go (a null sink while a resumed lesson replays silently).
+    public private(set) var output: any OutputSink
     public var registry = CommandRegistry.standard
     /// How results are printed (`.mode`).
     public var mode: OutputMode
@@ -53,6 +55,12 @@ public final class ShellDriver {
     /// The name of the session statements go to.
     public private(set) var currentSessionName = ShellDriver.defaultSessionName
     var recorder: Recorder?
+    /// The course: `.lessons`, `.lesson N`, and the checks after each statement.
+    public lazy var lessons = LessonRunner(library: .find(), progressPath: LessonProgress.defaultPath)
+    /// The statement `.explain` showed last (a lesson's `plan` check re-plans it).
+    var lastExplained: String?
+    /// How deep `.read` files nest now (a file that reads itself stops at a limit).
+    var readDepth = 0
 
     /// The session every shell starts in.
     public static let defaultSessionName = "default"
@@ -124,7 +132,9 @@ public final class ShellDriver {
         do {
             let result = try currentSession.execute(sql)
             output.write(ResultDrawing.draw(result, mode: mode))
+            lessons.statementFinished(.success(result), in: self)
         } catch {
+            lessons.statementFinished(.failure(error), in: self)
             failedStatements += 1
             if mode == .json {
                 output.write(JSONResult.error(error.description) + "\n")
@@ -162,6 +172,7 @@ public final class ShellDriver {
         let start = clock.now
         do {
             try command.run(arguments, in: self)
+            lessons.commandFinished(command.name, in: self)
         } catch {
             failedCommands += 1
             reportError(error.message)
@@ -184,6 +195,29 @@ public final class ShellDriver {
         var text = style.red(String(lines.first ?? ""))
         if lines.count > 1 { text += "\n" + lines[1] }
         output.writeError(text + "\n")
+    }
+
+    // MARK: Backend
+
+    /// Switches to another database (a lesson's fresh one): every session is closed, the
+    /// default session opens on `newBackend`, and the old cluster's clock stops.
+    public func replaceBackend(_ newBackend: any ShellBackend) throws(SQLError) {
+        let session = try newBackend.makeSession()
+        backend.cluster?.stop()
+        backend = newBackend
+        sessions = [(Self.defaultSessionName, session)]
+        currentSessionName = Self.defaultSessionName
+        pending = ""
+        tracing = false
+        lastExplained = nil
+    }
+
+    /// Runs `body` with everything written thrown away (replaying a resumed lesson).
+    func withOutputMuted(_ body: () -> Void) {
+        let saved = output
+        output = DiscardedOutput()
+        defer { output = saved }
+        body()
     }
 
     // MARK: Sessions
