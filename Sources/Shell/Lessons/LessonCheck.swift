@@ -6,13 +6,13 @@
 /// transaction id, version or node name that earlier work could have changed: those are
 /// captured (`capture v = txn`) and referred to as `{v}`.
 public enum LessonCheck: Sendable, Hashable {
-    /// The last query in this step returned `count` rows (at least `count` when `atLeast`).
+    /// The last query of this step returned `count` rows (at least `count` when `atLeast`).
     case rows(Int, atLeast: Bool)
     /// Some cell of the last query's rows shows `text` (or none does, when `present` is false).
     case value(String, present: Bool)
     /// The last statement of this step succeeded.
     case succeeded
-    /// The last statement of this step failed with this kind of error (`serialization`).
+    /// A statement of this step failed with this kind of error (`serialization`).
     case failed(String)
     case table(String, exists: Bool)
     /// The current session is this one.
@@ -37,6 +37,9 @@ public enum LessonCheck: Sendable, Hashable {
     case caughtUp
     /// The node's log is shorter than the leader's.
     case behind(String)
+    /// Garbage (bytes no live key points at) is less than `percent` of the node's SQL
+    /// storage on disk: what compaction brings about.
+    case garbage(String, below: Int)
     /// Remembers a fact as `{name}`, when the check runs (`atStart`: when the step begins).
     case capture(name: String, fact: CaptureFact, atStart: Bool)
 
@@ -93,6 +96,8 @@ public enum LessonCheck: Sendable, Hashable {
         case let w where w.count == 3 && w[0] == "node" && (w[2] == "up" || w[2] == "down"): return .node(w[1], up: w[2] == "up")
         case ["caught", "up"]: return .caughtUp
         case let w where w.count == 3 && w[0] == "log" && w[2] == "behind": return .behind(w[1])
+        case let w where w.count == 4 && w[0] == "garbage" && w[2] == "below" && w[3].hasSuffix("%"):
+            return .garbage(w[1], below: try number(String(w[3].dropLast())))
         case let w where w.count == 4 && w[0] == "capture" && w[2] == "=":
             guard let fact = CaptureFact(rawValue: w[3]) else {
                 throw ShellError("a capture remembers txn, leader, follower, value or log, not '\(w[3])'")
@@ -108,7 +113,7 @@ public enum LessonCheck: Sendable, Hashable {
         case let .rows(n, atLeast): "a query result with \(atLeast ? "at least " : "")\(n) row\(n == 1 ? "" : "s")"
         case let .value(text, present): present ? "a result showing \(text)" : "a result without \(text)"
         case .succeeded: "the last statement to succeed"
-        case let .failed(kind): "the last statement to fail with a \(kind) error"
+        case let .failed(kind): "a statement of this step to fail with a \(kind) error"
         case let .table(name, exists): exists ? "a table \(name)" : "no table \(name)"
         case let .session(name): "to be in session \(name)"
         case let .transaction(open): open ? "an open transaction in this session" : "no open transaction in this session"
@@ -122,6 +127,7 @@ public enum LessonCheck: Sendable, Hashable {
         case let .node(node, up): "\(node) to be \(up ? "up" : "down")"
         case .caughtUp: "every running node's log and commit index to equal the leader's"
         case let .behind(node): "\(node)'s log to be shorter than the leader's"
+        case let .garbage(node, percent): "garbage below \(percent)% of \(node)'s SQL storage on disk"
         case let .capture(name, fact, _): "something to remember as {\(name)}: the \(fact.rawValue)"
         }
     }

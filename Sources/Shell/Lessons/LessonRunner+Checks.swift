@@ -8,10 +8,10 @@ extension LessonRunner {
     func evaluate(_ check: LessonCheck, in shell: ShellDriver) -> (passed: Bool, found: String) {
         switch check {
         case let .rows(count, atLeast):
-            guard case let .success(.query(_, rows)) = stepState.lastStatement else { return (false, lastStatementInWords) }
+            guard let rows = stepState.lastQuery else { return (false, "no query in this step yet") }
             return (atLeast ? rows.count >= count : rows.count == count, "\(rows.count) row\(rows.count == 1 ? "" : "s")")
         case let .value(text, present):
-            guard case let .success(.query(_, rows)) = stepState.lastStatement else { return (false, lastStatementInWords) }
+            guard let rows = stepState.lastQuery else { return (false, "no query in this step yet") }
             let wanted = substitute(text)
             let cells = rows.flatMap { $0.map(\.displayText) }
             let shown = cells.prefix(8).joined(separator: ", ") + (cells.count > 8 ? ", …" : "")
@@ -20,9 +20,11 @@ extension LessonRunner {
             if case .success = stepState.lastStatement { return (true, "") }
             return (false, lastStatementInWords)
         case let .failed(kind):
-            guard case let .failure(error) = stepState.lastStatement else { return (false, lastStatementInWords) }
-            let names = ["\(error.kind)", String(error.kind.rawValue.split(separator: " ").first ?? "")]
-            return (names.contains(kind), "a \(error.kind.rawValue): \(error.message)")
+            let matching = stepState.errors.filter { error in
+                kind == "\(error.kind)" || kind == String(error.kind.rawValue.split(separator: " ").first ?? "")
+            }
+            let found = stepState.errors.map { "\($0.kind.rawValue): \($0.message)" }
+            return (!matching.isEmpty, found.isEmpty ? "no statement failed in this step" : found.joined(separator: "; "))
         case let .table(name, exists):
             let names = ((try? shell.currentSession.tables()) ?? []).map { $0.name.lowercased() }
             let found = names.isEmpty ? "no tables" : "the tables " + names.joined(separator: ", ")
@@ -87,6 +89,13 @@ extension LessonRunner {
                   let status = snapshot.nodes.first(where: { $0.id == id }) else { return (false, "no node \(substitute(name))") }
             return (status.lastIndex < leaderStatus.lastIndex,
                     "n\(id)'s log ends at \(status.lastIndex), the leader's at \(leaderStatus.lastIndex)")
+        case let .garbage(name, percent):
+            guard let id = try? backend.parseNode(substitute(name)) else { return (false, "no node \(substitute(name))") }
+            guard let engine = try? cluster.database(id)?.mvcc.status().engine, engine.diskSize > 0 else {
+                return (false, "n\(id) is down or keeps nothing on disk")
+            }
+            let share = engine.garbageSize * 100 / engine.diskSize
+            return (share < percent, "\(engine.garbageSize) bytes of garbage in \(engine.diskSize) on disk (\(share)%)")
         default:
             return (false, "not a cluster check")
         }
@@ -122,8 +131,7 @@ extension LessonRunner {
             let leader = cluster.leader?.id
             return cluster.ids.first { $0 != leader && cluster.isRunning($0) }.map { "n\($0)" }
         case .value:
-            guard case let .success(.query(_, rows)) = stepState.lastStatement, let cell = rows.first?.first else { return nil }
-            return cell.displayText
+            return stepState.lastQuery?.first?.first?.displayText
         case .log:
             guard let cluster, let leader = cluster.leader else { return nil }
             return cluster.snapshot().nodes.first { $0.id == leader.id }.map { String($0.lastIndex) }

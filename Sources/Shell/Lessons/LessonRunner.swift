@@ -28,6 +28,10 @@ public final class LessonRunner {
     struct StepState {
         /// The outcome of the last statement typed in this step.
         var lastStatement: Result<StatementResult, SQLError>?
+        /// The rows of the last query of this step (a COMMIT after it does not hide them).
+        var lastQuery: [[Value]]?
+        /// The errors of this step's statements.
+        var errors: [SQLError] = []
         /// The dot-commands run (by name) in this step.
         var ran: Set<String> = []
         /// The leader and term when the step began.
@@ -64,6 +68,11 @@ public final class LessonRunner {
     func statementFinished(_ outcome: Result<StatementResult, SQLError>, in shell: ShellDriver) {
         guard active != nil else { return }
         stepState.lastStatement = outcome
+        switch outcome {
+        case let .success(.query(_, rows)): stepState.lastQuery = rows
+        case let .failure(error): stepState.errors.append(error)
+        case .success: break
+        }
         checkQuietly(in: shell)
     }
 
