@@ -128,13 +128,16 @@ public final class ShellDriver {
         let clock = ContinuousClock()
         let start = clock.now
         let traceMark = tracing ? backend.cluster?.traceMark : nil
+        var outcome: Result<StatementResult, SQLError>?
+        // A lesson step checks the statement after everything it printed (trace, time).
+        defer { if let outcome { lessons.statementFinished(outcome, in: self) } }
         defer { if let traceMark { showTrace(since: traceMark) } }
         do {
             let result = try currentSession.execute(sql)
+            outcome = .success(result)
             output.write(ResultDrawing.draw(result, mode: mode))
-            lessons.statementFinished(.success(result), in: self)
         } catch {
-            lessons.statementFinished(.failure(error), in: self)
+            outcome = .failure(error)
             failedStatements += 1
             if mode == .json {
                 output.write(JSONResult.error(error.description) + "\n")
@@ -170,9 +173,10 @@ public final class ShellDriver {
         }
         let clock = ContinuousClock()
         let start = clock.now
+        var succeeded = false
         do {
             try command.run(arguments, in: self)
-            lessons.commandFinished(command.name, in: self)
+            succeeded = true
         } catch {
             failedCommands += 1
             reportError(error.message)
@@ -181,6 +185,7 @@ public final class ShellDriver {
         if timer && command.name != "timer" {
             show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n")
         }
+        if succeeded { lessons.commandFinished(command.name, in: self) }
     }
 
     /// Output of a dot-command: stdout, except in json mode, where stdout carries only result

@@ -155,8 +155,9 @@ private struct LessonParser {
         }
         switch target {
         case .prose: steps[last].prose += line + "\n"
-        case .hint: steps[last].hint += (steps[last].hint.isEmpty ? "" : "\n") + text
-        case .why: steps[last].why += (steps[last].why.isEmpty ? "" : "\n") + text
+        // Hints and explanations are paragraphs: the REPL wraps them to the terminal.
+        case .hint: steps[last].hint += (steps[last].hint.isEmpty ? "" : " ") + text
+        case .why: steps[last].why += (steps[last].why.isEmpty ? "" : " ") + text
         }
     }
 

@@ -49,8 +49,10 @@ public enum LessonCheck: Sendable, Hashable {
         case txn
         /// The node that leads (`n2`).
         case leader
-        /// A running node that does not lead.
+        /// A running node that does not lead (the first, by id).
         case follower
+        /// Another one (the second, by id).
+        case follower2
         /// The first cell of the last query's first row.
         case value
         /// The leader's last log index.
@@ -100,7 +102,7 @@ public enum LessonCheck: Sendable, Hashable {
             return .garbage(w[1], below: try number(String(w[3].dropLast())))
         case let w where w.count == 4 && w[0] == "capture" && w[2] == "=":
             guard let fact = CaptureFact(rawValue: w[3]) else {
-                throw ShellError("a capture remembers txn, leader, follower, value or log, not '\(w[3])'")
+                throw ShellError("a capture remembers txn, leader, follower, follower2, value or log, not '\(w[3])'")
             }
             return .capture(name: w[1], fact: fact, atStart: atStart)
         default: throw ShellError("unknown check (lessons/README.md lists them)")

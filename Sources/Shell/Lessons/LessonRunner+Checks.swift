@@ -126,10 +126,12 @@ extension LessonRunner {
         switch fact {
         case .txn: return shell.currentSession.openTransaction.map { String($0.version) }
         case .leader: return cluster?.leader.map { "n\($0.id)" }
-        case .follower:
+        case .follower, .follower2:
             guard let cluster else { return nil }
             let leader = cluster.leader?.id
-            return cluster.ids.first { $0 != leader && cluster.isRunning($0) }.map { "n\($0)" }
+            let followers = cluster.ids.filter { $0 != leader && cluster.isRunning($0) }
+            let index = fact == .follower ? 0 : 1
+            return followers.indices.contains(index) ? "n\(followers[index])" : nil
         case .value:
             return stepState.lastQuery?.first?.first?.displayText
         case .log:

@@ -153,6 +153,7 @@ public final class LessonRunner {
         captures = [:]
         var text = shell.style.bold("Lesson \(number): \(lesson.title)") + "\n"
         text += "This lesson runs on \(lesson.setup.description): I have set it up for you.\n"
+        if lesson.setup.bitcask { text += backend.summary + "\n" }
         let saved = progress.entry(lesson.id)
         let resumeAt = saved.map { $0.step <= lesson.steps.count ? $0.step - 1 : 0 } ?? 0
         if resumeAt > 0 {
