@@ -77,6 +77,8 @@ struct CutawayCommand: ParsableCommand {
             }
             driver.finish()
         }
+        driver.backend.cluster?.stop()
+        driver.lessons.removeTemporaryFiles()
         if bail && driver.failed { throw ExitCode(1) }
     }
 }

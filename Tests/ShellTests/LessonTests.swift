@@ -48,7 +48,10 @@ import Testing
     @Test(arguments: numbers)
     func everyStepOfTheLessonPasses(_ number: Int) throws {
         let (shell, output, path) = try Self.makeShell()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            shell.lessons.removeTemporaryFiles()
+        }
         shell.feed(line: ".lesson \(number)")
         let lesson = try #require(shell.lessons.active?.lesson, "lesson \(number) did not start:\n\(output.text)")
         Self.walk(number, in: shell, output: output)
@@ -61,7 +64,10 @@ import Testing
     /// database whatever the one before left behind.
     @Test func allLessonsOneAfterAnotherInOneSession() throws {
         let (shell, output, path) = try Self.makeShell()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            shell.lessons.removeTemporaryFiles()
+        }
         for number in Self.numbers {
             shell.feed(line: ".lesson \(number)")
             #expect(shell.lessons.active?.number == number, "lesson \(number) did not start:\n\(output.text.suffix(2000))")
@@ -74,15 +80,17 @@ import Testing
 
     /// Stopping halfway and coming back in a new REPL resumes at the same step, on a database
     /// rebuilt by replaying the earlier steps, and the rest of the lesson still passes.
-    @Test(arguments: [5, 8])
+    @Test(arguments: [5, 8, 9])
     func aLessonResumesWhereTheLearnerLeft(_ number: Int) throws {
         let (first, firstOutput, path) = try Self.makeShell()
         defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { first.lessons.removeTemporaryFiles() }
         first.feed(line: ".lesson \(number)")
         Self.walk(number, in: first, output: firstOutput, stopAfter: 3)
         #expect(first.lessons.stepIndex == 3)
 
         let (second, output, _) = try Self.makeShell(progress: path)
+        defer { second.lessons.removeTemporaryFiles() }
         second.feed(line: ".lesson \(number)")
         #expect(second.lessons.stepIndex == 3, "\(output.text)")
         #expect(output.text.contains("You were on step 4"))

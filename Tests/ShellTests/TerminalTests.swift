@@ -111,6 +111,36 @@ struct TerminalTests {
         #expect(screen.contains("✓ own"))
         #expect(screen.contains("default*"))
     }
+
+    /// A learner's first minutes: start lesson 1, ask for a check too early, take the hint,
+    /// do the step, and check again. Progress lands in the test's own home directory.
+    @Test func firstStepsOfLessonOneWithAFailingCheckAHintAndAPassingCheck() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.enter(".lesson 1")
+        try tmux.waitFor("step 1 of 9: A first table")
+        tmux.press("C-l")
+        tmux.enter(".check")
+        try tmux.waitFor("found: no tables")
+        #expect(tmux.screen().contains("✗ a table planets"))
+        tmux.enter(".hint")
+        try tmux.waitFor("Hint: Type the CREATE TABLE statement")
+        for line in ["CREATE TABLE planets (", "id INTEGER PRIMARY KEY,", "name STRING NOT NULL,",
+                     "moons INTEGER,", "radius FLOAT", ");"] {
+            tmux.enter(line)
+        }
+        try tmux.waitFor("✓ Step 1 passed.")
+        tmux.press("C-l")
+        tmux.enter(".check")
+        try tmux.waitFor("✓ Step 1 passed.")
+        #expect(tmux.screen().contains("Type .next for step 2."))
+        tmux.enter(".next")
+        try tmux.waitFor("step 2 of 9: Rows in")
+        tmux.enter(".quit")
+        try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
+        let progress = try String(contentsOfFile: tmux.home + "/.cutaway_lessons", encoding: .utf8)
+        #expect(progress.contains("01-first-steps 2 1"))
+    }
 }
 
 /// A private tmux server running one pane with bash, and the REPL started inside it.
@@ -165,6 +195,12 @@ struct Tmux {
     /// even with `-l`, so that one is escaped.
     func type(_ text: String) {
         run(["send-keys", "-t", "0", "-l", text.hasSuffix(";") ? text.dropLast() + "\\;" : text])
+    }
+
+    /// Types `text` and presses Enter.
+    func enter(_ text: String) {
+        type(text)
+        press("Enter")
     }
 
     /// Presses a named key (`Enter`, `Up`, `Tab`, `C-c`).

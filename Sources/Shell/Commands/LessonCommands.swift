@@ -101,15 +101,26 @@ struct LessonCommand: DotCommand {
     }
 }
 
-/// `.check`: runs the step's checks now and says, for each, what it looked for and found.
-struct CheckCommand: DotCommand {
-    let name = "check"
-    let arguments = ""
-    let summary = "check the current lesson step"
+/// A command that acts on the current lesson step and takes no arguments.
+protocol LessonStepCommand: DotCommand {
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError)
+}
+
+extension LessonStepCommand {
+    var arguments: String { "" }
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        let runner = try shell.activeLesson(name)
+        try run(try shell.activeLesson(name), in: shell)
+    }
+}
+
+/// `.check`: runs the step's checks now and says, for each, what it looked for and found.
+struct CheckCommand: LessonStepCommand {
+    let name = "check"
+    let summary = "check the current lesson step"
+
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
         guard let step = runner.currentStep else { return }
         let results = runner.evaluate(step.checks, in: shell)
         if results.allSatisfy(\.passed) {
@@ -127,65 +138,51 @@ struct CheckCommand: DotCommand {
 }
 
 /// `.hint`: the current step's hint.
-struct HintCommand: DotCommand {
+struct HintCommand: LessonStepCommand {
     let name = "hint"
-    let arguments = ""
     let summary = "a hint for the current lesson step"
 
-    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        let runner = try shell.activeLesson(name)
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
         guard let step = runner.currentStep else { return }
-        var text = step.hint.isEmpty ? "This step has no hint: type its commands as shown." : runner.substitute(step.hint)
-        text = "Hint: " + text
-        shell.show(wrapParagraph(text) + "\n")
+        let hint = step.hint.isEmpty ? "This step has no hint: type its commands as shown." : runner.substitute(step.hint)
+        shell.show(wrapParagraph("Hint: " + hint, width: runner.proseWidth(shell)) + "\n")
     }
 }
 
 /// `.next`: the next step, once this one's check has passed.
-struct NextCommand: DotCommand {
+struct NextCommand: LessonStepCommand {
     let name = "next"
-    let arguments = ""
     let summary = "go to the next lesson step (after its check passed)"
 
-    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        let runner = try shell.activeLesson(name)
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
         guard runner.stepPassed else {
             throw ShellError("step \(runner.stepIndex + 1) has not passed yet: .check says why, .skip moves on anyway")
         }
-        try advance(runner, in: shell)
+        advance(runner, in: shell)
     }
 }
 
 /// `.skip`: the next step, without passing this one.
-struct SkipCommand: DotCommand {
+struct SkipCommand: LessonStepCommand {
     let name = "skip"
-    let arguments = ""
     let summary = "go to the next lesson step without passing this one"
 
-    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        try advance(try shell.activeLesson(name), in: shell)
-    }
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) { advance(runner, in: shell) }
 }
 
 /// `.back`: the previous step again (the database stays as it is).
-struct BackCommand: DotCommand {
+struct BackCommand: LessonStepCommand {
     let name = "back"
-    let arguments = ""
     let summary = "show the previous lesson step again"
 
-    func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
-        guard arguments.words.isEmpty else { throw usageError("takes no arguments") }
-        let runner = try shell.activeLesson(name)
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
         guard runner.stepIndex > 0 else { throw ShellError("this is the first step") }
         runner.move(to: runner.stepIndex - 1, in: shell)
     }
 }
 
 /// Moves to the next step, or finishes the lesson after its last.
-private func advance(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
+private func advance(_ runner: LessonRunner, in shell: ShellDriver) {
     guard let active = runner.active else { return }
     if runner.stepIndex + 1 < active.lesson.steps.count {
         runner.move(to: runner.stepIndex + 1, in: shell)

@@ -23,6 +23,9 @@ public final class LessonRunner {
     var stepState = StepState()
     /// Set while earlier steps are replayed silently to resume a lesson.
     var replaying = false
+    /// The directory holding the current lesson's BitCask files: removed when the next lesson
+    /// starts or the REPL ends (`--data DIR` is how to keep a database).
+    private var temporaryDirectory: String?
 
     /// What a step's checks look at besides the database.
     struct StepState {
@@ -110,7 +113,7 @@ public final class LessonRunner {
         progress.record(active.lesson.id, step: stepIndex + 1, passed: stepIndex + 1)
         guard !replaying else { return }
         var text = shell.style.green("✓ Step \(stepIndex + 1) passed.") + "\n"
-        if !step.why.isEmpty { text += wrapParagraph(substitute(step.why)) + "\n" }
+        if !step.why.isEmpty { text += wrapParagraph(substitute(step.why), width: proseWidth(shell)) + "\n" }
         let last = stepIndex + 1 == active.lesson.steps.count
         text += shell.style.dim(last ? "That was the last step: .next finishes the lesson." : "Type .next for step \(stepIndex + 2).") + "\n"
         shell.show(text)
@@ -121,13 +124,17 @@ public final class LessonRunner {
         guard let active, let step = currentStep else { return "" }
         let header = "── Lesson \(active.number) · step \(stepIndex + 1) of \(active.lesson.steps.count): \(step.title) "
         var text = "\n" + shell.style.bold(header + String(repeating: "─", count: max(3, 78 - header.count))) + "\n"
+        var paragraph: [String] = []
         for line in step.prose.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("{sql "), let n = Int(line.dropFirst(5).dropLast()), step.commandBlocks.indices.contains(n) {
+                text += reflow(paragraph, in: shell)
+                paragraph = []
                 for command in step.commandBlocks[n] { text += "    " + shell.style.bold(substitute(command)) + "\n" }
             } else {
-                text += substitute(String(line)) + "\n"
+                paragraph.append(substitute(String(line)))
             }
         }
+        text += reflow(paragraph, in: shell)
         text += shell.style.dim("(.check checks this step, .hint helps, .skip moves on without it)") + "\n"
         return text
     }
@@ -143,16 +150,20 @@ public final class LessonRunner {
     /// Starts `lesson` (number `number`) on a fresh database; resumes at the saved step by
     /// replaying the earlier steps' commands on it without showing them.
     func start(_ lesson: Lesson, number: Int, in shell: ShellDriver) throws(ShellError) {
-        let backend = try lesson.setup.makeBackend()
+        let (backend, directory) = try lesson.setup.makeBackend()
         do {
             try shell.replaceBackend(backend)
         } catch {
+            if let directory { try? FileManager.default.removeItem(atPath: directory) }
             throw ShellError("cannot start lesson \(number): \(error.description)")
         }
+        removeTemporaryFiles()
+        temporaryDirectory = directory
         active = (lesson, number)
         captures = [:]
         var text = shell.style.bold("Lesson \(number): \(lesson.title)") + "\n"
-        text += "This lesson runs on \(lesson.setup.description): I have set it up for you.\n"
+        text += wrapParagraph("This lesson runs on \(lesson.setup.description): I have set it up for you.",
+                              width: proseWidth(shell)) + "\n"
         if lesson.setup.bitcask { text += backend.summary + "\n" }
         let saved = progress.entry(lesson.id)
         let resumeAt = saved.map { $0.step <= lesson.steps.count ? $0.step - 1 : 0 } ?? 0
@@ -163,7 +174,10 @@ public final class LessonRunner {
         } else if let saved, saved.step > lesson.steps.count {
             text += "You finished this lesson before; here it is again from the start.\n"
         }
-        if resumeAt == 0 && !lesson.introduction.isEmpty { text += "\n" + substitute(lesson.introduction) + "\n" }
+        if resumeAt == 0 && !lesson.introduction.isEmpty {
+            let introduction = lesson.introduction.split(separator: "\n", omittingEmptySubsequences: false)
+            text += "\n" + reflow(introduction.map { substitute(String($0)) }, in: shell)
+        }
         begin(step: resumeAt, in: shell)
         progress.record(lesson.id, step: resumeAt + 1)
         shell.show(text + render(in: shell))
@@ -190,6 +204,12 @@ public final class LessonRunner {
         stepPassed = false
     }
 
+    /// Removes the BitCask files a lesson made (its cluster must be stopped or replaced).
+    public func removeTemporaryFiles() {
+        if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) }
+        temporaryDirectory = nil
+    }
+
     /// Forgets the progress of one lesson or of all.
     func resetProgress(_ lesson: String?) { progress.reset(lesson) }
 
@@ -211,9 +231,38 @@ public final class LessonRunner {
     }
 }
 
-/// Wraps a paragraph at 78 columns (lesson prose is already wrapped; hints and explanations
-/// written as one long line are not).
-func wrapParagraph(_ text: String, width: Int = 78) -> String {
+extension LessonRunner {
+    /// The width prose is wrapped to: the terminal's, at most 80 columns.
+    func proseWidth(_ shell: ShellDriver) -> Int { min(shell.width, 80) - 1 }
+
+    /// Markdown lines as the terminal shows them: each paragraph rewrapped to the width;
+    /// code blocks, lists, tables and indented lines as written.
+    func reflow(_ lines: [String], in shell: ShellDriver) -> String {
+        var text = ""
+        var paragraph: [String] = []
+        var inCode = false
+        func flush() {
+            if !paragraph.isEmpty { text += wrapParagraph(paragraph.joined(separator: " "), width: proseWidth(shell)) + "\n" }
+            paragraph = []
+        }
+        for line in lines {
+            if line.hasPrefix("```") { inCode.toggle() }
+            let verbatim = inCode || line.hasPrefix("```") || line.hasPrefix("    ") || line.hasPrefix("- ")
+                || line.hasPrefix("* ") || line.hasPrefix("|") || line.hasPrefix(">")
+            if line.trimmingWhitespace().isEmpty || verbatim {
+                flush()
+                text += line + "\n"
+            } else {
+                paragraph.append(line.trimmingWhitespace())
+            }
+        }
+        flush()
+        return text
+    }
+}
+
+/// Wraps a paragraph at `width` columns (hints and explanations are kept as one line).
+func wrapParagraph(_ text: String, width: Int = 79) -> String {
     var lines: [String] = []
     for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
         var line = ""

@@ -4,7 +4,8 @@ import Foundation
 extension LessonSetup {
     /// Builds the fresh database this setup describes (BitCask files go in a new directory
     /// under the system's temporary directory, which nothing else uses).
-    func makeBackend() throws(ShellError) -> any ShellBackend {
+    /// - Returns: the backend, and the directory made for its files, if any.
+    func makeBackend() throws(ShellError) -> (backend: any ShellBackend, directory: String?) {
         var directory: String? = nil
         if bitcask {
             let template = FileManager.default.temporaryDirectory.appendingPathComponent("cutaway-lesson-XXXXXX").path
@@ -13,9 +14,11 @@ extension LessonSetup {
             directory = String(cString: made)
         }
         do {
-            if nodes == 0 { return try LocalBackend.open(directory: directory) }
-            return try ClusterBackend.open(nodes: nodes, dataDirectory: directory, clock: manualClock ? .manual : .auto)
+            if nodes == 0 { return (try LocalBackend.open(directory: directory), directory) }
+            return (try ClusterBackend.open(nodes: nodes, dataDirectory: directory, clock: manualClock ? .manual : .auto),
+                    directory)
         } catch {
+            if let directory { try? FileManager.default.removeItem(atPath: directory) }
             throw ShellError("cannot set up the lesson's database: \(error.description)")
         }
     }
