@@ -144,7 +144,8 @@ public final class ShellDriver {
             } else {
                 reportError(error.rendered(in: sql))
             }
-            if options.bail { finished = true }
+            // Replaying a resumed lesson's deliberate mistakes must not end a --bail run.
+            if options.bail && !lessons.replaying { finished = true }
         }
         if timer { show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n") }
     }

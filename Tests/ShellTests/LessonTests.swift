@@ -58,6 +58,10 @@ import Testing
         #expect(shell.lessons.active == nil, "lesson \(number) did not finish:\n\(output.text.suffix(3000))")
         #expect(shell.lessons.progress.entry(lesson.id)?.step == lesson.steps.count + 1)
         #expect(output.text.contains("Lesson \(number) done"))
+        // LESSON_TRANSCRIPTS=DIR keeps what a learner would see, for authors to read.
+        if let folder = ProcessInfo.processInfo.environment["LESSON_TRANSCRIPTS"] {
+            try output.text.write(toFile: folder + "/\(lesson.id).txt", atomically: true, encoding: .utf8)
+        }
     }
 
     /// A learner taking the whole course in one sitting: each lesson starts on its own fresh

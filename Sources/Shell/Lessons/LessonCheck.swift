@@ -12,8 +12,8 @@ public enum LessonCheck: Sendable, Hashable {
     case value(String, present: Bool)
     /// The last statement of this step succeeded.
     case succeeded
-    /// A statement of this step failed with this kind of error (`serialization`).
-    case failed(String)
+    /// At least `count` statements of this step failed with this kind of error (`serialization`).
+    case failed(String, count: Int)
     case table(String, exists: Bool)
     /// The current session is this one.
     case session(String)
@@ -81,7 +81,8 @@ public enum LessonCheck: Sendable, Hashable {
         case let w where w.count >= 3 && w[0] == "no" && w[1] == "value":
             return .value(String(text.dropFirst("no value ".count)), present: false)
         case ["succeeded"]: return .succeeded
-        case let w where w.count == 2 && w[0] == "failed": return .failed(w[1].lowercased())
+        case let w where w.count == 2 && w[0] == "failed": return .failed(w[1].lowercased(), count: 1)
+        case let w where w.count == 3 && w[0] == "failed": return .failed(w[1].lowercased(), count: try number(w[2]))
         case let w where w.count == 2 && w[0] == "table": return .table(w[1], exists: true)
         case let w where w.count == 3 && w[0] == "no" && w[1] == "table": return .table(w[2], exists: false)
         case let w where w.count == 2 && w[0] == "session": return .session(w[1])
@@ -115,7 +116,9 @@ public enum LessonCheck: Sendable, Hashable {
         case let .rows(n, atLeast): "a query result with \(atLeast ? "at least " : "")\(n) row\(n == 1 ? "" : "s")"
         case let .value(text, present): present ? "a result showing \(text)" : "a result without \(text)"
         case .succeeded: "the last statement to succeed"
-        case let .failed(kind): "a statement of this step to fail with a \(kind) error"
+        case let .failed(kind, count):
+            count == 1 ? "a statement of this step to fail with a \(kind) error"
+                       : "\(count) statements of this step to fail with a \(kind) error"
         case let .table(name, exists): exists ? "a table \(name)" : "no table \(name)"
         case let .session(name): "to be in session \(name)"
         case let .transaction(open): open ? "an open transaction in this session" : "no open transaction in this session"

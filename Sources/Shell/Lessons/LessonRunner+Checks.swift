@@ -19,12 +19,12 @@ extension LessonRunner {
         case .succeeded:
             if case .success = stepState.lastStatement { return (true, "") }
             return (false, lastStatementInWords)
-        case let .failed(kind):
+        case let .failed(kind, count):
             let matching = stepState.errors.filter { error in
                 kind == "\(error.kind)" || kind == String(error.kind.rawValue.split(separator: " ").first ?? "")
             }
             let found = stepState.errors.map { "\($0.kind.rawValue): \($0.message)" }
-            return (!matching.isEmpty, found.isEmpty ? "no statement failed in this step" : found.joined(separator: "; "))
+            return (matching.count >= count, found.isEmpty ? "no statement failed in this step" : found.joined(separator: "; "))
         case let .table(name, exists):
             let names = ((try? shell.currentSession.tables()) ?? []).map { $0.name.lowercased() }
             let found = names.isEmpty ? "no tables" : "the tables " + names.joined(separator: ", ")

@@ -225,8 +225,10 @@ public final class LessonRunner {
     func complete(in shell: ShellDriver) {
         guard let active else { return }
         progress.record(active.lesson.id, step: active.lesson.steps.count + 1)
+        let last = active.number == library.files.count
         shell.show(shell.style.green("🎓 Lesson \(active.number) done: \(active.lesson.title).") + "\n"
-                   + ".lessons lists the course; .lesson \(active.number + 1) starts the next one.\n")
+                   + (last ? "That was the last lesson: .lessons shows the whole course.\n"
+                           : ".lessons lists the course; .lesson \(active.number + 1) starts the next one.\n"))
         finish()
     }
 }
