@@ -129,7 +129,7 @@ public final class LessonRunner {
             if line.hasPrefix("{sql "), let n = Int(line.dropFirst(5).dropLast()), step.commandBlocks.indices.contains(n) {
                 text += reflow(paragraph, in: shell)
                 paragraph = []
-                for command in step.commandBlocks[n] { text += "    " + shell.style.bold(substitute(command)) + "\n" }
+                for command in step.commandBlocks[n] { text += "  " + shell.style.bold(substitute(command)) + "\n" }
             } else {
                 paragraph.append(substitute(String(line)))
             }
