@@ -39,7 +39,8 @@ struct LessonsCommand: DotCommand {
             }
             let number = index + 1 < 10 ? " \(index + 1)" : "\(index + 1)"
             let title = lesson.title.count > 56 ? String(lesson.title.prefix(55)) + "…" : lesson.title
-            text += " \(number). " + title + String(repeating: " ", count: max(1, 58 - title.count)) + state + "\n"
+            let padding = state.isEmpty ? "" : String(repeating: " ", count: max(1, 58 - title.count))
+            text += " \(number). " + title + padding + state + "\n"
         }
         shell.show(text)
     }
@@ -167,7 +168,14 @@ struct SkipCommand: LessonStepCommand {
     let name = "skip"
     let summary = "go to the next lesson step without passing this one"
 
-    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) { advance(runner, in: shell) }
+    func run(_ runner: LessonRunner, in shell: ShellDriver) throws(ShellError) {
+        if !runner.stepPassed {
+            let note = "Skipped step \(runner.stepIndex + 1) without running its commands; if a later step needs "
+                + "what it made, .back shows it again."
+            shell.show(shell.style.dim(wrapParagraph(note, width: runner.proseWidth(shell))) + "\n")
+        }
+        advance(runner, in: shell)
+    }
 }
 
 /// `.back`: the previous step again (the database stays as it is).
