@@ -17,8 +17,8 @@ public struct LessonLibrary: Sendable {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["CUTAWAY_LESSONS"], !path.isEmpty { return LessonLibrary(directory: path) }
         var candidates: [URL] = []
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var folder = executable.deletingLastPathComponent()
             for _ in 0..<5 {
                 candidates.append(folder.appendingPathComponent("lessons"))
                 folder = folder.deletingLastPathComponent()
