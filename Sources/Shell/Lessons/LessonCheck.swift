@@ -37,6 +37,8 @@ public enum LessonCheck: Sendable, Hashable {
     case caughtUp
     /// The node's log is shorter than the leader's.
     case behind(String)
+    /// The node's log reaches index `index` (a number or a `{capture}`).
+    case reaches(String, index: String)
     /// Garbage (bytes no live key points at) is less than `percent` of the node's SQL
     /// storage on disk: what compaction brings about.
     case garbage(String, below: Int)
@@ -99,6 +101,7 @@ public enum LessonCheck: Sendable, Hashable {
         case let w where w.count == 3 && w[0] == "node" && (w[2] == "up" || w[2] == "down"): return .node(w[1], up: w[2] == "up")
         case ["caught", "up"]: return .caughtUp
         case let w where w.count == 3 && w[0] == "log" && w[2] == "behind": return .behind(w[1])
+        case let w where w.count == 4 && w[0] == "log" && w[2] == ">=": return .reaches(w[1], index: w[3])
         case let w where w.count == 4 && w[0] == "garbage" && w[2] == "below" && w[3].hasSuffix("%"):
             return .garbage(w[1], below: try number(String(w[3].dropLast())))
         case let w where w.count == 4 && w[0] == "capture" && w[2] == "=":
@@ -132,6 +135,7 @@ public enum LessonCheck: Sendable, Hashable {
         case let .node(node, up): "\(node) to be \(up ? "up" : "down")"
         case .caughtUp: "every running node's log and commit index to equal the leader's"
         case let .behind(node): "\(node)'s log to be shorter than the leader's"
+        case let .reaches(node, index): "\(node)'s log to reach index \(index)"
         case let .garbage(node, percent): "garbage below \(percent)% of \(node)'s SQL storage on disk"
         case let .capture(name, fact, _): "something to remember as {\(name)}: the \(fact.rawValue)"
         }

@@ -89,6 +89,11 @@ extension LessonRunner {
                   let status = snapshot.nodes.first(where: { $0.id == id }) else { return (false, "no node \(substitute(name))") }
             return (status.lastIndex < leaderStatus.lastIndex,
                     "n\(id)'s log ends at \(status.lastIndex), the leader's at \(leaderStatus.lastIndex)")
+        case let .reaches(name, index):
+            guard let wanted = UInt64(substitute(index)) else { return (false, "no index '\(substitute(index))' to compare with") }
+            guard let id = try? backend.parseNode(substitute(name)),
+                  let status = snapshot.nodes.first(where: { $0.id == id }) else { return (false, "no node \(substitute(name))") }
+            return (status.lastIndex >= wanted, "n\(id)'s log ends at \(status.lastIndex)")
         case let .garbage(name, percent):
             guard let id = try? backend.parseNode(substitute(name)) else { return (false, "no node \(substitute(name))") }
             guard let engine = try? cluster.database(id)?.mvcc.status().engine, engine.diskSize > 0 else {
