@@ -67,13 +67,6 @@ public struct LessonFormatError: Error, Sendable, Hashable, CustomStringConverti
     public var file: String
     public var line: Int
     public var problem: String
-
-    public init(file: String, line: Int, problem: String) {
-        self.file = file
-        self.line = line
-        self.problem = problem
-    }
-
     public var description: String { "\(file):\(line): \(problem)" }
 }
 
