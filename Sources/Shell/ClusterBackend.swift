@@ -15,6 +15,16 @@ public final class ClusterBackend: ShellBackend {
 
     public var openNotices: [String] { localCluster.openNotices }
 
+    /// A new in-process cluster of `nodes` nodes: in memory, or BitCask files per node under
+    /// `dataDirectory`.
+    public static func open(nodes: Int, dataDirectory: String?, clock: LocalCluster.Clock) throws(SQLError) -> ClusterBackend {
+        var options = LocalCluster.Options()
+        options.nodes = nodes
+        options.dataDirectory = dataDirectory
+        options.clock = clock
+        return ClusterBackend(cluster: try LocalCluster(options: options))
+    }
+
     public var summary: String {
         let options = localCluster.options
         let storage = options.dataDirectory.map { "BitCask files in \($0)/n1…n\(options.nodes), kept across restarts" }

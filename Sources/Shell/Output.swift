@@ -45,6 +45,12 @@ public final class CapturedOutput: OutputSink {
     public func writeError(_ text: String) { self.text += text }
 }
 
+/// Throws everything away.
+final class DiscardedOutput: OutputSink {
+    func write(_ text: String) {}
+    func writeError(_ text: String) {}
+}
+
 /// ANSI colours, applied only when the output is a terminal and NO_COLOR is not set.
 public struct TextStyle: Sendable {
     /// Whether escapes are written at all.

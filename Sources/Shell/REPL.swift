@@ -21,37 +21,16 @@ public struct REPL {
             Ctrl-C drops the input or cancels a statement; Ctrl-D (or .quit) leaves.
 
             """
-        // Lessons are offered only where they are: from elsewhere, lessons/ would not be found.
         if !lessons.isEmpty {
-            text += "Lessons, to read or replay with  cutaway < lessons/FILE:\n"
-            var line = " "
-            for name in lessons {
-                if line.count + name.count + 2 > 78 { text += line + "\n"; line = " " }
-                line += " " + name
-            }
-            text += line + "\n"
+            text += "New here? .lessons lists the \(lessons.count) guided lessons; .lesson 1 starts the first.\n"
         }
         return text
-    }
-
-    /// The lesson files in `./lessons`, sorted (none if there is no such folder).
-    static func lessonFiles(in folder: String = "lessons") -> [String] {
-        guard let dir = opendir(folder) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasSuffix(".sql") { names.append(name) }
-        }
-        return names.sorted()
     }
 
     /// Runs until `.quit` or Ctrl-D on an empty line.
     public func run() {
         let editor = LineEditor()
-        let banner = Self.banner(lessons: Self.lessonFiles(), database: driver.backend.summary)
+        let banner = Self.banner(lessons: driver.lessons.library.files, database: driver.backend.summary)
         driver.output.write(driver.style.bold(banner) + "\n")
         var typed: [String] = []        // the lines of the statement being typed, for history
         while !driver.finished {

@@ -16,6 +16,11 @@
 /// 4. **Results are rendered** in the current output mode (table, line, csv or json) by the pure
 ///    renderers in `Inspect`.
 ///
+/// 5. **Lessons walk a learner through it all.** `.lesson N` replaces the database with the
+///    fresh one a lesson asks for, shows one step at a time, and checks each step after every
+///    statement against facts (rows, tables, MVCC visibility, leaders, logs), never against
+///    drawings; see `Lessons/Lesson.swift`.
+///
 /// The same `ShellDriver` serves the interactive `REPL` (libedit line editing, history,
 /// completion, Ctrl-C) and scripts piped into `cutaway`, where nothing but results and errors
 /// is printed. It talks to the database only through `ShellBackend` and `ShellSession`, so the

@@ -27,8 +27,10 @@ public final class ShellDriver {
         public init() {}
     }
 
-    public let backend: any ShellBackend
-    public let output: any OutputSink
+    /// The database; a lesson replaces it with the fresh one it starts on.
+    public private(set) var backend: any ShellBackend
+    /// Where results and errors go (a null sink while a resumed lesson replays silently).
+    public private(set) var output: any OutputSink
     public var registry = CommandRegistry.standard
     /// How results are printed (`.mode`).
     public var mode: OutputMode
@@ -58,6 +60,12 @@ public final class ShellDriver {
     /// The name of the session statements go to.
     public private(set) var currentSessionName = ShellDriver.defaultSessionName
     var recorder: Recorder?
+    /// The course: `.lessons`, `.lesson N`, and the checks after each statement.
+    public lazy var lessons = LessonRunner(library: .find(), progressPath: LessonProgress.defaultPath)
+    /// The statement `.explain` showed last (a lesson's `plan` check re-plans it).
+    var lastExplained: String?
+    /// How deep `.read` files nest now (a file that reads itself stops at a limit).
+    var readDepth = 0
 
     /// The session every shell starts in.
     public static let defaultSessionName = "default"
@@ -179,10 +187,14 @@ public final class ShellDriver {
         let clock = ContinuousClock()
         let start = clock.now
         let traceMark = tracing ? backend.cluster?.traceMark : nil
+        var outcome: Result<StatementResult, SQLError>?
+        // A lesson step checks the statement after everything it printed (trace, time).
+        defer { if let outcome { lessons.statementFinished(outcome, in: self) } }
         defer { if let traceMark { showTrace(since: traceMark) } }
         let snapshot = currentSession.openTransaction.flatMap { $0.readOnly ? $0 : nil }
         do {
             let result = try currentSession.execute(sql)
+            outcome = .success(result)
             if let snapshot, mode != .json, result.commandTag == "COMMIT" || result.commandTag == "ROLLBACK" {
                 // A snapshot never had a transaction number: name what ended by what it was.
                 output.write("\(result.commandTag) — \(snapshot.label) (read only: nothing was written)\n")
@@ -190,6 +202,7 @@ public final class ShellDriver {
                 output.write(ResultDrawing.draw(result, mode: mode, width: width))
             }
         } catch {
+            outcome = .failure(error)
             failedStatements += 1
             if mode == .json {
                 output.write(JSONResult.error(error.description) + "\n")
@@ -202,7 +215,8 @@ public final class ShellDriver {
             } else {
                 reportError(error.rendered(in: sql))
             }
-            if options.bail { finished = true }
+            // Replaying a resumed lesson's deliberate mistakes must not end a --bail run.
+            if options.bail && !lessons.replaying { finished = true }
         }
         if timer { show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n") }
         if mode != .json {
@@ -241,8 +255,10 @@ public final class ShellDriver {
         }
         let clock = ContinuousClock()
         let start = clock.now
+        var succeeded = false
         do {
             try command.run(arguments, in: self)
+            succeeded = true
         } catch {
             failedCommands += 1
             reportError(location + error.message)
@@ -251,6 +267,7 @@ public final class ShellDriver {
         if timer && command.name != "timer" {
             show(style.dim("Time: \(Self.milliseconds(clock.now - start)) ms") + "\n")
         }
+        if succeeded { lessons.commandFinished(command.name, in: self) }
     }
 
     /// Output of a dot-command: stdout, except in json mode, where stdout carries only result
@@ -265,6 +282,29 @@ public final class ShellDriver {
         var text = style.red(String(lines.first ?? ""))
         if lines.count > 1 { text += "\n" + lines[1] }
         output.writeError(text + "\n")
+    }
+
+    // MARK: Backend
+
+    /// Switches to another database (a lesson's fresh one): every session is closed, the
+    /// default session opens on `newBackend`, and the old cluster's clock stops.
+    public func replaceBackend(_ newBackend: any ShellBackend) throws(SQLError) {
+        let session = try newBackend.makeSession()
+        backend.cluster?.stop()
+        backend = newBackend
+        sessions = [(Self.defaultSessionName, session)]
+        currentSessionName = Self.defaultSessionName
+        pending = ""
+        tracing = false
+        lastExplained = nil
+    }
+
+    /// Runs `body` with everything written thrown away (replaying a resumed lesson).
+    func withOutputMuted(_ body: () -> Void) {
+        let saved = output
+        output = DiscardedOutput()
+        defer { output = saved }
+        body()
     }
 
     // MARK: Sessions

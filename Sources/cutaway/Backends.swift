@@ -10,10 +10,6 @@ enum Backends {
 
     /// An in-process Raft cluster of `nodes` nodes: memory, or BitCask files per node.
     static func cluster(nodes: Int, dataDirectory: String?, clock: LocalCluster.Clock) throws -> any ShellBackend {
-        var options = LocalCluster.Options()
-        options.nodes = nodes
-        options.dataDirectory = dataDirectory
-        options.clock = clock
-        return ClusterBackend(cluster: try LocalCluster(options: options))
+        try ClusterBackend.open(nodes: nodes, dataDirectory: dataDirectory, clock: clock)
     }
 }

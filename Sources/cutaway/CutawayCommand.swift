@@ -11,7 +11,8 @@ struct CutawayCommand: ParsableCommand {
         abstract: "A distributed SQL database with the covers off.",
         discussion: """
             On a terminal, cutaway opens the REPL (.help lists its commands). Otherwise it reads
-            SQL statements and dot-commands from stdin and runs them in order: cutaway < lesson.sql
+            SQL statements and dot-commands from stdin and runs them in order: cutaway < script.sql
+            .lessons lists the guided lessons; cutaway --lesson 1 starts the first.
             """)
 
     @Option(help: "How results are printed: table, line, csv or json.")
@@ -34,6 +35,9 @@ struct CutawayCommand: ParsableCommand {
 
     @Flag(help: "Stop at the first failed statement with a non-zero exit status.")
     var bail = false
+
+    @Option(help: ArgumentHelp("Start straight into a guided lesson (its number or part of its name; .lessons lists them).", valueName: "N"))
+    var lesson: String?
 
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes takes 1 to 7, not \(nodes)") }
@@ -61,6 +65,9 @@ struct CutawayCommand: ParsableCommand {
         }
         // The README promises a cut tail is reported: say what was cut before anything else.
         for notice in backend.openNotices { driver.output.writeError("note: " + notice + "\n") }
+        if let lesson {
+            driver.feed(line: ".lesson " + lesson)
+        }
         if let command {
             driver.input = InputSource(name: "-c")
             driver.feed(text: command)
@@ -74,6 +81,8 @@ struct CutawayCommand: ParsableCommand {
             }
             driver.finish()
         }
+        driver.backend.cluster?.stop()
+        driver.lessons.removeTemporaryFiles()
         if bail && driver.failed { throw ExitCode(1) }
     }
 }

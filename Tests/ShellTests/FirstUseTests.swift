@@ -15,7 +15,7 @@ import Testing
         #expect(memory.contains("in memory"))
         #expect(memory.contains("gone on exit"))
         #expect(!memory.contains("lessons/"))
-        #expect(REPL.banner(lessons: ["01-first-queries.sql"], database: "").contains("01-first-queries.sql"))
+        #expect(REPL.banner(lessons: ["01-first-steps.md"], database: "").contains(".lessons lists the 1 guided lessons"))
     }
 
     /// An error in piped input names the line of the input it is on, as sqlite3 does, so a

@@ -17,6 +17,7 @@ struct TerminalTests {
         tmux.type("name STRING);")
         tmux.press("Enter")
         try tmux.waitFor("CREATE TABLE things")
+        try tmux.waitForPrompt()
         tmux.press("Up")
         try tmux.waitFor("cutaway(n1)> CREATE TABLE things (id INT PRIMARY KEY, name STRING);")
         tmux.press("C-u")
@@ -33,6 +34,7 @@ struct TerminalTests {
         tmux.type("CREATE TABLE accounts (id INT PRIMARY KEY);")
         tmux.press("Enter")
         try tmux.waitFor("CREATE TABLE accounts")
+        try tmux.waitForPrompt()
         tmux.type("SELECT * FROM acc")
         tmux.press("Tab")
         try tmux.waitFor("SELECT * FROM accounts")
@@ -156,6 +158,46 @@ struct TerminalTests {
         try tmux.waitFor("rolled back")
         #expect(tmux.screen().contains("transaction 2"))
     }
+
+    /// A learner's first minutes: start lesson 1, ask for a check too early, take the hint,
+    /// do the step, and check again. Progress lands in the test's own home directory.
+    @Test func firstStepsOfLessonOneWithAFailingCheckAHintAndAPassingCheck() throws {
+        let tmux = try Tmux.start()
+        defer { tmux.stop() }
+        tmux.enter(".lesson 1")
+        try tmux.waitFor("step 1 of 9: A first table")
+        try tmux.waitForPrompt()
+        tmux.press("C-l")
+        tmux.enter(".check")
+        try tmux.waitFor("found: no tables")
+        #expect(tmux.screen().contains("✗ a table planets"))
+        tmux.enter(".hint")
+        try tmux.waitFor("Hint: Type the CREATE TABLE statement")
+        for line in ["CREATE TABLE planets (", "id INTEGER PRIMARY KEY,", "name STRING NOT NULL,",
+                     "moons INTEGER,", "radius FLOAT", ");"] {
+            tmux.enter(line)
+        }
+        try tmux.waitFor("✓ Step 1 passed.")
+        try tmux.waitForPrompt()
+        tmux.press("C-l")
+        tmux.enter(".check")
+        try tmux.waitFor("✓ Step 1 passed.")
+        #expect(tmux.screen().contains("Type .next for step 2."))
+        tmux.enter(".next")
+        try tmux.waitFor("step 2 of 9: Rows in")
+        tmux.enter(".quit")
+        try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
+        let progress = try String(contentsOfFile: tmux.home + "/.cutaway_lessons", encoding: .utf8)
+        #expect(progress.contains("01-first-steps 2 1"))
+    }
+
+    /// `cutaway --lesson 2` opens straight on the lesson's first step, on the database it set up.
+    @Test func startingWithALessonOnTheCommandLine() throws {
+        let tmux = try Tmux.start(arguments: "--lesson 2")
+        defer { tmux.stop() }
+        try tmux.waitFor("step 1 of 9: Two tables that point at each other")
+        #expect(tmux.screen().contains("This lesson runs on a fresh 3-node Raft cluster"))
+    }
 }
 
 /// A private tmux server running one pane with bash, and the REPL started inside it.
@@ -181,8 +223,9 @@ struct Tmux {
         }
     }
 
-    /// A pane of `width` × `height` (the 80 × 24 of a default terminal, or roomier).
-    static func start(width: Int = 100, height: Int = 40) throws -> Tmux {
+    /// Starts the REPL (with `arguments` on its command line) in a fresh pane of `width` × `height`
+    /// (the 80 × 24 of a default terminal, or roomier).
+    static func start(width: Int = 100, height: Int = 40, arguments: String = "") throws -> Tmux {
         try requireBinary()
         let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let home = NSTemporaryDirectory() + id
@@ -192,8 +235,7 @@ struct Tmux {
                   "PATH=/usr/bin:/bin", "PS1=$ ", "bash", "--norc", "--noprofile"])
         do {
             try tmux.waitUntil("the shell's prompt") { $0.hasPrefix("$") }
-            tmux.type(binary)
-            tmux.press("Enter")
+            tmux.enter(binary + (arguments.isEmpty ? "" : " " + arguments))
             try tmux.waitFor("cutaway(n1)>")
         } catch {
             tmux.stop()
@@ -213,6 +255,12 @@ struct Tmux {
         run(["send-keys", "-t", "0", "-l", text.hasSuffix(";") ? text.dropLast() + "\\;" : text])
     }
 
+    /// Types `text` and presses Enter.
+    func enter(_ text: String) {
+        type(text)
+        press("Enter")
+    }
+
     /// Presses a named key (`Enter`, `Up`, `Tab`, `C-c`).
     func press(_ key: String) { run(["send-keys", "-t", "0", key]) }
 
@@ -222,6 +270,14 @@ struct Tmux {
     /// waiting for input reads `cutaway>`), or fails after `timeout` seconds.
     func waitFor(_ text: String, timeout: Double = 10) throws {
         try waitUntil(text.debugDescription, timeout: timeout) { $0.contains(text) }
+    }
+
+    /// Waits until the last line shows an empty prompt: libedit reads again, so keys pressed
+    /// now are edited by it rather than echoed by the terminal (a race on a busy machine).
+    func waitForPrompt() throws {
+        try waitUntil("an empty prompt") { screen in
+            screen.split(separator: "\n").last { !$0.isEmpty }.map { $0.hasSuffix("cutaway(n1)>") } ?? false
+        }
     }
 
     /// Polls the screen until `condition` holds, or fails after `timeout` seconds.

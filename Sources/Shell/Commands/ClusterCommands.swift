@@ -263,14 +263,41 @@ struct ClockCommand: DotCommand {
 /// `.tick [N]`: advance time.
 struct TickCommand: DotCommand {
     let name = "tick"
-    let arguments = "[N]"
+    let arguments = "[N] | until election"
     let summary = "move the clock N ticks on (default 1)"
+    let help = """
+        .tick until election  ticks one at a time until some node starts an election
+                              (becomes pre-candidate or candidate), then stops, so
+                              .step can deliver its messages one by one
+        """
+
+    /// The most ticks `.tick until election` waits: far beyond any election timeout.
+    static let untilLimit = 1000
 
     func run(_ arguments: CommandArguments, in shell: ShellDriver) throws(ShellError) {
         let (cluster, _) = try shell.requireCluster(name)
-        let n = try shell.count(arguments, self, limit: 10_000)
+        let untilElection = arguments.words.map { $0.lowercased() } == ["until", "election"]
         let before = cluster.snapshot().nodes
-        do { try cluster.tick(n) } catch { throw ShellError(error.message) }
+        var n = 0
+        let campaigning = {
+            cluster.snapshot().nodes.contains { !$0.crashed && ($0.role == .preCandidate || $0.role == .candidate) }
+        }
+        if !untilElection { n = try shell.count(arguments, self, limit: 10_000) }
+        do {
+            if untilElection {
+                while n < Self.untilLimit && !campaigning() {
+                    try cluster.tick(1)
+                    n += 1
+                }
+            } else {
+                try cluster.tick(n)
+            }
+        } catch {
+            throw ShellError(error.message)
+        }
+        if untilElection && !campaigning() {
+            throw ShellError("no election started in \(Self.untilLimit) ticks (is a majority of the nodes up?)")
+        }
         let after = cluster.snapshot().nodes
         var changes: [String] = []
         for (old, new) in zip(before, after) where old.role != new.role || old.term != new.term {
@@ -278,6 +305,10 @@ struct TickCommand: DotCommand {
         }
         shell.show("\(n) tick\(n == 1 ? "" : "s")" + (changes.isEmpty ? "" : "; " + changes.joined(separator: ", "))
                    + "; \(cluster.inFlight.count) message\(cluster.inFlight.count == 1 ? "" : "s") in flight\n")
+    }
+
+    func completions(after words: [String], in shell: ShellDriver) -> [String] {
+        words.isEmpty ? ["until"] : words == ["until"] ? ["election"] : []
     }
 }
 

@@ -80,6 +80,8 @@ public struct CommandRegistry: Sendable {
             StatusCommand(), KeysCommand(), RecordCommand(),
             RaftCommand(), TraceCommand(), NodesCommand(), LeaderCommand(), ConnectCommand(), KillCommand(),
             RestartCommand(), PartitionCommand(), HealCommand(), ClockCommand(), TickCommand(), StepCommand(),
+            ReadCommand(), LessonsCommand(), LessonCommand(), CheckCommand(), HintCommand(), NextCommand(),
+            SkipCommand(), BackCommand(),
         ]
         for command in commands { registry.register(command) }
         return registry

@@ -35,6 +35,7 @@ struct ExplainCommand: DotCommand {
             default:
                 shell.show(withNewline(try shell.currentSession.explain(sql, analyze: false)))
             }
+            shell.lastExplained = sql
         } catch {
             throw ShellError(error.rendered(in: sql))
         }
