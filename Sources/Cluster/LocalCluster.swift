@@ -367,22 +367,30 @@ public final class LocalCluster: @unchecked Sendable {
 }
 
 /// The storage of each node: memory engines kept across crashes, or BitCask files opened anew
-/// at each start (so a restart really replays what is on disk).
-final class NodeStores {
-    let directory: String?
+/// at each start (so a restart really replays what is on disk). A node server opens its one
+/// node with it too, so `DIR/nK/raft` and `DIR/nK/sql` mean the same in and out of process.
+public final class NodeStores {
+    public let directory: String?
+    /// Whether a log flush reaches the disk (fsync); off only to measure what that costs.
+    public let syncLog: Bool
     private var memory: [NodeID: (log: MemoryEngine, sql: MemoryEngine)] = [:]
     private var stateMachines: [NodeID: SQLStateMachine] = [:]
 
-    init(directory: String?) { self.directory = directory }
+    public init(directory: String?, syncLog: Bool = true) {
+        self.directory = directory
+        self.syncLog = syncLog
+    }
 
-    func open(_ id: NodeID) throws -> NodeStorage {
+    public func open(_ id: NodeID) throws -> NodeStorage {
         let log: any StorageEngine
         let sql: any StorageEngine
         if let directory {
             let node = (directory as NSString).appendingPathComponent("n\(id)")
             // The log is what makes a commit durable: it is fsynced before any message leaves.
             // The database is rebuilt from the log after a crash, so it need not sync itself.
-            log = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: .batched())
+            let raft = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: syncLog ? .batched() : .never)
+            raft.syncsOnFlush = syncLog
+            log = raft
             sql = try BitCask(directory: (node as NSString).appendingPathComponent("sql"), sync: .never)
         } else {
             let engines = memory[id] ?? (MemoryEngine(), MemoryEngine(pointIndex: false))
@@ -394,10 +402,10 @@ final class NodeStores {
         return NodeStorage(log: log, stateMachine: machine)
     }
 
-    func stateMachine(_ id: NodeID) -> SQLStateMachine? { stateMachines[id] }
+    public func stateMachine(_ id: NodeID) -> SQLStateMachine? { stateMachines[id] }
 
     /// Lets go of a stopped node's database, so its files close before it reopens them.
-    func close(_ id: NodeID) { stateMachines[id] = nil }
+    public func close(_ id: NodeID) { stateMachines[id] = nil }
 }
 
 /// `ClusterClient` through one node of a `LocalCluster`.

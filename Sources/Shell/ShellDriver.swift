@@ -120,7 +120,12 @@ public final class ShellDriver {
         let clock = ContinuousClock()
         let start = clock.now
         let traceMark = tracing ? backend.cluster?.traceMark : nil
-        defer { if let traceMark { showTrace(since: traceMark) } }
+        defer {
+            if let traceMark { showTrace(since: traceMark) }
+            if let remote = backend as? any RemoteShellBackend, let text = remote.traceText(after: currentSession, width: width) {
+                show(text)
+            }
+        }
         do {
             let result = try currentSession.execute(sql)
             output.write(ResultDrawing.draw(result, mode: mode))
@@ -161,7 +166,11 @@ public final class ShellDriver {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            try command.run(arguments, in: self)
+            if let remote = backend as? any RemoteShellBackend, remote.remoteCommands.contains(command.name) {
+                show(try remote.runRemote(line, session: currentSession, width: width))
+            } else {
+                try command.run(arguments, in: self)
+            }
         } catch {
             failedCommands += 1
             reportError(error.message)

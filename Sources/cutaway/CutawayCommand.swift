@@ -1,17 +1,28 @@
 import ArgumentParser
 import Cluster
 import Inspect
+import Server
 import Shell
 
-/// The `cutaway` command line: the REPL on a terminal, a script runner on a pipe.
+/// The `cutaway` command line: the REPL (the default), node servers, a local cluster of them.
 @main
 struct CutawayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutaway",
         abstract: "A distributed SQL database with the covers off.",
+        subcommands: [ReplCommand.self, ServeCommand.self, ClusterCommand.self],
+        defaultSubcommand: ReplCommand.self)
+}
+
+/// The REPL on a terminal, a script runner on a pipe: `cutaway` with no subcommand.
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "A distributed SQL database with the covers off.",
         discussion: """
             On a terminal, cutaway opens the REPL (.help lists its commands). Otherwise it reads
             SQL statements and dot-commands from stdin and runs them in order: cutaway < lesson.sql
+            With --connect HOST:PORT it does the same on a running node server (cutaway serve).
             """)
 
     @Option(help: "How results are printed: table, line, csv or json.")
@@ -35,16 +46,34 @@ struct CutawayCommand: ParsableCommand {
     @Flag(help: "Stop at the first failed statement with a non-zero exit status.")
     var bail = false
 
+    @Option(help: ArgumentHelp("Talk to a running node server (cutaway serve) instead of an in-process database.", valueName: "HOST:PORT"))
+    var connect: String?
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes takes 1 to 7, not \(nodes)") }
         if local && (nodes != 3 || clock.clock != .auto) {
             throw ValidationError("--nodes and --clock describe the cluster; --local runs a single node without one")
         }
+        if let connect {
+            guard Address(connect) != nil else { throw ValidationError("--connect takes HOST:PORT, such as 127.0.0.1:9601, not '\(connect)'") }
+            guard !local, data == nil, nodes == 3, clock.clock == .auto else {
+                throw ValidationError("--connect talks to a node server; --local, --data, --nodes and --clock describe an in-process database")
+            }
+        }
     }
 
     func run() throws {
-        let backend = local ? try Backends.local(dataDirectory: data)
+        let backend: any ShellBackend
+        if let connect, let address = Address(connect) {
+            do {
+                backend = try RemoteBackend(address: address)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        } else {
+            backend = local ? try Backends.local(dataDirectory: data)
                             : try Backends.cluster(nodes: nodes, dataDirectory: data, clock: clock.clock)
+        }
         var options = ShellDriver.Options()
         options.mode = format.mode
         options.bail = bail
