@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
                                                           "ScriptTesting", "SQLScriptSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
-        .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Server", "ScriptTesting",
+        .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Shell", "Server", "ScriptTesting",
                                                          "SQLScriptSupport", nio, nioPosix]),
     ],
     swiftLanguageModes: [.v6]

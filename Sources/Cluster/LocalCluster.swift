@@ -375,6 +375,7 @@ public final class NodeStores {
     public let syncLog: Bool
     private var memory: [NodeID: (log: MemoryEngine, sql: MemoryEngine)] = [:]
     private var stateMachines: [NodeID: SQLStateMachine] = [:]
+    private var databases: [NodeID: any StorageEngine] = [:]
 
     public init(directory: String?, syncLog: Bool = true) {
         self.directory = directory
@@ -399,13 +400,20 @@ public final class NodeStores {
         }
         let machine = try SQLStateMachine(engine: try LocalEngine(storage: sql, flushOnCommit: false))
         stateMachines[id] = machine
+        databases[id] = sql
         return NodeStorage(log: log, stateMachine: machine)
     }
 
     public func stateMachine(_ id: NodeID) -> SQLStateMachine? { stateMachines[id] }
 
     /// Lets go of a stopped node's database, so its files close before it reopens them.
-    public func close(_ id: NodeID) { stateMachines[id] = nil }
+    public func close(_ id: NodeID) {
+        stateMachines[id] = nil
+        databases[id] = nil
+    }
+
+    /// Writes out node `id`'s database (it never syncs on its own: the log is what is durable).
+    public func flushDatabase(_ id: NodeID) throws { try databases[id]?.flush() }
 }
 
 /// `ClusterClient` through one node of a `LocalCluster`.

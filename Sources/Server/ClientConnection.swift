@@ -52,6 +52,19 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client sent its last request: answer what is queued, then close.
+            let channel = context.channel
+            queue.async {
+                guard !self.closed else { return }
+                self.closed = true
+                channel.close(promise: nil)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let channel = context.channel
         queue.async { self.refuse("\(error)", on: channel) }

@@ -36,7 +36,11 @@ public final class NodeRuntime: @unchecked Sendable {
     private var inbox: [Envelope] = []
     private var jobs: [() -> Void] = []
     private var stopped = false
-    private var sequence: UInt64 = 0
+    /// Request ids must never repeat across restarts: a leader may still answer a request of
+    /// this node's previous life, and a reused id would hand that answer to a new client (the
+    /// kill tests caught exactly that: an INSERT acknowledged with another entry's answer).
+    /// So each life starts at a random point of a 62-bit space.
+    private var sequence = UInt64.random(in: 0..<(1 << 62))
     private let responseCondition = NSCondition()
     private var waiting: Set<RequestID> = []
     private var responses: [RequestID: Result<ClientResponse, RaftError>] = [:]
@@ -57,6 +61,7 @@ public final class NodeRuntime: @unchecked Sendable {
         self.options = options
         self.logger = logger
         stores = NodeStores(directory: directory, syncLog: syncLog)
+        if let directory { try Self.discardUncleanDatabase(directory: directory, id: id, logger: logger) }
         let storage = try stores.open(id)
         let log = try RaftLog(engine: storage.log)
         // Each process seeds its election timeouts differently, so restarted nodes do not
@@ -264,10 +269,34 @@ public final class NodeRuntime: @unchecked Sendable {
         logger.info("n\(id) is \(role.rawValue) in term \(term)\(leading)")
     }
 
+    /// The SQL database is written without syncing and applies entries in several writes, so
+    /// after a crash its files may hold half an entry (a transaction begun and written but not
+    /// committed), which replaying cannot repair. Only a database a clean shutdown wrote out
+    /// (it leaves `sql.clean` beside it) is kept; any other is rebuilt from the Raft log, which
+    /// is the durable truth. (The kill tests caught the half-applied entry.)
+    static func discardUncleanDatabase(directory: String, id: NodeID, logger: Logger) throws {
+        let node = (directory as NSString).appendingPathComponent("n\(id)")
+        let database = (node as NSString).appendingPathComponent("sql")
+        let marker = (node as NSString).appendingPathComponent(cleanMarker)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: database) && !manager.fileExists(atPath: marker) {
+            logger.warning("n\(id) did not shut down cleanly: rebuilding its SQL database from the Raft log")
+            try manager.removeItem(atPath: database)
+        }
+        if manager.fileExists(atPath: marker) { try manager.removeItem(atPath: marker) }
+    }
+
+    static let cleanMarker = "sql.clean"
+
     private func shutDown() {
         do {
             try node.log.flush()
             try (node.log.engine as? BitCask)?.close()
+            try stores.flushDatabase(id)
+            if let directory = stores.directory {
+                let marker = ((directory as NSString).appendingPathComponent("n\(id)") as NSString).appendingPathComponent(Self.cleanMarker)
+                _ = FileManager.default.createFile(atPath: marker, contents: Data("clean shutdown\n".utf8))
+            }
         } catch {
             logger.error("closing the storage failed: \(error)")
         }
