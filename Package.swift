@@ -47,8 +47,8 @@ let package = Package(
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine"]),
         .target(name: "Server", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
-                                               nio, nioPosix, logging, histogram]),
-        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", "Server", argumentParser, logging]),
+                                               nio, nioPosix, logging]),
+        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", "Server", argumentParser, logging, histogram]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", argumentParser]),
 
         // Test support, not shipped: the golden-script harness (generic: it knows no project

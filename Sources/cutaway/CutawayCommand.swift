@@ -10,7 +10,7 @@ struct CutawayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutaway",
         abstract: "A distributed SQL database with the covers off.",
-        subcommands: [ReplCommand.self, ServeCommand.self, ClusterCommand.self],
+        subcommands: [ReplCommand.self, ServeCommand.self, ClusterCommand.self, WorkloadCommand.self],
         defaultSubcommand: ReplCommand.self)
 }
 
