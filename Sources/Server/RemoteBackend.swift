@@ -42,7 +42,6 @@ public final class RemoteBackend: RemoteShellBackend {
             let words = line.lowercased().split(separator: " ")
             if words.first == ".trace", words.count == 2, !text.hasPrefix("error") {
                 session.tracing = words[1] == "on"
-                if session.tracing { session.traceMark = try session.traceSince(0, width: width).mark }
             }
             return text
         } catch {
@@ -68,6 +67,8 @@ public final class RemoteSession: ShellSession {
     public init(_ connection: RemoteConnection) { self.connection = connection }
 
     public func execute(_ statement: String) throws(SQLError) -> StatementResult {
+        // Time runs between statements on a server (heartbeats): trace from here on only.
+        if tracing { traceMark = try traceSince(Int(Int32.max), width: 80).mark }
         var rows: [[Value]] = []
         for frame in try connection.exchange(.execute(statement)) {
             switch frame {

@@ -51,25 +51,13 @@ struct ClusterCommand: ParsableCommand {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             var lines: [String] = []
             var started: [(Int, Process)] = []
+            let members = (1...nodes).map {
+                ServeProcess.Node(id: NodeID($0), sql: ClusterCommand.sqlAddress($0, base: basePort),
+                                  raft: ClusterCommand.raftAddress($0, base: basePort))
+            }
             for node in 1...nodes {
-                var arguments = ["serve", "--id", "\(node)",
-                                 "--listen", "\(ClusterCommand.sqlAddress(node, base: basePort))",
-                                 "--raft-listen", "\(ClusterCommand.raftAddress(node, base: basePort))",
-                                 "--data", dir, "--fsync", fsync.rawValue]
-                for peer in 1...nodes where peer != node {
-                    arguments += ["--peer", "\(peer)=\(ClusterCommand.raftAddress(peer, base: basePort))"]
-                }
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let logPath = (dir as NSString).appendingPathComponent("n\(node).log")
-                _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-                let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-                log.seekToEndOfFile()
-                process.standardOutput = log
-                process.standardError = log
-                process.standardInput = FileHandle.nullDevice
-                try process.run()
+                let process = try ServeProcess.launch(executable: executable, node: members[node - 1], of: members,
+                                                      directory: dir, fsync: fsync == .on)
                 started.append((node, process))
                 lines.append("\(node) \(process.processIdentifier) \(ClusterCommand.sqlAddress(node, base: basePort))")
             }

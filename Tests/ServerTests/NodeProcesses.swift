@@ -53,22 +53,12 @@ final class NodeProcesses {
 
     /// Starts node `node` (1-based).
     func start(_ node: Int) throws {
-        var arguments = ["serve", "--id", "\(node)", "--listen", "127.0.0.1:\(sqlPorts[node - 1])",
-                         "--raft-listen", "127.0.0.1:\(raftPorts[node - 1])", "--data", directory,
-                         "--fsync", fsync ? "on" : "off", "--log-level", "warning"]
-        for peer in 1...nodes where peer != node { arguments += ["--peer", "\(peer)=127.0.0.1:\(raftPorts[peer - 1])"] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
-        let logPath = directory + "/n\(node).log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        processes[node] = process
+        let members = (1...nodes).map {
+            ServeProcess.Node(id: NodeID($0), sql: Address(host: "127.0.0.1", port: sqlPorts[$0 - 1]),
+                              raft: Address(host: "127.0.0.1", port: raftPorts[$0 - 1]))
+        }
+        processes[node] = try ServeProcess.launch(executable: try Self.binary(), node: members[node - 1], of: members,
+                                                  directory: directory, fsync: fsync, logLevel: "warning")
     }
 
     func startAll() throws { for node in 1...nodes { try start(node) } }
