@@ -53,6 +53,8 @@ public final class NodeRuntime: @unchecked Sendable {
     private var lastTerm: Term = 0
     private var halted: String?
     private var trace = TraceRing()
+    /// Held (flock) while the process runs; the kernel lets go when it exits, however it exits.
+    private var lockDescriptor: Int32 = -1
 
     /// Opens node `id`'s storage under `directory` (memory if nil) and the node on it.
     public init(id: NodeID, peers: [NodeID], directory: String?, syncLog: Bool, options: Options, logger: Logger) throws {
@@ -61,7 +63,12 @@ public final class NodeRuntime: @unchecked Sendable {
         self.options = options
         self.logger = logger
         stores = NodeStores(directory: directory, syncLog: syncLog)
-        if let directory { try Self.discardUncleanDatabase(directory: directory, id: id, logger: logger) }
+        if let directory {
+            // Claim the node's directory before touching anything in it: a second process for
+            // the same node must fail here, not rebuild the first one's database under it.
+            lockDescriptor = try Self.claim(directory: directory, id: id)
+            try Self.discardUncleanDatabase(directory: directory, id: id, logger: logger)
+        }
         let storage = try stores.open(id)
         let log = try RaftLog(engine: storage.log)
         // Each process seeds its election timeouts differently, so restarted nodes do not
@@ -288,6 +295,20 @@ public final class NodeRuntime: @unchecked Sendable {
 
     static let cleanMarker = "sql.clean"
 
+    /// Locks `DIR/nID/serve.lock`, creating the node's directory if needed.
+    static func claim(directory: String, id: NodeID) throws -> Int32 {
+        let node = (directory as NSString).appendingPathComponent("n\(id)")
+        try FileManager.default.createDirectory(atPath: node, withIntermediateDirectories: true)
+        let path = (node as NSString).appendingPathComponent("serve.lock")
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw NodeDirectoryInUse(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw NodeDirectoryInUse(description: "\(node) is in use by another process (\(path) is locked): is n\(id) already running?")
+        }
+        return fd
+    }
+
     private func shutDown() {
         do {
             try node.log.flush()
@@ -351,6 +372,11 @@ public final class NodeRuntime: @unchecked Sendable {
                                  message: envelope.message))
         }
     }
+}
+
+/// Another process serves this node already.
+struct NodeDirectoryInUse: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// The last messages a node sent and received, numbered, for `.trace`.

@@ -66,13 +66,11 @@ public final class NodeServer: @unchecked Sendable {
         do {
             runtime = try NodeRuntime(id: configuration.id, peers: Array(configuration.peers.keys), directory: directory,
                                       syncLog: configuration.fsync, options: configuration.runtime, logger: logger)
+        } catch let error as NodeDirectoryInUse {
+            throw StartError(error.description)
         } catch {
             let nodeDirectory = (directory as NSString).appendingPathComponent("n\(configuration.id)")
-            let text = "\(error)"
-            if text.lowercased().contains("lock") {
-                throw StartError("\(nodeDirectory) is in use by another process (its LOCK is held): is n\(configuration.id) already running? (\(text))")
-            }
-            throw StartError("cannot open n\(configuration.id)'s storage in \(nodeDirectory): \(text)")
+            throw StartError("cannot open n\(configuration.id)'s storage in \(nodeDirectory): \(error)")
         }
         group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         transport = PeerTransport(id: configuration.id, peers: configuration.peers, group: group, logger: logger)
