@@ -38,6 +38,7 @@ struct WorkloadCommand: ParsableCommand {
         if let duration, duration <= 0 { throw ValidationError("--duration takes a positive number of seconds") }
         if count != nil && duration != nil { throw ValidationError("give --count or --duration, not both") }
         if let connect {
+            guard !connect.split(separator: ",").isEmpty else { throw ValidationError("--connect needs at least one HOST:PORT") }
             for text in connect.split(separator: ",") where Address(String(text)) == nil {
                 throw ValidationError("--connect takes HOST:PORT[,HOST:PORT…], not '\(text)'")
             }
