@@ -41,9 +41,10 @@ public final class NodeRuntime: @unchecked Sendable {
     /// kill tests caught exactly that: an INSERT acknowledged with another entry's answer).
     /// So each life starts at a random point of a 62-bit space.
     private var sequence = UInt64.random(in: 0..<(1 << 62))
-    private let responseCondition = NSCondition()
-    private var waiting: Set<RequestID> = []
-    private var responses: [RequestID: Result<ClientResponse, RaftError>] = [:]
+    /// Each waiting request has its own waiter, so an answer wakes only its own client (one
+    /// condition for all woke every client at every answer: the profile was all futexes).
+    private let waitersLock = NSLock()
+    private var waiters: [RequestID: Waiter] = [:]
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     // Owned by the node thread.
@@ -160,24 +161,20 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         sequence += 1
         let request = RequestID(origin: id, sequence: sequence)
-        responseCondition.lock()
-        waiting.insert(request)
-        responseCondition.unlock()
+        let waiter = Waiter()
+        waitersLock.lock()
+        waiters[request] = waiter
+        waitersLock.unlock()
         inbox.append(Envelope(from: id, to: id, term: 0,
                               message: .clientRequest(id: request, request: write ? .write(bytes) : .read(bytes))))
         inboxCondition.signal()
         inboxCondition.unlock()
 
-        responseCondition.lock()
-        defer {
-            waiting.remove(request)
-            responses[request] = nil
-            responseCondition.unlock()
-        }
-        while responses[request] == nil {
-            if !responseCondition.wait(until: deadline) { break }
-        }
-        if let result = responses[request] { return result }
+        let answered = waiter.semaphore.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow))
+        waitersLock.lock()
+        waiters[request] = nil
+        waitersLock.unlock()
+        if answered == .success, let result = waiter.result { return result }
         if let halted { throw SQLError(.storage, "n\(id) stopped: \(halted)") }
         throw SQLError(.unavailable, "no leader answered n\(id) within \(Int(options.requestTimeout)) s"
                        + (write ? Self.unknownOutcome : ""))
@@ -246,10 +243,10 @@ public final class NodeRuntime: @unchecked Sendable {
             }
         }
         if !answers.isEmpty {
-            responseCondition.lock()
-            for (request, result) in answers where waiting.contains(request) { responses[request] = result }
-            responseCondition.broadcast()
-            responseCondition.unlock()
+            waitersLock.lock()
+            let found = answers.compactMap { answer in waiters[answer.0].map { ($0, answer.1) } }
+            waitersLock.unlock()
+            for (waiter, result) in found { waiter.answer(result) }
         }
         for (peer, batch) in perPeer {
             record(batch, received: false)
@@ -322,10 +319,10 @@ public final class NodeRuntime: @unchecked Sendable {
             logger.error("closing the storage failed: \(error)")
         }
         // Nobody will answer what is still waiting.
-        responseCondition.lock()
-        for request in waiting where responses[request] == nil { responses[request] = .failure(.storage("the node shut down")) }
-        responseCondition.broadcast()
-        responseCondition.unlock()
+        waitersLock.lock()
+        let left = Array(waiters.values)
+        waitersLock.unlock()
+        for waiter in left { waiter.answer(.failure(.storage("the node shut down"))) }
         logger.info("n\(id) stopped; log flushed and files closed")
     }
 
@@ -371,6 +368,24 @@ public final class NodeRuntime: @unchecked Sendable {
                                  summary: envelope.message.summary(describing: node.stateMachine.describe),
                                  message: envelope.message))
         }
+    }
+}
+
+/// One request's answer, handed from the node thread to the client's thread.
+final class Waiter: @unchecked Sendable {
+    let semaphore = DispatchSemaphore(value: 0)
+    private(set) var result: Result<ClientResponse, RaftError>?
+    private var answered = false
+    private let lock = NSLock()
+
+    /// Sets the answer once and wakes the waiting thread (later answers are ignored).
+    func answer(_ result: Result<ClientResponse, RaftError>) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !answered else { return }
+        answered = true
+        self.result = result
+        semaphore.signal()
     }
 }
 
