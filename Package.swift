@@ -7,11 +7,23 @@ import PackageDescription
 // - swift-argument-parser: the `cutaway` and `cutaway-bench` command lines, with help text and
 //   clear errors for bad flags, for free.
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+// - swift-nio: the node servers' TCP (Raft between nodes, SQL clients to a node): event loops,
+//   framing and back-pressure, instead of hand-written sockets and poll loops.
+// - swift-log: the servers' log lines (role changes, connections, errors) with levels, the
+//   logging API the Swift server ecosystem shares.
+// - hdrhistogram-swift: `cutaway workload`'s latency percentiles (p50/p90/p99/max) with bounded
+//   memory, whatever the number of transactions.
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 
 // MARK: - Layers
 //
 // One module per layer; a module only imports the layers below it:
-// Encoding ← Storage ← {SQL, Raft} ← Cluster ← Inspect ← Shell ← cutaway.
+// Encoding ← Storage ← {SQL, Raft} ← Cluster ← Inspect ← Shell ← Server ← cutaway.
+// (Server is the network: node processes and the client that talks to them. It sits above
+// Shell so a node can render the Shell's drawings for a remote REPL.)
 let package = Package(
     name: "Cutaway",
     platforms: [.macOS(.v15)],
@@ -21,6 +33,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         .target(name: "Encoding"),
@@ -31,7 +46,9 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine"]),
-        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", argumentParser]),
+        .target(name: "Server", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
+                                               nio, nioPosix, logging]),
+        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", "Server", argumentParser, logging, histogram]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", argumentParser]),
 
         // Test support, not shipped: the golden-script harness (generic: it knows no project
@@ -46,6 +63,8 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
                                                           "ScriptTesting", "SQLScriptSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
+        .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Shell", "Server", "ScriptTesting",
+                                                         "SQLScriptSupport", nio, nioPosix]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -370,25 +370,33 @@ public final class LocalCluster: @unchecked Sendable {
 }
 
 /// The storage of each node: memory engines kept across crashes, or BitCask files opened anew
-/// at each start (so a restart really replays what is on disk).
-final class NodeStores {
-    let directory: String?
+/// at each start (so a restart really replays what is on disk). A node server opens its one
+/// node with it too, so `DIR/nK/raft` and `DIR/nK/sql` mean the same in and out of process.
+public final class NodeStores {
+    public let directory: String?
+    /// Whether a log flush reaches the disk (fsync); off only to measure what that costs.
+    public let syncLog: Bool
     private var memory: [NodeID: (log: MemoryEngine, sql: MemoryEngine)] = [:]
     private var stateMachines: [NodeID: SQLStateMachine] = [:]
+    private var databases: [NodeID: any StorageEngine] = [:]
 
     /// What opening the nodes' files found that a user must hear (torn tails cut off).
     private(set) var notices: [String] = []
 
-    init(directory: String?) { self.directory = directory }
+    public init(directory: String?, syncLog: Bool = true) {
+        self.directory = directory
+        self.syncLog = syncLog
+    }
 
-    func open(_ id: NodeID) throws -> NodeStorage {
+    public func open(_ id: NodeID) throws -> NodeStorage {
         let log: any StorageEngine
         let sql: any StorageEngine
         if let directory {
             let node = (directory as NSString).appendingPathComponent("n\(id)")
             // The log is what makes a commit durable: it is fsynced before any message leaves.
             // The database is rebuilt from the log after a crash, so it need not sync itself.
-            let raftLog = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: .batched())
+            let raftLog = try BitCask(directory: (node as NSString).appendingPathComponent("raft"), sync: syncLog ? .batched() : .never)
+            raftLog.syncsOnFlush = syncLog
             let database = try BitCask(directory: (node as NSString).appendingPathComponent("sql"), sync: .never)
             notices += [raftLog.openReport.notice, database.openReport.notice].compactMap { $0 }
             (log, sql) = (raftLog, database)
@@ -399,13 +407,20 @@ final class NodeStores {
         }
         let machine = try SQLStateMachine(engine: try LocalEngine(storage: sql, flushOnCommit: false))
         stateMachines[id] = machine
+        databases[id] = sql
         return NodeStorage(log: log, stateMachine: machine)
     }
 
-    func stateMachine(_ id: NodeID) -> SQLStateMachine? { stateMachines[id] }
+    public func stateMachine(_ id: NodeID) -> SQLStateMachine? { stateMachines[id] }
 
     /// Lets go of a stopped node's database, so its files close before it reopens them.
-    func close(_ id: NodeID) { stateMachines[id] = nil }
+    public func close(_ id: NodeID) {
+        stateMachines[id] = nil
+        databases[id] = nil
+    }
+
+    /// Writes out node `id`'s database (it never syncs on its own: the log is what is durable).
+    public func flushDatabase(_ id: NodeID) throws { try databases[id]?.flush() }
 }
 
 /// `ClusterClient` through one node of a `LocalCluster`.

@@ -245,7 +245,7 @@ enum SQLAnswer {
 }
 
 /// Runs a decoding step, turning an `EncodingError` into a storage error naming the problem.
-func wire<T>(_ body: () throws -> T) throws(SQLError) -> T {
+public func wire<T>(_ body: () throws -> T) throws(SQLError) -> T {
     do {
         return try body()
     } catch let error as SQLError {

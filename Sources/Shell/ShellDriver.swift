@@ -190,7 +190,12 @@ public final class ShellDriver {
         var outcome: Result<StatementResult, SQLError>?
         // A lesson step checks the statement after everything it printed (trace, time).
         defer { if let outcome { lessons.statementFinished(outcome, in: self) } }
-        defer { if let traceMark { showTrace(since: traceMark) } }
+        defer {
+            if let traceMark { showTrace(since: traceMark) }
+            if let remote = backend as? any RemoteShellBackend, let text = remote.traceText(after: currentSession, width: width) {
+                show(text)
+            }
+        }
         let snapshot = currentSession.openTransaction.flatMap { $0.readOnly ? $0 : nil }
         do {
             let result = try currentSession.execute(sql)
@@ -257,7 +262,11 @@ public final class ShellDriver {
         let start = clock.now
         var succeeded = false
         do {
-            try command.run(arguments, in: self)
+            if let remote = backend as? any RemoteShellBackend, remote.remoteCommands.contains(command.name) {
+                show(try remote.runRemote(line, session: currentSession, width: width))
+            } else {
+                try command.run(arguments, in: self)
+            }
             succeeded = true
         } catch {
             failedCommands += 1

@@ -85,6 +85,20 @@ extension ShellBackend {
     public var openNotices: [String] { [] }
 }
 
+/// A backend whose database runs in another process (`cutaway --connect`): the look-inside
+/// commands it names run there and come back drawn; the in-process cluster's controls say
+/// they cannot work here.
+public protocol RemoteShellBackend: ShellBackend {
+    /// Where the database runs (`n1 at 127.0.0.1:9601`).
+    var location: String { get }
+    /// The dot-commands (names without the dot) that run on the server.
+    var remoteCommands: Set<String> { get }
+    /// Runs `line` on the server for `session`, drawn to `width`; its text as printed.
+    func runRemote(_ line: String, session: any ShellSession, width: Int) throws(ShellError) -> String
+    /// The messages the last statement caused, drawn, if `session` traces them (`.trace on`).
+    func traceText(after session: any ShellSession, width: Int) -> String?
+}
+
 /// A look inside the storage under the SQL layer, for `.mvcc`, `.keys` and `.status`.
 public protocol StorageInspector: AnyObject {
     /// The version chains of `table`'s rows and index entries (only the row `key` and its index

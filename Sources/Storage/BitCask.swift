@@ -216,8 +216,12 @@ public final class BitCask: StorageEngine {
     public func flush() throws {
         try checkUsable()
         try drain()
-        try sync()
+        if syncsOnFlush { try sync() }
     }
+
+    /// Whether `flush()` fsyncs (true) or only hands the records to the OS (a node server run
+    /// with `--fsync off`, to measure what durability costs).
+    public var syncsOnFlush = true
 
     /// Flushes and releases the files and the directory lock. Later calls throw `.closed`.
     public func close() throws {

@@ -1,18 +1,29 @@
 import ArgumentParser
 import Cluster
 import Inspect
+import Server
 import Shell
 
-/// The `cutaway` command line: the REPL on a terminal, a script runner on a pipe.
+/// The `cutaway` command line: the REPL (the default), node servers, a local cluster of them.
 @main
 struct CutawayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutaway",
         abstract: "A distributed SQL database with the covers off.",
+        subcommands: [ReplCommand.self, ServeCommand.self, ClusterCommand.self, WorkloadCommand.self],
+        defaultSubcommand: ReplCommand.self)
+}
+
+/// The REPL on a terminal, a script runner on a pipe: `cutaway` with no subcommand.
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "A distributed SQL database with the covers off.",
         discussion: """
             On a terminal, cutaway opens the REPL (.help lists its commands). Otherwise it reads
             SQL statements and dot-commands from stdin and runs them in order: cutaway < script.sql
             .lessons lists the guided lessons; cutaway --lesson 1 starts the first.
+            With --connect HOST:PORT it does the same on a running node server (cutaway serve).
             """)
 
     @Option(help: "How results are printed: table, line, csv or json.")
@@ -39,16 +50,36 @@ struct CutawayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Start straight into a guided lesson (its number or part of its name; .lessons lists them).", valueName: "N"))
     var lesson: String?
 
+    @Option(help: ArgumentHelp("Talk to a running node server (cutaway serve) instead of an in-process database.", valueName: "HOST:PORT"))
+    var connect: String?
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes takes 1 to 7, not \(nodes)") }
         if local && (nodes != 3 || clock.clock != .auto) {
             throw ValidationError("--nodes and --clock describe the cluster; --local runs a single node without one")
         }
+        if let connect {
+            guard Address(connect) != nil else { throw ValidationError("--connect takes HOST:PORT, such as 127.0.0.1:9601, not '\(connect)'") }
+            guard !local, data == nil, nodes == 3, clock.clock == .auto else {
+                throw ValidationError("--connect talks to a node server; --local, --data, --nodes and --clock describe an in-process database")
+            }
+            // A lesson builds the in-process database it needs, so it cannot run on a server.
+            guard lesson == nil else { throw ValidationError("--lesson sets up its own in-process database; it cannot run with --connect") }
+        }
     }
 
     func run() throws {
-        let backend = local ? try Backends.local(dataDirectory: data)
+        let backend: any ShellBackend
+        if let connect, let address = Address(connect) {
+            do {
+                backend = try RemoteBackend(address: address)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        } else {
+            backend = local ? try Backends.local(dataDirectory: data)
                             : try Backends.cluster(nodes: nodes, dataDirectory: data, clock: clock.clock)
+        }
         var options = ShellDriver.Options()
         options.mode = format.mode
         options.bail = bail

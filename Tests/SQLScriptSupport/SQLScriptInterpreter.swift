@@ -27,17 +27,27 @@ public enum SQLScripts {
 /// statement` in session `c2` (made on first use; all sessions share the one engine), and
 /// `> .steps statement` prints the plan after every optimizer pass.
 public final class SQLScriptInterpreter: ScriptInterpreter {
-    private let engine: any Engine
-    private var sessions: [String: Session] = [:]
+    private let makeSession: () throws(SQLError) -> any ScriptSession
+    private var sessions: [String: any ScriptSession] = [:]
 
-    public init(engine: any Engine) { self.engine = engine }
+    public convenience init(engine: any Engine) {
+        self.init { () throws(SQLError) in Session(engine: engine) }
+    }
+
+    /// Runs the script on sessions from `makeSession` (a remote server's, say).
+    public init(makeSession: @escaping () throws(SQLError) -> any ScriptSession) { self.makeSession = makeSession }
 
     public func run(prefix: String, command: String) -> [String] {
-        let session = sessions[prefix] ?? Session(engine: engine)
-        sessions[prefix] = session
         do throws(SQLError) {
+            let session: any ScriptSession
+            if let known = sessions[prefix] {
+                session = known
+            } else {
+                session = try makeSession()
+                sessions[prefix] = session
+            }
             if command.hasPrefix(".steps ") {
-                return try session.explainSteps(String(command.dropFirst(7))).flatMap { step in
+                return try session.planSteps(String(command.dropFirst(7))).flatMap { step in
                     step.changed ? ["\(step.pass):"] + step.drawing.split(separator: "\n").map(String.init)
                                  : ["\(step.pass): unchanged"]
                 }
@@ -89,5 +99,19 @@ public final class SQLScriptInterpreter: ScriptInterpreter {
             result.replaceSubrange(range, with: "T")
         }
         return result
+    }
+}
+
+/// What the interpreter needs of a session: the SQL layer's `Session`, or a client's session
+/// on a node server.
+public protocol ScriptSession: AnyObject {
+    func execute(_ statement: String) throws(SQLError) -> StatementResult
+    /// The plan after every optimizer pass.
+    func planSteps(_ statement: String) throws(SQLError) -> [(pass: String, changed: Bool, drawing: String)]
+}
+
+extension Session: ScriptSession {
+    public func planSteps(_ statement: String) throws(SQLError) -> [(pass: String, changed: Bool, drawing: String)] {
+        try explainSteps(statement).map { ($0.pass, $0.changed, $0.drawing) }
     }
 }

@@ -201,6 +201,68 @@ struct TerminalTests {
 }
 
 /// A private tmux server running one pane with bash, and the REPL started inside it.
+/// The REPL on a node server: `cutaway cluster start` a one-node cluster, `cutaway --connect`
+/// to it, and type as a person would.
+@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed (make test installs it)"))
+struct RemoteTerminalTests {
+    @Test func connectedREPLRunsSQLLooksInsideAndRefusesInProcessControls() throws {
+        let directory = NSTemporaryDirectory() + "cutaway-remote-\(UInt32.random(in: 0...UInt32.max))"
+        var base = 0
+        for _ in 0..<50 {
+            let candidate = Int.random(in: 30000..<39000)
+            if portIsFree(candidate + 1) && portIsFree(candidate + 101) { base = candidate; break }
+        }
+        #expect(base != 0, "no free ports")
+        let binary = Tmux.binary
+        defer {
+            // Whatever happened, the node process ends with the test.
+            _ = system("'\(binary)' cluster stop --dir '\(directory)' >/dev/null 2>&1")
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let tmux = try Tmux.start(
+            command: "'\(binary)' cluster start --nodes 1 --dir '\(directory)' --base-port \(base) && '\(binary)' --connect 127.0.0.1:\(base + 1)")
+        defer { tmux.stop() }
+        try tmux.waitFor("Connected to n1")
+        tmux.type("CREATE TABLE t (id INT PRIMARY KEY, name STRING);")
+        tmux.press("Enter")
+        try tmux.waitFor("CREATE TABLE t")
+        tmux.type("BEGIN;")
+        tmux.press("Enter")
+        try tmux.waitFor("cutaway(n1) txn")
+        tmux.type("INSERT INTO t VALUES (1, 'ann');")
+        tmux.press("Enter")
+        try tmux.waitFor("INSERT 1")
+        tmux.type(".mvcc t")
+        tmux.press("Enter")
+        try tmux.waitFor("own write")
+        tmux.type("COMMIT;")
+        tmux.press("Enter")
+        try tmux.waitFor("COMMIT")
+        tmux.type(".raft")
+        tmux.press("Enter")
+        try tmux.waitFor("n1's own view")
+        tmux.type(".kill n1")
+        tmux.press("Enter")
+        try tmux.waitFor(".kill drives the cluster inside this process")
+        tmux.type(".quit")
+        tmux.press("Enter")
+        try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
+    }
+
+    private func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
 struct Tmux {
     let socket: String
     let home: String
@@ -223,9 +285,11 @@ struct Tmux {
         }
     }
 
-    /// Starts the REPL (with `arguments` on its command line) in a fresh pane of `width` × `height`
-    /// (the 80 × 24 of a default terminal, or roomier).
-    static func start(width: Int = 100, height: Int = 40, arguments: String = "") throws -> Tmux {
+    /// Starts `command` (the binary itself by default, with `arguments` on its command line) in a
+    /// fresh pane of `width` × `height` (the 80 × 24 of a default terminal, or roomier), once
+    /// `prompt` shows.
+    static func start(width: Int = 100, height: Int = 40, arguments: String = "", command: String? = nil,
+                      prompt: String = "cutaway(n1)>") throws -> Tmux {
         try requireBinary()
         let id = "cutaway-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let home = NSTemporaryDirectory() + id
@@ -235,8 +299,8 @@ struct Tmux {
                   "PATH=/usr/bin:/bin", "PS1=$ ", "bash", "--norc", "--noprofile"])
         do {
             try tmux.waitUntil("the shell's prompt") { $0.hasPrefix("$") }
-            tmux.enter(binary + (arguments.isEmpty ? "" : " " + arguments))
-            try tmux.waitFor("cutaway(n1)>")
+            tmux.enter((command ?? binary) + (arguments.isEmpty ? "" : " " + arguments))
+            try tmux.waitFor(prompt, timeout: 30)
         } catch {
             tmux.stop()
             throw error

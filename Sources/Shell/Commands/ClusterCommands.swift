@@ -8,6 +8,9 @@ import Raft
 extension ShellDriver {
     /// The cluster, or the error a cluster command gives on a single node.
     func requireCluster(_ command: String) throws(ShellError) -> (LocalCluster, ClusterBackend) {
+        if let remote = backend as? any RemoteShellBackend {
+            throw ShellError(".\(command) drives the cluster inside this process; this REPL is connected to \(remote.location), another process, so it cannot (stop or start node servers with cutaway cluster stop|start, or kill)")
+        }
         guard let backend = backend as? ClusterBackend else {
             throw ShellError(".\(command) needs a cluster, and this database is a single node (start cutaway without --local)")
         }
