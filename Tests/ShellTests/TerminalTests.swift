@@ -11,18 +11,15 @@ struct TerminalTests {
     @Test func statementAcrossTwoLinesThenHistoryRecallsItAsOneLine() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
-        tmux.type("CREATE TABLE things (id INT PRIMARY KEY,")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE things (id INT PRIMARY KEY,")
         try tmux.waitFor("cutaway(n1)->")
-        tmux.type("name STRING);")
-        tmux.press("Enter")
+        tmux.enter("name STRING);")
         try tmux.waitFor("CREATE TABLE things")
         try tmux.waitForPrompt()
         tmux.press("Up")
         try tmux.waitFor("cutaway(n1)> CREATE TABLE things (id INT PRIMARY KEY, name STRING);")
         tmux.press("C-u")
-        tmux.type(".quit")
-        tmux.press("Enter")
+        tmux.enter(".quit")
         try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
         let history = try String(contentsOfFile: tmux.home + "/.cutaway_history", encoding: .utf8)
         #expect(history.contains("CREATE\\040TABLE\\040things"))
@@ -31,8 +28,7 @@ struct TerminalTests {
     @Test func tabCompletesTableNamesAndCtrlCDiscardsInput() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
-        tmux.type("CREATE TABLE accounts (id INT PRIMARY KEY);")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE accounts (id INT PRIMARY KEY);")
         try tmux.waitFor("CREATE TABLE accounts")
         try tmux.waitForPrompt()
         tmux.type("SELECT * FROM acc")
@@ -40,8 +36,7 @@ struct TerminalTests {
         try tmux.waitFor("SELECT * FROM accounts")
         tmux.press("C-c")
         try tmux.waitFor("^C")
-        tmux.type("SELECT 41 + 1;")
-        tmux.press("Enter")
+        tmux.enter("SELECT 41 + 1;")
         try tmux.waitFor("42")
         #expect(!tmux.screen().contains("error"))
     }
@@ -49,17 +44,14 @@ struct TerminalTests {
     @Test func ctrlCCancelsARunningStatementAndTheREPLCarriesOn() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
-        tmux.type("CREATE TABLE a (id INT PRIMARY KEY); INSERT INTO a VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10);")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE a (id INT PRIMARY KEY); INSERT INTO a VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10);")
         try tmux.waitFor("INSERT 10")
         // Ten million rows through a seven-way cross join: far longer than the wait below.
-        tmux.type("SELECT count(*) FROM a x, a y, a z, a w, a v, a u, a t;")
-        tmux.press("Enter")
+        tmux.enter("SELECT count(*) FROM a x, a y, a z, a w, a v, a u, a t;")
         Thread.sleep(forTimeInterval: 0.5)
         tmux.press("C-c")
         try tmux.waitFor("cancelled: statement cancelled (Ctrl-C)")
-        tmux.type("SELECT count(*) FROM a;")
-        tmux.press("Enter")
+        tmux.enter("SELECT count(*) FROM a;")
         try tmux.waitFor("(1 row)")
     }
 
@@ -67,25 +59,20 @@ struct TerminalTests {
     @Test func killingTheLeaderStillLetsAnInsertThrough() throws {
         let tmux = try Tmux.start()
         defer { tmux.stop() }
-        tmux.type("CREATE TABLE t (id INT PRIMARY KEY);")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE t (id INT PRIMARY KEY);")
         try tmux.waitFor("CREATE TABLE t")
-        tmux.type(".raft")
-        tmux.press("Enter")
+        tmux.enter(".raft")
         try tmux.waitFor("next/match")
         let before = tmux.screen()
         let leader = try #require(["n1", "n2", "n3"].first { before.contains("\($0)@1 leader") })
         tmux.press("C-l")
-        tmux.type(".kill \(leader)")
-        tmux.press("Enter")
+        tmux.enter(".kill \(leader)")
         try tmux.waitFor("\(leader) is down; it was the leader")
         // The auto clock elects a new leader while the INSERT waits for one.
-        tmux.type("INSERT INTO t VALUES (1);")
-        tmux.press("Enter")
+        tmux.enter("INSERT INTO t VALUES (1);")
         try tmux.waitFor("INSERT 1")
         tmux.press("C-l")
-        tmux.type(".raft")
-        tmux.press("Enter")
+        tmux.enter(".raft")
         try tmux.waitFor("INSERT INTO t, 1 row")
         let after = tmux.screen()
         #expect(after.contains("\(leader) down"))
@@ -98,15 +85,12 @@ struct TerminalTests {
         defer { tmux.stop() }
         for line in ["CREATE TABLE t (id INT PRIMARY KEY, v STRING);", "INSERT INTO t VALUES (1, 'old');",
                      ".session alice", "BEGIN;", "UPDATE t SET v = 'new' WHERE id = 1;"] {
-            tmux.type(line)
-            tmux.press("Enter")
+            tmux.enter(line)
         }
         try tmux.waitFor("UPDATE 1")
         try tmux.waitFor("cutaway(alice@n1) txn ")
-        tmux.type(".session default")
-        tmux.press("Enter")
-        tmux.type(".mvcc t")
-        tmux.press("Enter")
+        tmux.enter(".session default")
+        tmux.enter(".mvcc t")
         try tmux.waitFor("✗ uncommitted")
         let screen = tmux.screen()
         #expect(screen.contains("'new'"))
@@ -128,14 +112,12 @@ struct TerminalTests {
             ".session default",
         ]
         for line in lines {
-            tmux.type(line)
-            tmux.press("Enter")
+            tmux.enter(line)
         }
         try tmux.waitFor("cutaway(s3@n1) txn ")
         try tmux.waitUntil("the default session's prompt") { $0.hasSuffix("cutaway(n1)>") || $0.contains("cutaway(n1)>\n") }
         tmux.press("C-l")
-        tmux.type(".mvcc t")
-        tmux.press("Enter")
+        tmux.enter(".mvcc t")
         try tmux.waitFor("(* is you)")
         let screen = tmux.screen()
         #expect(screen.contains("(1, 'ann', 'paid in full on friday')"), "the screen:\n\(screen)")
@@ -147,12 +129,9 @@ struct TerminalTests {
     @Test func ctrlDWithAnOpenTransactionSaysItIsRolledBack() throws {
         let tmux = try Tmux.start(width: 80, height: 24)
         defer { tmux.stop() }
-        tmux.type("CREATE TABLE t (id INT PRIMARY KEY);")
-        tmux.press("Enter")
-        tmux.type("BEGIN;")
-        tmux.press("Enter")
-        tmux.type("INSERT INTO t VALUES (1);")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE t (id INT PRIMARY KEY);")
+        tmux.enter("BEGIN;")
+        tmux.enter("INSERT INTO t VALUES (1);")
         try tmux.waitFor("INSERT 1")
         tmux.press("C-d")
         try tmux.waitFor("rolled back")
@@ -223,29 +202,21 @@ struct RemoteTerminalTests {
             command: "'\(binary)' cluster start --nodes 1 --dir '\(directory)' --base-port \(base) && '\(binary)' --connect 127.0.0.1:\(base + 1)")
         defer { tmux.stop() }
         try tmux.waitFor("Connected to n1")
-        tmux.type("CREATE TABLE t (id INT PRIMARY KEY, name STRING);")
-        tmux.press("Enter")
+        tmux.enter("CREATE TABLE t (id INT PRIMARY KEY, name STRING);")
         try tmux.waitFor("CREATE TABLE t")
-        tmux.type("BEGIN;")
-        tmux.press("Enter")
+        tmux.enter("BEGIN;")
         try tmux.waitFor("cutaway(n1) txn")
-        tmux.type("INSERT INTO t VALUES (1, 'ann');")
-        tmux.press("Enter")
+        tmux.enter("INSERT INTO t VALUES (1, 'ann');")
         try tmux.waitFor("INSERT 1")
-        tmux.type(".mvcc t")
-        tmux.press("Enter")
+        tmux.enter(".mvcc t")
         try tmux.waitFor("own write")
-        tmux.type("COMMIT;")
-        tmux.press("Enter")
+        tmux.enter("COMMIT;")
         try tmux.waitFor("COMMIT")
-        tmux.type(".raft")
-        tmux.press("Enter")
+        tmux.enter(".raft")
         try tmux.waitFor("n1's own view")
-        tmux.type(".kill n1")
-        tmux.press("Enter")
+        tmux.enter(".kill n1")
         try tmux.waitFor(".kill drives the cluster inside this process")
-        tmux.type(".quit")
-        tmux.press("Enter")
+        tmux.enter(".quit")
         try tmux.waitUntil("the shell's prompt after .quit") { $0.split(separator: "\n").last == "$" }
     }
 
