@@ -126,7 +126,9 @@ extension Parser {
         try expect(.in)
         try expect(.openParen)
         if peek.kind == .keyword(.select) {
-            throw SQLError(.syntax, "subqueries are not supported: IN takes a list of values", at: peek.position)
+            let query = try select()
+            try expect(.closeParen)
+            return try node(.inSubquery(left, query, negated: negated), at: left.position)
         }
         var list: [AST.Expression] = []
         repeat {
@@ -180,12 +182,29 @@ extension Parser {
             return AST.Expression(.literal(.float(.nan)), at: position)
         case .keyword(.case):
             return try caseExpression()
+        case .keyword(.exists):
+            advance()
+            try expect(.openParen)
+            guard check(.select) else { throw unexpected() }
+            let query = try select()
+            try expect(.closeParen)
+            return AST.Expression(.exists(query), at: position)
+        case .keyword(.cast):
+            advance()
+            try expect(.openParen)
+            let operand = try expression()
+            try expect(.as)
+            let type = try dataType()
+            try expect(.closeParen)
+            return try node(.cast(operand, type), at: position)
         case .keyword(.default):
             throw SQLError(.syntax, "DEFAULT is only allowed as a whole value in INSERT ... VALUES or UPDATE ... SET", at: position)
         case .symbol(.openParen):
             advance()
             if peek.kind == .keyword(.select) {
-                throw SQLError(.syntax, "subqueries are not supported", at: peek.position)
+                let query = try select()
+                try expect(.closeParen)
+                return AST.Expression(.subquery(query), at: position)
             }
             let inner = try expression()
             try expect(.closeParen)

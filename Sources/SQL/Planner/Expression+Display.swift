@@ -23,7 +23,7 @@ extension Expression {
         case .exponentiate: 10
         case .factorial: 11
         case .identity, .negate: 12
-        case .constant, .column, .caseWhen, .function: 13
+        case .constant, .column, .outer, .caseWhen, .function, .cast: 13
         }
     }
 
@@ -39,6 +39,8 @@ extension Expression {
         case .constant(let v): text = v.sqlLiteral
         case .column(let i):
             text = labels.indices.contains(i) && labels[i] != .none ? labels[i].description : "#\(i)"
+        case .outer(_, _, let label): text = "outer(\(label))"
+        case .cast(let a, let type): text = "CAST(\(a.render(labels, parent: 0)) AS \(type.rawValue))"
         case .and(let a, let b): text = infix(a, "AND", b)
         case .or(let a, let b): text = infix(a, "OR", b)
         // Negated forms read as written: `x IS NOT NULL`, `x NOT IN (…)`, `a NOT LIKE b`.

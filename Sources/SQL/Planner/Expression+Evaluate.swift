@@ -15,6 +15,11 @@ extension Expression {
             }
             return row[index]
 
+        case .outer(_, _, let label):
+            throw SQLError(.semantic, "outer column \(label) was not bound before the subquery ran")
+        case .cast(let a, let type):
+            return try Cast.convert(try a.evaluate(row), to: type)
+
         case .and(let a, let b):
             // Both sides are always evaluated (as in toyDB), so `FALSE AND 1` is still a type
             // error rather than depending on evaluation order.

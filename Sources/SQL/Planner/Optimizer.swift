@@ -7,11 +7,13 @@
 /// 2. **FilterPushdown** moves conditions as close to the data as possible: into scans (so the
 ///    engine drops rows before they are even decoded into the executor) and into the sides of
 ///    joins, leaving in a join's predicate only what needs both sides.
-/// 3. **IndexLookup** turns a scan filtered on `pk = c`, `pk IN (…)` (or an indexed column) into
+/// 3. **Decorrelation** turns `IN (SELECT …)` and `[NOT] EXISTS (SELECT …)` tests in WHERE
+///    into semi- and anti-joins, so the subquery runs once instead of once per row.
+/// 4. **IndexLookup** turns a scan filtered on `pk = c`, `pk IN (…)` (or an indexed column) into
 ///    direct lookups: O(log n) per key instead of reading the whole table.
-/// 4. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
+/// 5. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
 ///    instead of O(n·m).
-/// 5. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
+/// 6. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
 ///    projections, and — for always-FALSE filters or LIMIT 0 — the whole subtree, replaced by
 ///    `Nothing`.
 ///
@@ -33,6 +35,7 @@ public enum Optimizer {
     public static let passes: [OptimizerPass] = [
         OptimizerPass(name: "ConstantFolding", rewrite: ConstantFolding.apply),
         OptimizerPass(name: "FilterPushdown", rewrite: FilterPushdown.apply),
+        OptimizerPass(name: "Decorrelation", rewrite: Decorrelation.apply),
         OptimizerPass(name: "IndexLookup", rewrite: IndexLookup.apply),
         OptimizerPass(name: "HashJoin", rewrite: HashJoinPass.apply),
         OptimizerPass(name: "ShortCircuit", rewrite: ShortCircuit.apply),
@@ -99,7 +102,10 @@ extension Node {
             return .order(source: source, keys: keys.map { OrderKey(transform($0.expression), $0.direction) })
         case .values(let rows, let labels):
             return .values(rows: rows.map { $0.map(transform) }, labels: labels)
-        case .keyLookup, .indexLookup, .hashJoin, .limit, .offset, .distinct, .nothing:
+        case .apply(let source, let subquery, .in(let operand)):
+            return .apply(source: source, subquery: subquery, kind: .in(transform(operand)))
+        case .keyLookup, .indexLookup, .hashJoin, .limit, .offset, .distinct, .nothing, .apply, .semiJoin,
+             .setOperation:
             return self
         }
     }
@@ -120,6 +126,17 @@ enum FilterPushdown {
             return .scan(table: table, alias: alias, filter: combined)
         case .filter(.filter(let source, let inner), let outer):
             return push(.filter(source: source, predicate: .and(inner, outer)))
+        // Conditions that don't test a subquery's answer are checked before it runs.
+        case .filter(.apply(let source, let subquery, let kind), let predicate):
+            let width = source.columns.count
+            var below: [Expression] = []
+            var above: [Expression] = []
+            for c in predicate.conjuncts {
+                if c.referencedColumns.contains(where: { $0 >= width }) { above.append(c) } else { below.append(c) }
+            }
+            guard let pushed = Expression.conjunction(below) else { return node }
+            let applied = Node.apply(source: push(.filter(source: source, predicate: pushed)), subquery: subquery, kind: kind)
+            return Expression.conjunction(above).map { Node.filter(source: applied, predicate: $0) } ?? applied
         case .filter(.nestedLoopJoin(let left, let right, let joinPredicate, let outerJoin), let predicate):
             let leftWidth = left.columns.count
             var above: [Expression] = []
@@ -270,6 +287,23 @@ enum ShortCircuit {
         return false
     }
 
+    /// Whether `outer` only picks columns of `inner`, and every `inner` expression it leaves out
+    /// is a column or a constant (so dropping it can't hide an error).
+    private static func isSelection(_ outer: [Expression], of inner: [Expression]) -> Bool {
+        var picked = Set<Int>()
+        for e in outer {
+            guard case .column(let i) = e, inner.indices.contains(i) else { return false }
+            picked.insert(i)
+        }
+        return inner.indices.allSatisfy { i in
+            if picked.contains(i) { return true }
+            switch inner[i] {
+            case .column, .constant: return true
+            default: return false
+            }
+        }
+    }
+
     private static func simplify(_ node: Node) -> Node {
         let nothing = Node.nothing(labels: node.columns)
         switch node {
@@ -292,6 +326,20 @@ enum ShortCircuit {
             if let predicate, isFalseOrNull(predicate), !outer { return nothing }
         case .hashJoin(let left, _, let right, _, let outer):
             if isNothing(left) || (!outer && isNothing(right)) { return nothing }
+        case .semiJoin(let left, _, let right, _, let anti):
+            if isNothing(left) || (!anti && isNothing(right)) { return nothing }
+            if anti && isNothing(right) { return left }
+        case .apply(let source, _, _):
+            if isNothing(source) { return nothing }
+        case .projection(.projection(let inner, let innerExpressions, _), let expressions, let labels)
+            where isSelection(expressions, of: innerExpressions):
+            // A projection that only picks columns of another: one projection picking from the
+            // inner one's input (what it drops is plain columns or constants, which can't fail).
+            let merged = expressions.compactMap { e -> Expression? in
+                if case .column(let i) = e { return innerExpressions[i] }
+                return nil
+            }
+            return simplify(.projection(source: inner, expressions: merged, labels: labels))
         case .projection(let source, let expressions, let labels):
             if isNothing(source) { return nothing }
             // A projection that passes every column through unchanged, under the same names.
