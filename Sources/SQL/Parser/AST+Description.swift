@@ -132,6 +132,8 @@ extension AST.Expression: CustomStringConvertible {
             return op.isPostfix ? "(\(operand) \(op.rawValue))" : "(\(op.rawValue) \(operand))"
         case .binary(let op, let left, let right):
             return "(\(left) \(op.rawValue) \(right))"
+        case .logical(let op, let operands):
+            return "(" + operands.map(\.description).joined(separator: " \(op.rawValue) ") + ")"
         case .inList(let operand, let list, let negated):
             return "(\(operand) \(negated ? "NOT IN" : "IN") (\(list.map(\.description).joined(separator: ", "))))"
         case .between(let operand, let low, let high, let negated):

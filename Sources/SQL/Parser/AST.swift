@@ -243,6 +243,9 @@ public enum AST {
             case unary(UnaryOperator, Expression)
             /// An infix operator.
             case binary(BinaryOperator, Expression, Expression)
+            /// `a AND b AND …` or `a OR b OR …` (the operator is `.and` or `.or`): a chain is one
+            /// flat list of two or more operands, so 5,000 ORed conditions are wide, not deep.
+            case logical(BinaryOperator, [Expression])
             /// `expr [NOT] IN (list)`.
             case inList(Expression, [Expression], negated: Bool)
             /// `expr [NOT] BETWEEN low AND high`.
@@ -322,7 +325,7 @@ extension AST.Expression.Kind {
         switch self {
         case .literal, .column, .all, .default, .subquery, .exists: 0
         case .inSubquery(let operand, _, _), .cast(let operand, _): operand.depth
-        case .function(_, let args, _): args.reduce(0) { max($0, $1.depth) }
+        case .function(_, let args, _), .logical(_, let args): args.reduce(0) { max($0, $1.depth) }
         case .unary(_, let operand): operand.depth
         case .binary(_, let left, let right): max(left.depth, right.depth)
         case .inList(let operand, let list, _): list.reduce(operand.depth) { max($0, $1.depth) }
@@ -337,7 +340,7 @@ extension AST.Expression.Kind {
         switch self {
         case .literal, .column, .all, .default, .subquery, .exists: []
         case .inSubquery(let operand, _, _), .cast(let operand, _): [operand]
-        case .function(_, let args, _): args
+        case .function(_, let args, _), .logical(_, let args): args
         case .unary(_, let operand): [operand]
         case .binary(_, let left, let right): [left, right]
         case .inList(let operand, let list, _): [operand] + list

@@ -38,7 +38,21 @@ extension Parser {
         guard nesting <= Parser.maxDepth else { throw tooDeep(at: peek.position) }
 
         var left = try prefixOrAtom()
-        while true {
+        // The operands of an AND or OR chain being read: `a OR b OR c` becomes one flat list
+        // (its operands were read at a tighter level, so nothing else can follow but more of
+        // the same operator or a looser one).
+        var chain: [AST.Expression] = []
+        var chainOperator = AST.BinaryOperator.and
+        func extend(_ op: AST.BinaryOperator, _ right: AST.Expression) throws(SQLError) {
+            if !chain.isEmpty && chainOperator == op {
+                chain.append(right)
+                return
+            }
+            if !chain.isEmpty { left = try node(.logical(chainOperator, chain), at: left.position) }
+            chain = [left, right]
+            chainOperator = op
+        }
+        loop: while true {
             let token = peek
             switch token.kind {
             case .symbol(let symbol):
@@ -47,33 +61,35 @@ extension Parser {
                     left = try node(.unary(.factorial, left), at: left.position)
                     continue
                 }
-                guard let (op, level) = Parser.infix(symbol), level >= minPrecedence else { return left }
+                guard let (op, level) = Parser.infix(symbol), level >= minPrecedence else { break loop }
                 advance()
                 let right = try expression(op == .exponentiate ? level : level + 1)
                 left = try node(.binary(op, left, right), at: left.position)
 
             case .keyword(.and) where Level.and >= minPrecedence:
                 advance()
-                left = try node(.binary(.and, left, try expression(Level.and + 1)), at: left.position)
+                try extend(.and, try expression(Level.and + 1))
             case .keyword(.or) where Level.or >= minPrecedence:
                 advance()
-                left = try node(.binary(.or, left, try expression(Level.or + 1)), at: left.position)
+                try extend(.or, try expression(Level.or + 1))
             case .keyword(.is) where Level.is >= minPrecedence:
                 left = try isTest(left)
             case .keyword(.like), .keyword(.in), .keyword(.between):
-                guard Level.equality >= minPrecedence else { return left }
+                guard Level.equality >= minPrecedence else { break loop }
                 left = try membership(left, negated: false)
             case .keyword(.not):
                 // Infix NOT only as NOT LIKE / NOT IN / NOT BETWEEN; otherwise it is not ours.
                 guard Level.equality >= minPrecedence,
                       [.keyword(.like), .keyword(.in), .keyword(.between)].contains(peekSecond.kind)
-                else { return left }
+                else { break loop }
                 advance()
                 left = try membership(left, negated: true)
             default:
-                return left
+                break loop
             }
         }
+        if chain.isEmpty { return left }
+        return try node(.logical(chainOperator, chain), at: chain[0].position)
     }
 
     /// Infix operators spelled with symbols, with their precedence.

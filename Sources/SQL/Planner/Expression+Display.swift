@@ -41,8 +41,9 @@ extension Expression {
             text = labels.indices.contains(i) && labels[i] != .none ? labels[i].description : "#\(i)"
         case .outer(_, _, let label): text = "outer(\(label))"
         case .cast(let a, let type): text = "CAST(\(a.render(labels, parent: 0)) AS \(type.rawValue))"
-        case .and(let a, let b): text = infix(a, "AND", b)
-        case .or(let a, let b): text = infix(a, "OR", b)
+        // Every operand at a tighter level, so a nested chain keeps its parentheses.
+        case .and(let list): text = list.map { sub($0, p + 1) }.joined(separator: " AND ")
+        case .or(let list): text = list.map { sub($0, p + 1) }.joined(separator: " OR ")
         // Negated forms read as written: `x IS NOT NULL`, `x NOT IN (…)`, `a NOT LIKE b`.
         case .not(.isNull(let a)): text = "\(sub(a, p + 1)) IS NOT NULL"
         case .not(.isNaN(let a)): text = "\(sub(a, p + 1)) IS NOT NAN"

@@ -9,8 +9,10 @@ public indirect enum Expression: Sendable, Hashable {
     /// before the subquery runs.
     case outer(level: Int, column: Int, label: Label)
 
-    case and(Expression, Expression)
-    case or(Expression, Expression)
+    /// `a AND b AND …`: a flat list (two or more), so a long chain is wide, not deep.
+    case and([Expression])
+    /// `a OR b OR …`: a flat list (two or more), like AND.
+    case or([Expression])
     case not(Expression)
 
     case equal(Expression, Expression)
@@ -88,7 +90,8 @@ extension Expression {
     public var children: [Expression] {
         switch self {
         case .constant, .column, .outer: return []
-        case .and(let a, let b), .or(let a, let b), .equal(let a, let b), .notEqual(let a, let b),
+        case .and(let list), .or(let list): return list
+        case .equal(let a, let b), .notEqual(let a, let b),
              .greaterThan(let a, let b), .greaterThanOrEqual(let a, let b), .lessThan(let a, let b),
              .lessThanOrEqual(let a, let b), .isDistinctFrom(let a, let b), .add(let a, let b),
              .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
@@ -116,8 +119,16 @@ extension Expression {
         switch self {
         case .constant, .column, .outer: rebuilt = self
         case .cast(let a, let type): rebuilt = .cast(try t(a), type)
-        case .and(let a, let b): rebuilt = .and(try t(a), try t(b))
-        case .or(let a, let b): rebuilt = .or(try t(a), try t(b))
+        case .and(let list):
+            var items: [Expression] = []
+            items.reserveCapacity(list.count)
+            for item in list { items.append(try t(item)) }
+            rebuilt = .and(items)
+        case .or(let list):
+            var items: [Expression] = []
+            items.reserveCapacity(list.count)
+            for item in list { items.append(try t(item)) }
+            rebuilt = .or(items)
         case .not(let a): rebuilt = .not(try t(a))
         case .equal(let a, let b): rebuilt = .equal(try t(a), try t(b))
         case .notEqual(let a, let b): rebuilt = .notEqual(try t(a), try t(b))
@@ -201,20 +212,22 @@ extension Expression {
 
     /// Splits `a AND b AND c` into `[a, b, c]`.
     public var conjuncts: [Expression] {
-        if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }
+        if case .and(let list) = self { return list.flatMap(\.conjuncts) }
         return [self]
     }
 
     /// Splits `a OR b OR c` into `[a, b, c]`.
     public var disjuncts: [Expression] {
-        if case .or(let a, let b) = self { return a.disjuncts + b.disjuncts }
+        if case .or(let list) = self { return list.flatMap(\.disjuncts) }
         return [self]
     }
 
     /// Joins expressions with AND (nil for none).
     public static func conjunction(_ list: [Expression]) -> Expression? {
-        guard var result = list.first else { return nil }
-        for e in list.dropFirst() { result = .and(result, e) }
-        return result
+        switch list.count {
+        case 0: return nil
+        case 1: return list[0]
+        default: return .and(list)
+        }
     }
 }

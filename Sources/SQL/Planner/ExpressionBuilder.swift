@@ -67,8 +67,8 @@ final class ExpressionBuilder {
         case .binary(let op, let lhs, let rhs):
             let a = try build(lhs), b = try build(rhs)
             switch op {
-            case .or: return .or(a, b)
-            case .and: return .and(a, b)
+            case .or: return .or([a, b])
+            case .and: return .and([a, b])
             case .equal: return .equal(a, b)
             case .notEqual: return .notEqual(a, b)
             case .isDistinctFrom: return .isDistinctFrom(a, b)
@@ -101,6 +101,11 @@ final class ExpressionBuilder {
             return negated ? .not(test) : test
         case .cast(let operand, let type):
             return .cast(try build(operand), type)
+        case .logical(let op, let operands):
+            var items: [Expression] = []
+            items.reserveCapacity(operands.count)
+            for operand in operands { items.append(try build(operand)) }
+            return op == .or ? .or(items) : .and(items)
         case .between(let operand, let low, let high, let negated):
             let between = Expression.between(try build(operand), low: try build(low), high: try build(high))
             return negated ? .not(between) : between
@@ -134,6 +139,7 @@ final class ExpressionBuilder {
         switch e.kind {
         case .literal, .column, .all, .default, .subquery, .exists: return false
         case .inSubquery(let a, _, _), .cast(let a, _): return containsAggregate(a)
+        case .logical(_, let operands): return operands.contains(where: containsAggregate)
         case .function(let name, let args, _):
             if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 { return true }
             return args.contains(where: containsAggregate)

@@ -67,19 +67,28 @@ enum ConstantFolding {
                 return e
             }
             switch e {
-            case .and(.constant(.boolean(false)), _), .and(_, .constant(.boolean(false))):
-                return .constant(.boolean(false))
-            case .or(.constant(.boolean(true)), _), .or(_, .constant(.boolean(true))):
-                return .constant(.boolean(true))
-            // `x AND TRUE` is x only if x is a boolean (or NULL); `1 AND TRUE` must still fail.
-            case .and(.constant(.boolean(true)), let x) where x.isBoolean,
-                 .and(let x, .constant(.boolean(true))) where x.isBoolean,
-                 .or(.constant(.boolean(false)), let x) where x.isBoolean,
-                 .or(let x, .constant(.boolean(false))) where x.isBoolean:
-                return x
+            case .and(let list): return foldLogic(list, decisive: false) { .and($0) }
+            case .or(let list): return foldLogic(list, decisive: true) { .or($0) }
             default: return e
             }
         }) ?? e
+    }
+}
+
+extension ConstantFolding {
+    /// `… AND FALSE AND …` is FALSE (`… OR TRUE …` is TRUE); `x AND TRUE` is x, but only if x is
+    /// a boolean (or NULL): `1 AND TRUE` must still fail.
+    static func foldLogic(_ list: [Expression], decisive: Bool,
+                          rebuild: ([Expression]) -> Expression) -> Expression {
+        if list.contains(.constant(.boolean(decisive))) { return .constant(.boolean(decisive)) }
+        let neutral = Expression.constant(.boolean(!decisive))
+        let rest = list.filter { $0 != neutral }
+        guard rest.count < list.count, rest.allSatisfy(\.isBoolean) else { return rebuild(list) }
+        switch rest.count {
+        case 0: return neutral
+        case 1: return rest[0]
+        default: return rebuild(rest)
+        }
     }
 }
 
@@ -125,7 +134,7 @@ enum FilterPushdown {
             let combined = Expression.conjunction((existing?.conjuncts ?? []) + predicate.conjuncts)
             return .scan(table: table, alias: alias, filter: combined)
         case .filter(.filter(let source, let inner), let outer):
-            return push(.filter(source: source, predicate: .and(inner, outer)))
+            return push(.filter(source: source, predicate: .and(inner.conjuncts + outer.conjuncts)))
         // Conditions that don't test a subquery's answer are checked before it runs.
         case .filter(.apply(let source, let subquery, let kind), let predicate):
             let width = source.columns.count
