@@ -146,6 +146,9 @@ public struct Executor {
             cursor = HashJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn,
                                     right: try input(inputs, 1), rightColumn: rightColumn,
                                     rightWidth: right.columns.count, outer: outer)
+        case .lookupJoin(_, let leftColumn, let table, _, let column, let filter, let outer):
+            cursor = LookupJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn, table: table,
+                                      column: column, filter: filter, outer: outer, transaction: transaction)
         case .apply(_, let subquery, let kind):
             cursor = ApplyCursor(source: try input(inputs, 0), subquery: subquery, kind: kind,
                                  executor: Executor(transaction: transaction))

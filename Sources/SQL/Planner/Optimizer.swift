@@ -13,7 +13,9 @@
 ///    direct lookups: O(log n) per key instead of reading the whole table.
 /// 5. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
 ///    instead of O(n·m).
-/// 6. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
+/// 6. **LookupJoin** turns a hash join whose one side is a table keyed (primary key or index)
+///    on the join column into lookups by key per row of the other side: no scan of that table.
+/// 7. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
 ///    projections, and — for always-FALSE filters or LIMIT 0 — the whole subtree, replaced by
 ///    `Nothing`.
 ///
@@ -38,6 +40,7 @@ public enum Optimizer {
         OptimizerPass(name: "Decorrelation", rewrite: Decorrelation.apply),
         OptimizerPass(name: "IndexLookup", rewrite: IndexLookup.apply),
         OptimizerPass(name: "HashJoin", rewrite: HashJoinPass.apply),
+        OptimizerPass(name: "LookupJoin", rewrite: LookupJoinPass.apply),
         OptimizerPass(name: "ShortCircuit", rewrite: ShortCircuit.apply),
     ]
 
@@ -111,6 +114,9 @@ extension Node {
             return .order(source: source, keys: keys.map { OrderKey(transform($0.expression), $0.direction) })
         case .values(let rows, let labels):
             return .values(rows: rows.map { $0.map(transform) }, labels: labels)
+        case .lookupJoin(let left, let lc, let table, let alias, let column, let filter, let outer):
+            return .lookupJoin(left: left, leftColumn: lc, table: table, alias: alias, column: column,
+                               filter: filter.map(transform), outer: outer)
         case .apply(let source, let subquery, .in(let operand)):
             return .apply(source: source, subquery: subquery, kind: .in(transform(operand)))
         case .keyLookup, .indexLookup, .hashJoin, .limit, .offset, .distinct, .nothing, .apply, .semiJoin,
@@ -338,7 +344,7 @@ enum ShortCircuit {
         case .semiJoin(let left, _, let right, _, let anti):
             if isNothing(left) || (!anti && isNothing(right)) { return nothing }
             if anti && isNothing(right) { return left }
-        case .apply(let source, _, _):
+        case .apply(let source, _, _), .lookupJoin(let source, _, _, _, _, _, _):
             if isNothing(source) { return nothing }
         case .projection(.projection(let inner, let innerExpressions, _), let expressions, let labels)
             where isSelection(expressions, of: innerExpressions):
@@ -364,6 +370,43 @@ enum ShortCircuit {
             if isNothing(source) { return nothing }
         default:
             break
+        }
+        return node
+    }
+}
+
+// MARK: - Lookup join
+
+/// A hash join reads its whole right side into a hash table. When one side is a plain table
+/// keyed on the join column — its primary key, or an indexed column — looking each row of the
+/// other side up by that key reads only the rows that match: a one-row left side costs one
+/// lookup instead of a scan of the table. Sides are swapped (inner joins only) to put the
+/// keyed table on the looked-up side; a join of two keyed tables stays a hash join.
+enum LookupJoinPass {
+    static func apply(_ node: Node) throws(SQLError) -> Node {
+        try node.transformedUp { n throws(SQLError) in rewrite(n) }
+    }
+
+    private static func keyed(_ node: Node, _ column: Int) -> (Table, String?, Expression?)? {
+        guard case .scan(let table, let alias, let filter) = node, table.columns.indices.contains(column),
+              column == table.primaryKey || table.columns[column].isIndexed else { return nil }
+        return (table, alias, filter)
+    }
+
+    private static func rewrite(_ node: Node) -> Node {
+        guard case .hashJoin(let left, let leftColumn, let right, let rightColumn, let outer) = node else { return node }
+        let leftKeyed = keyed(left, leftColumn), rightKeyed = keyed(right, rightColumn)
+        if let (table, alias, filter) = rightKeyed, leftKeyed == nil {
+            return .lookupJoin(left: left, leftColumn: leftColumn, table: table, alias: alias, column: rightColumn,
+                               filter: filter, outer: outer)
+        }
+        if let (table, alias, filter) = leftKeyed, rightKeyed == nil, !outer {
+            // Look the left table up from the right side, then put the columns back in order.
+            let leftWidth = left.columns.count, rightWidth = right.columns.count
+            let join = Node.lookupJoin(left: right, leftColumn: rightColumn, table: table, alias: alias,
+                                       column: leftColumn, filter: filter, outer: false)
+            let reorder = (0..<leftWidth).map { Expression.column(rightWidth + $0) } + (0..<rightWidth).map(Expression.column)
+            return .projection(source: join, expressions: reorder, labels: node.columns)
         }
         return node
     }

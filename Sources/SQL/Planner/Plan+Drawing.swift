@@ -75,6 +75,16 @@ extension Node {
             let l = Expression.column(leftColumn).display(left.columns)
             let r = Expression.column(rightColumn).display(right.columns)
             return "HashJoin: \(outer ? "outer" : "inner") on \(l) = \(r)"
+        case .lookupJoin(let left, let leftColumn, let table, let alias, let column, let filter, let outer):
+            let qualifier = alias ?? table.name
+            let name = table.columns.indices.contains(column) ? table.columns[column].name : "#\(column)"
+            let key = column == table.primaryKey ? "primary key of \(table.name)" : "index on \(table.name).\(name)"
+            var text = "LookupJoin: \(outer ? "outer" : "inner") on \(Expression.column(leftColumn).display(left.columns))"
+                + " = \(qualifier).\(name) (by \(key))"
+            if let filter {
+                text += " where \(filter.display(table.columns.map { Label(table: qualifier, name: $0.name) }))"
+            }
+            return text
         case .apply(let source, _, let kind):
             switch kind {
             case .scalar: return "Apply: scalar subquery"

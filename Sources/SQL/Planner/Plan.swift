@@ -128,6 +128,11 @@ public indirect enum Node: Sendable, Hashable {
     /// An equi-join `left[leftColumn] = right[rightColumn]`: the right side is loaded into a
     /// hash table once, then each left row probes it (O(n + m) instead of O(n·m)).
     case hashJoin(left: Node, leftColumn: Int, right: Node, rightColumn: Int, outer: Bool)
+    /// For each left row, the rows of `table` whose `column` (its primary key or an indexed
+    /// column) equals `left[leftColumn]`, fetched by key — no scan of `table` at all — and kept
+    /// if `filter` (over the table's row) holds; `outer` pads unmatched left rows with NULLs.
+    case lookupJoin(left: Node, leftColumn: Int, table: Table, alias: String?, column: Int,
+                    filter: Expression?, outer: Bool)
     /// For each `source` row, runs `subquery` with that row bound to the subquery's outer
     /// references and appends one column with the answer (see `SubqueryKind`).
     case apply(source: Node, subquery: Node, kind: SubqueryKind)
@@ -168,6 +173,9 @@ public indirect enum Node: Sendable, Hashable {
             return left.columns + right.columns
         case .apply(let source, _, let kind):
             return source.columns + [Label(name: kind.columnName)]
+        case .lookupJoin(let left, _, let table, let alias, _, _, _):
+            let qualifier = alias ?? table.name
+            return left.columns + table.columns.map { Label(table: qualifier, name: $0.name) }
         case .semiJoin(let left, _, _, _, _), .setOperation(let left, _, _, _):
             return left.columns
         case .aggregate(let source, let groupBy, let aggregates):
@@ -188,7 +196,7 @@ public indirect enum Node: Sendable, Hashable {
         switch self {
         case .scan, .keyLookup, .indexLookup, .values, .nothing: []
         case .filter(let s, _), .projection(let s, _, _), .aggregate(let s, _, _), .order(let s, _),
-             .limit(let s, _), .offset(let s, _), .distinct(let s): [s]
+             .limit(let s, _), .offset(let s, _), .distinct(let s), .lookupJoin(let s, _, _, _, _, _, _): [s]
         case .nestedLoopJoin(let l, let r, _, _), .hashJoin(let l, _, let r, _, _),
              .semiJoin(let l, _, let r, _, _), .setOperation(let l, let r, _, _): [l, r]
         case .apply(let source, let subquery, _): [source, subquery]
@@ -212,6 +220,9 @@ public indirect enum Node: Sendable, Hashable {
         case .hashJoin(_, let lc, _, let rc, let o):
             return .hashJoin(left: new[0], leftColumn: lc, right: new[1], rightColumn: rc, outer: o)
         case .apply(_, _, let kind): return .apply(source: new[0], subquery: new[1], kind: kind)
+        case .lookupJoin(_, let lc, let table, let alias, let column, let filter, let outer):
+            return .lookupJoin(left: new[0], leftColumn: lc, table: table, alias: alias, column: column,
+                               filter: filter, outer: outer)
         case .semiJoin(_, let lc, _, let rc, let anti):
             return .semiJoin(left: new[0], leftColumn: lc, right: new[1], rightColumn: rc, anti: anti)
         case .setOperation(_, _, let operation, let all):
