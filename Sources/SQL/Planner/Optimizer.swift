@@ -11,11 +11,13 @@
 ///    into semi- and anti-joins, so the subquery runs once instead of once per row.
 /// 4. **IndexLookup** turns a scan filtered on `pk = c`, `pk IN (…)` (or an indexed column) into
 ///    direct lookups: O(log n) per key instead of reading the whole table.
-/// 5. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
+/// 5. **JoinOrder** joins the tables of a long FROM list in an order where each is tied by an
+///    equality to those joined before it (see `JoinOrder`).
+/// 6. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
 ///    instead of O(n·m).
-/// 6. **LookupJoin** turns a hash join whose one side is a table keyed (primary key or index)
+/// 7. **LookupJoin** turns a hash join whose one side is a table keyed (primary key or index)
 ///    on the join column into lookups by key per row of the other side: no scan of that table.
-/// 7. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
+/// 8. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
 ///    projections, and — for always-FALSE filters or LIMIT 0 — the whole subtree, replaced by
 ///    `Nothing`.
 ///
@@ -39,6 +41,7 @@ public enum Optimizer {
         OptimizerPass(name: "FilterPushdown", rewrite: FilterPushdown.apply),
         OptimizerPass(name: "Decorrelation", rewrite: Decorrelation.apply),
         OptimizerPass(name: "IndexLookup", rewrite: IndexLookup.apply),
+        OptimizerPass(name: "JoinOrder", rewrite: JoinOrder.apply),
         OptimizerPass(name: "HashJoin", rewrite: HashJoinPass.apply),
         OptimizerPass(name: "LookupJoin", rewrite: LookupJoinPass.apply),
         OptimizerPass(name: "ShortCircuit", rewrite: ShortCircuit.apply),
