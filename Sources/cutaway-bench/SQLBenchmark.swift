@@ -324,6 +324,7 @@ struct SQLWorkload {
     static let python = #"""
 import json, sqlite3, sys, time
 rows, join_rows, points, batch = (int(a) for a in sys.argv[1:5])
+work = json.load(sys.stdin)   # all of stdin first: Cutaway writes it before reading our output
 db = sqlite3.connect(":memory:", isolation_level=None)   # autocommit, like Cutaway
 def values(i):
     return "(%d, %d, %r, 'name%d')" % (i, i % 100, ((i * 7919) % 100003) / 10.0, i)
@@ -352,7 +353,6 @@ db.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, va
 measure("insert", inserts("bench", rows, values), rows)
 ids = [(i * 7919) % rows for i in range(points)]
 measure("point-select", ["SELECT * FROM bench WHERE id = %d" % i for i in ids], points)
-work = json.load(sys.stdin)
 for sql in work["setup"]:
     db.execute(sql)
 for name, sql, columns, operations in work["queries"]:

@@ -20,22 +20,8 @@ struct DifferentialTests {
         "CREATE TABLE t2 (id INTEGER PRIMARY KEY, a INTEGER, c INTEGER)",
     ]
 
-    /// SplitMix64: a small seeded generator, so a seed names one query forever.
-    struct Random {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(max(n, 1)))
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[next(items.count)] }
-        mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
-    }
-
     /// Rows with small values and NULLs, so equalities match often and NULL rules matter.
-    static func rows(_ random: inout Random) -> [String] {
+    static func rows(_ random: inout ValueTestGenerator) -> [String] {
         func value() -> String { random.chance(25) ? "NULL" : "\(random.next(5))" }
         let t1 = (1...8).map { "(\($0), \(value()), \(value()))" }.joined(separator: ", ")
         let t2 = (1...7).map { "(\($0), \(value()), \(value()))" }.joined(separator: ", ")
@@ -43,7 +29,7 @@ struct DifferentialTests {
     }
 
     /// A condition over the columns in `columns` (and sometimes a subquery).
-    static func condition(_ random: inout Random, _ columns: [String], depth: Int = 0) -> String {
+    static func condition(_ random: inout ValueTestGenerator, _ columns: [String], depth: Int = 0) -> String {
         let column = random.pick(columns)
         switch random.next(depth > 1 ? 4 : 9) {
         case 0: return "\(column) \(random.pick(["=", "<>", "<", ">=" ])) \(random.next(5))"
@@ -63,7 +49,7 @@ struct DifferentialTests {
         }
     }
 
-    static func query(_ random: inout Random) -> String {
+    static func query(_ random: inout ValueTestGenerator) -> String {
         let t1 = ["t1.id", "t1.a", "t1.b"]
         switch random.next(6) {
         case 0:
@@ -136,11 +122,11 @@ struct DifferentialTests {
     @Test func randomQueriesAgreeWithSQLite() throws {
         let replay = ProcessInfo.processInfo.environment["CUTAWAY_DIFF_SEED"].flatMap(UInt64.init)
         let first = replay ?? 1
-        var dataRandom = Random(state: 0xC07A_4A1)
+        var dataRandom = ValueTestGenerator(seed: 0xC07A_4A1)
         let setup = Self.schema + Self.rows(&dataRandom)
         let seeds = (0..<UInt64(replay == nil ? Self.queries : 50)).map { first + $0 }
         let queries = seeds.map { seed in
-            var random = Random(state: seed &* 0x1000_0001)
+            var random = ValueTestGenerator(seed: seed &* 0x1000_0001)
             return Self.query(&random)
         }
         let expected = try Self.sqlite(setup: setup, queries: queries)
@@ -179,5 +165,17 @@ struct DifferentialTests {
         guard !line.hasPrefix("ERROR"),
               let rows = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String]] else { return [line] }
         return rows.map { $0.joined(separator: "|") }.sorted()
+    }
+}
+
+/// Small choices from the seeded generator, so a seed names one query forever.
+extension ValueTestGenerator {
+    mutating func next(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    mutating func pick<T>(_ items: [T]) -> T { items[next(items.count)] }
+    mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
+    mutating func shuffle<T>(_ items: [T]) -> [T] {
+        var items = items
+        for i in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(i, next(i + 1)) }
+        return items
     }
 }

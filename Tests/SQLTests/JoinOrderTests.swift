@@ -6,23 +6,6 @@ import Testing
 /// product of unrelated tables (ten rows to the 30th power); the JoinOrder pass must plan a
 /// connected order, which answers at once.
 struct JoinOrderTests {
-    /// SplitMix64, seeded: the same query every run.
-    private struct Random {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(n))
-        }
-        mutating func shuffle<T>(_ items: [T]) -> [T] {
-            var items = items
-            for i in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(i, next(i + 1)) }
-            return items
-        }
-    }
-
     private static func crossProducts(_ node: Node) -> Int {
         var count = 0
         if case .nestedLoopJoin(_, _, nil, _) = node { count += 1 }
@@ -31,7 +14,7 @@ struct JoinOrderTests {
 
     @Test(arguments: [20, 30, 40])
     func manyTablesAreJoinedInAConnectedOrder(tables: Int) throws {
-        var random = Random(state: UInt64(tables))
+        var random = ValueTestGenerator(seed: UInt64(tables))
         let session = Session(engine: try LocalEngine.memory())
         for t in 0..<tables {
             _ = try session.execute("CREATE TABLE t\(t) (a\(t) INT PRIMARY KEY, b\(t) INT)")

@@ -97,7 +97,8 @@ final class ApplyCursor: RowCursor {
     }
 
     private func run(_ row: Row) throws(SQLError) -> Answer {
-        let plan = try IndexLookup.apply(Correlation.bind(subquery, to: row))
+        // With the outer values in, `y.id = 6 + 1` folds to a constant a key lookup can use.
+        let plan = try IndexLookup.apply(ConstantFolding.apply(Correlation.bind(subquery, to: row)))
         let cursor = try executor.cursor(for: plan)
         switch kind {
         case .scalar:
