@@ -164,7 +164,9 @@ struct SQLWorkload {
         return ["CREATE TABLE left_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)",
                 "CREATE TABLE right_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)",
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, v INTEGER NOT NULL)",
-                "CREATE TABLE u (id INTEGER PRIMARY KEY, tid INTEGER NOT NULL)"]
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, tid INTEGER NOT NULL)",
+                // Without it SQLite runs the correlated EXISTS as a scan of u per row of t.
+                "CREATE INDEX u_tid ON u (tid)"]
             + insertStatements(table: "left_side", count: joinRows, values: { "(\($0), \($0 % 50_000))" })
             + insertStatements(table: "right_side", count: joinRows, values: { "(\($0), \(($0 &* 3) % 50_000))" })
             + insertStatements(table: "t", count: tRows, values: { "(\($0), \($0 % 1_000), \(($0 &* 13) % (2 * tRows)))" })
