@@ -17,6 +17,15 @@ extension Planner {
                 throw SQLError(.semantic, "each side of \(part.operation.rawValue) must have the same number of columns: "
                                + "the left has \(l), the right \(r)", at: part.position)
             }
+            // Types known from the plan (columns, constants) must agree; others are checked per row.
+            for i in 0..<l {
+                guard let a = Planner.staticType(node, i), let b = Planner.staticType(right, i) else { continue }
+                let numeric: Set<DataType> = [.integer, .float]
+                if a != b && !(numeric.contains(a) && numeric.contains(b)) {
+                    throw SQLError(.type, "\(part.operation.rawValue) column \(i + 1) is \(a.rawValue) on the left "
+                                   + "but \(b.rawValue) on the right", at: part.position)
+                }
+            }
             node = .setOperation(left: node, right: right, operation: part.operation, all: part.all)
         }
         // ORDER BY of a compound names its output columns, by name or position.
@@ -49,6 +58,30 @@ extension Planner {
         if let offset = query.offset { node = .offset(source: node, count: try constantCount(offset, "offset")) }
         if let limit = query.limit { node = .limit(source: node, count: try constantCount(limit, "limit")) }
         return node
+    }
+
+    /// The type of output column `column` of `node` when the plan alone tells it: a table
+    /// column passed up through projections and filters, or a non-NULL constant.
+    static func staticType(_ node: Node, _ column: Int) -> DataType? {
+        switch node {
+        case .scan(let table, _, _), .keyLookup(let table, _, _), .indexLookup(let table, _, _, _):
+            return table.columns.indices.contains(column) ? table.columns[column].dataType : nil
+        case .projection(let source, let expressions, _):
+            guard expressions.indices.contains(column) else { return nil }
+            switch expressions[column] {
+            case .constant(let value): return value.dataType
+            case .column(let i): return staticType(source, i)
+            default: return nil
+            }
+        case .filter(let source, _), .order(let source, _), .limit(let source, _), .offset(let source, _),
+             .distinct(let source), .setOperation(let source, _, _, _):
+            return staticType(source, column)
+        case .nestedLoopJoin(let left, let right, _, _):
+            let width = left.columns.count
+            return column < width ? staticType(left, column) : staticType(right, column - width)
+        default:
+            return nil
+        }
     }
 
     /// Plans a SELECT into a query tree (see the order of clauses in `Planner`'s docs).
