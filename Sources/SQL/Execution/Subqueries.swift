@@ -172,24 +172,16 @@ final class SemiJoinCursor: RowCursor {
             var set = Set<ValueKey>()
             while let row = try right.next() {
                 guard row.indices.contains(rightColumn) else { throw SQLError(.semantic, "join column #\(rightColumn) is out of range") }
-                if SemiJoinCursor.matchable(row[rightColumn]) { set.insert(ValueKey(row[rightColumn])) }
+                if HashJoinCursor.joinable(row[rightColumn]) { set.insert(ValueKey(row[rightColumn])) }
             }
             keys = set
         }
         while let row = try left.next() {
             guard row.indices.contains(leftColumn) else { throw SQLError(.semantic, "join column #\(leftColumn) is out of range") }
             let key = row[leftColumn]
-            let matched = SemiJoinCursor.matchable(key) && keys?.contains(ValueKey(key)) == true
+            let matched = HashJoinCursor.joinable(key) && keys?.contains(ValueKey(key)) == true
             if matched != anti { return row }
         }
         return nil
-    }
-
-    private static func matchable(_ value: Value) -> Bool {
-        switch value {
-        case .null: false
-        case .float(let f): !f.isNaN
-        default: true
-        }
     }
 }
