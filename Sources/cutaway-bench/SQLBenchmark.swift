@@ -6,8 +6,11 @@ import SQL
 /// module, in-memory) running the same statements in the same run, with the ratio.
 ///
 /// Workloads: a bulk insert in multi-row INSERT batches; a full scan with SUM/COUNT grouped
-/// into 100 groups; an equi-join of two tables with COUNT; ORDER BY … LIMIT 10; and point
-/// SELECTs by primary key (p50/p99 per query). Each side times only statement execution:
+/// into 100 groups; an equi-join of two tables with COUNT; ORDER BY … LIMIT 10; point SELECTs
+/// by primary key (p50/p99 per query); and the queries of `SQLWorkload.compared` — a small
+/// table joined to a big one on its primary key (all rows, and one row), a correlated EXISTS,
+/// IN (SELECT …), and a UNION of two scans. Every query's rows are compared with SQLite's as
+/// multisets: a fast wrong answer fails the benchmark. Each side times only statement execution:
 /// SQL text is generated before the clock starts. Both wall-clock and CPU time are recorded,
 /// and the ratio uses CPU time, so a machine shared with other work still compares the
 /// engines fairly (both run single-threaded).
@@ -56,6 +59,15 @@ struct SQLBenchmark: ParsableCommand {
             }
         }
         print(Self.report(cutaway: cutaway, sqlite: sqlite))
+        if let sqlite {
+            for (name, ours) in cutaway.sorted(by: { $0.key < $1.key }) {
+                guard let mine = ours.rows, let theirs = sqlite[name]?.rows else { continue }
+                guard mine == theirs else {
+                    throw SQLBenchmarkError("\(name): Cutaway's rows differ from SQLite's: \(mine.prefix(5)) vs \(theirs.prefix(5))")
+                }
+            }
+            print("every query's rows equal SQLite's (as multisets)")
+        }
     }
 
     /// One workload's figures: the total time, and per-statement samples where there are many.
@@ -66,9 +78,11 @@ struct SQLBenchmark: ParsableCommand {
         var cpuSeconds: Double
         var operations: Int
         var samples: [Double]
+        /// The query's rows as text (see `SQLWorkload.text`), sorted, for comparing engines.
+        var rows: [String]? = nil
     }
 
-    static let order = ["insert", "aggregate", "join", "order-limit", "point-select"]
+    static let order = ["insert", "point-select"] + SQLWorkload.compared.map(\.name)
 
     static func report(cutaway: [String: Measurement], sqlite: [String: Measurement]?) -> String {
         var lines = ["workload       cutaway      cpu    ops/s (cpu)       p50       p99  |   sqlite      cpu  cpu ratio"]
@@ -120,9 +134,67 @@ struct SQLWorkload {
     var batch: Int
 
     static let createBench = "CREATE TABLE bench (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, val FLOAT NOT NULL, name STRING NOT NULL)"
-    static let aggregate = "SELECT grp, SUM(val), COUNT(*) FROM bench GROUP BY grp"
-    static let orderLimit = "SELECT id, val FROM bench ORDER BY val DESC LIMIT 10"
-    static let join = "SELECT COUNT(*) FROM left_side l JOIN right_side r ON l.k = r.k"
+
+    /// A query workload: its SQL and which result columns to compare (ORDER BY … LIMIT compares
+    /// only the sort key: rows tied on it may be either).
+    struct Query {
+        var name: String
+        var sql: String
+        var columns: [Int]
+    }
+
+    /// The queries whose rows are compared with SQLite's. `t` has rows / 5 rows, `u` rows / 50
+    /// (200,000 and 20,000 for the default million), `u.tid` points at rows of `t`.
+    static let compared: [Query] = [
+        Query(name: "aggregate", sql: "SELECT grp, SUM(val), COUNT(*) FROM bench GROUP BY grp", columns: [0, 1, 2]),
+        Query(name: "order-limit", sql: "SELECT id, val FROM bench ORDER BY val DESC LIMIT 10", columns: [1]),
+        Query(name: "join", sql: "SELECT COUNT(*) FROM left_side l JOIN right_side r ON l.k = r.k", columns: [0]),
+        Query(name: "pk-join", sql: "SELECT COUNT(*) FROM u JOIN t ON u.tid = t.id", columns: [0]),
+        Query(name: "pk-join-1", sql: "SELECT t.id, t.v FROM u JOIN t ON u.tid = t.id WHERE u.id = 7", columns: [0, 1]),
+        Query(name: "exists", sql: "SELECT COUNT(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.tid = t.id)", columns: [0]),
+        Query(name: "in-select", sql: "SELECT COUNT(*) FROM t WHERE v IN (SELECT tid FROM u)", columns: [0]),
+        Query(name: "union", sql: "SELECT COUNT(*) FROM (SELECT v FROM t WHERE id < \(unionSplit) UNION SELECT k FROM t WHERE id >= \(unionSplit)) AS x", columns: [0]),
+    ]
+    /// Where the UNION's two scans divide `t` (two 100,000-row scans for the default size).
+    static let unionSplit = 100_000
+
+    /// The tables the compared queries read besides `bench`, loaded unmeasured.
+    func setupStatements() -> [String] {
+        let tRows = max(1, rows / 5), uRows = max(1, rows / 50)
+        return ["CREATE TABLE left_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)",
+                "CREATE TABLE right_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, v INTEGER NOT NULL)",
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, tid INTEGER NOT NULL)",
+                // Without it SQLite runs the correlated EXISTS as a scan of u per row of t.
+                "CREATE INDEX u_tid ON u (tid)"]
+            + insertStatements(table: "left_side", count: joinRows, values: { "(\($0), \($0 % 50_000))" })
+            + insertStatements(table: "right_side", count: joinRows, values: { "(\($0), \(($0 &* 3) % 50_000))" })
+            + insertStatements(table: "t", count: tRows, values: { "(\($0), \($0 % 1_000), \(($0 &* 13) % (2 * tRows)))" })
+            + insertStatements(table: "u", count: uRows, values: { "(\($0), \(($0 &* 7) % tRows))" })
+    }
+
+    /// Rows each compared query reads, for ops/s.
+    func operations(_ name: String) -> Int {
+        switch name {
+        case "join": 2 * joinRows
+        case "pk-join", "exists", "in-select": rows / 5 + rows / 50
+        case "pk-join-1": 1
+        case "union": rows / 5
+        default: rows
+        }
+    }
+
+    /// A value as both engines' results are compared: floats to six significant digits (sums
+    /// in another order may differ in the last bits), integers exactly, NULL as NULL.
+    static func text(_ value: Value) -> String {
+        switch value {
+        case .null: "NULL"
+        case .boolean(let b): b ? "1" : "0"
+        case .integer(let i): "\(i)"
+        case .float(let f): String(format: "%.6g", f)
+        case .string(let s): s
+        }
+    }
 
     /// Deterministic column values for row `id`: 100 groups, scattered floats.
     static func values(_ id: Int) -> String {
@@ -150,33 +222,29 @@ struct SQLWorkload {
         let inserts = insertStatements(table: "bench", count: rows, values: Self.values)
         results["insert"] = try measure(inserts, operations: rows) { _ = try session.execute($0) }
         print("  cutaway insert done")
-        results["aggregate"] = try measure([Self.aggregate], operations: rows) { sql in
-            guard case .query(_, let out) = try session.execute(sql), out.count == min(100, rows) else {
-                throw SQLBenchmarkError("aggregate returned the wrong number of groups")
-            }
-        }
-        results["order-limit"] = try measure([Self.orderLimit], operations: rows) { sql in
-            guard case .query(_, let out) = try session.execute(sql), out.count == min(10, rows) else {
-                throw SQLBenchmarkError("ORDER BY … LIMIT returned the wrong number of rows")
-            }
-        }
         let points = pointIDs().map { "SELECT * FROM bench WHERE id = \($0)" }
         results["point-select"] = try measure(points, operations: points.count) { sql in
             guard case .query(_, let out) = try session.execute(sql), out.count == 1 else {
                 throw SQLBenchmarkError("point select did not return one row: \(sql)")
             }
         }
-        _ = try session.execute("CREATE TABLE left_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)")
-        _ = try session.execute("CREATE TABLE right_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)")
-        for statement in insertStatements(table: "left_side", count: joinRows, values: { "(\($0), \($0 % 50_000))" })
-            + insertStatements(table: "right_side", count: joinRows, values: { "(\($0), \(($0 &* 3) % 50_000))" }) {
-            _ = try session.execute(statement)
+        for statement in setupStatements() { _ = try session.execute(statement) }
+        print("  cutaway tables loaded")
+        for query in Self.compared {
+            var rows: [String] = []
+            var measured = try measure([query.sql], operations: operations(query.name)) { sql in
+                guard case .query(_, let out) = try session.execute(sql) else {
+                    throw SQLBenchmarkError("\(query.name) returned no rows")
+                }
+                rows = out.map { row in query.columns.map { row.indices.contains($0) ? Self.text(row[$0]) : "?" }
+                    .joined(separator: "|") }.sorted()
+            }
+            measured.rows = rows
+            results[query.name] = measured
         }
         let expected = joinCount()
-        results["join"] = try measure([Self.join], operations: 2 * joinRows) { sql in
-            guard case .query(_, let out) = try session.execute(sql), out.first?.first == .integer(Int64(expected)) else {
-                throw SQLBenchmarkError("join count differs from the expected \(expected)")
-            }
+        guard results["join"]?.rows == ["\(expected)"] else {
+            throw SQLBenchmarkError("join count differs from the expected \(expected)")
         }
         return results
     }
@@ -218,12 +286,21 @@ struct SQLWorkload {
     func runSQLite() throws -> [String: SQLBenchmark.Measurement] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // The compared queries and the statements loading their tables go in on stdin.
+        let input = try JSONSerialization.data(withJSONObject: [
+            "queries": Self.compared.map { [$0.name, $0.sql, $0.columns, operations($0.name)] as [Any] },
+            "setup": setupStatements(),
+        ])
         process.arguments = ["python3", "-c", Self.python, String(rows), String(joinRows), String(points), String(batch)]
+        let stdin = Pipe()
+        process.standardInput = stdin
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -239,8 +316,8 @@ struct SQLWorkload {
                   let samples = object["samples"] as? [Double] else {
                 throw SQLBenchmarkError("unexpected line from python3: \(line)")
             }
-            results[name] = SQLBenchmark.Measurement(seconds: seconds, cpuSeconds: cpu,
-                                                     operations: operations, samples: samples)
+            results[name] = SQLBenchmark.Measurement(seconds: seconds, cpuSeconds: cpu, operations: operations,
+                                                     samples: samples, rows: (object["rows"] as? [String])?.sorted())
         }
         return results
     }
@@ -249,13 +326,18 @@ struct SQLWorkload {
     static let python = #"""
 import json, sqlite3, sys, time
 rows, join_rows, points, batch = (int(a) for a in sys.argv[1:5])
+work = json.load(sys.stdin)   # all of stdin first: Cutaway writes it before reading our output
 db = sqlite3.connect(":memory:", isolation_level=None)   # autocommit, like Cutaway
 def values(i):
     return "(%d, %d, %r, 'name%d')" % (i, i % 100, ((i * 7919) % 100003) / 10.0, i)
 def inserts(table, count, fn):
     return ["INSERT INTO %s VALUES %s" % (table, ", ".join(fn(i) for i in range(s, min(count, s + batch))))
             for s in range(0, count, batch)]
-def measure(name, statements, operations, check=None):
+def text(v):
+    if v is None: return "NULL"
+    if isinstance(v, float): return "%.6g" % v
+    return str(v)
+def measure(name, statements, operations, columns=None):
     samples = []
     cpu = time.process_time()
     start = time.perf_counter()
@@ -263,22 +345,20 @@ def measure(name, statements, operations, check=None):
         t = time.perf_counter()
         out = db.execute(sql).fetchall()
         samples.append(time.perf_counter() - t)
-        if check: check(out)
     total = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    print(json.dumps({"name": name, "seconds": total, "cpu": cpu, "operations": operations, "samples": samples}), flush=True)
+    result = {"name": name, "seconds": total, "cpu": cpu, "operations": operations, "samples": samples}
+    if columns is not None:
+        result["rows"] = ["|".join(text(r[c]) for c in columns) for r in out]
+    print(json.dumps(result), flush=True)
 db.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, val FLOAT NOT NULL, name TEXT NOT NULL)")
 measure("insert", inserts("bench", rows, values), rows)
-measure("aggregate", ["SELECT grp, SUM(val), COUNT(*) FROM bench GROUP BY grp"], rows)
-measure("order-limit", ["SELECT id, val FROM bench ORDER BY val DESC LIMIT 10"], rows)
 ids = [(i * 7919) % rows for i in range(points)]
 measure("point-select", ["SELECT * FROM bench WHERE id = %d" % i for i in ids], points)
-db.execute("CREATE TABLE left_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)")
-db.execute("CREATE TABLE right_side (id INTEGER PRIMARY KEY, k INTEGER NOT NULL)")
-for sql in inserts("left_side", join_rows, lambda i: "(%d, %d)" % (i, i % 50000)) + \
-           inserts("right_side", join_rows, lambda i: "(%d, %d)" % (i, (i * 3) % 50000)):
+for sql in work["setup"]:
     db.execute(sql)
-measure("join", ["SELECT COUNT(*) FROM left_side l JOIN right_side r ON l.k = r.k"], 2 * join_rows)
+for name, sql, columns, operations in work["queries"]:
+    measure(name, [sql], operations, columns)
 """#
 }
 

@@ -12,8 +12,8 @@ struct ExpressionDisplayTests {
         if depth == 0 || pick(5) == 0 { return .constant(constants[pick(constants.count)]) }
         func sub() -> Expression { randomExpression(&rng, depth: depth - 1) }
         switch pick(27) {
-        case 0: return .and(sub(), sub())
-        case 1: return .or(sub(), sub())
+        case 0: return .and([sub(), sub()])
+        case 1: return .or([sub(), sub()])
         case 2: return .not(sub())
         case 3: return .equal(sub(), sub())
         case 4: return .notEqual(sub(), sub())

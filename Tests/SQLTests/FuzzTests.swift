@@ -106,7 +106,7 @@ struct FuzzTests {
             String(repeating: "NOT ", count: depth) + "TRUE",
             "1" + String(repeating: "!", count: depth),
             Array(repeating: "1", count: depth).joined(separator: " + "),
-            Array(repeating: "a", count: depth).joined(separator: " OR "),
+            String(repeating: "(SELECT ", count: depth) + "1" + String(repeating: ")", count: depth),
             "2" + String(repeating: " ^ 2", count: depth),
             String(repeating: "abs(", count: depth) + "1" + String(repeating: ")", count: depth),
             String(repeating: "CASE WHEN TRUE THEN ", count: depth) + "1" + String(repeating: " END", count: depth),

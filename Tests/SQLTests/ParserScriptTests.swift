@@ -73,6 +73,10 @@ enum ParserScriptPositions {
             }
             if case .function(let function, _, _) = e.kind { name(function, "function") }
             e.kind.children.forEach(expression)
+            switch e.kind {
+            case .subquery(let query), .exists(let query), .inSubquery(_, let query, _): selectStatement(query)
+            default: break
+            }
         }
         func from(_ item: AST.FromItem) {
             switch item {
@@ -83,10 +87,12 @@ enum ParserScriptPositions {
                 from(left)
                 from(right)
                 expression(condition)
+            case .subquery(let query, let alias):
+                selectStatement(query)
+                name(alias, "alias")
             }
         }
-        switch statement {
-        case .select(let select):
+        func selectStatement(_ select: AST.SelectStatement) {
             out.append("\(select.position) SELECT")
             for item in select.projection {
                 switch item {
@@ -101,9 +107,21 @@ enum ParserScriptPositions {
             expression(select.where)
             select.groupBy.forEach(expression)
             expression(select.having)
+            for part in select.compound {
+                out.append("\(part.position) \(part.operation.rawValue)\(part.all ? " ALL" : "")")
+                selectStatement(part.select)
+            }
             select.orderBy.forEach { expression($0.expression) }
             expression(select.limit)
             expression(select.offset)
+        }
+        switch statement {
+        case .select(let query):
+            selectStatement(query)
+        case .insertSelect(let table, let columns, let query):
+            name(table, "table")
+            columns?.forEach { name($0, "column") }
+            selectStatement(query)
         case .createTable(let table, let columns):
             name(table, "table")
             for column in columns {

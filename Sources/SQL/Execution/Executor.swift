@@ -57,6 +57,12 @@ public struct Executor {
             }
             try transaction.insert(table: table.name, rows: rows)
             return .insert(count: rows.count)
+        case .insertQuery(let table, let source):
+            let cursor = try self.cursor(for: source)
+            var rows: [Row] = []
+            while let row = try cursor.next() { rows.append(row.map(\.normalized)) }
+            if !rows.isEmpty { try transaction.insert(table: table.name, rows: rows) }
+            return .insert(count: rows.count)
         case .update(let table, let source, let assignments):
             let cursor = try self.cursor(for: source)
             var updates: [Value: Row] = [:]
@@ -64,7 +70,8 @@ public struct Executor {
                 guard row.indices.contains(table.primaryKey) else {
                     throw SQLError(.semantic, "row of \(table.name) has no primary key column")
                 }
-                var new = row
+                // Columns past the table's own are answers of subqueries in SET.
+                var new = Array(row.prefix(table.columns.count))
                 for assignment in assignments where new.indices.contains(assignment.column) {
                     new[assignment.column] = try assignment.expression.evaluate(row).normalized
                 }
@@ -106,7 +113,15 @@ public struct Executor {
         default: childWanted = nil
         }
         var inputs: [any RowCursor] = []
-        for child in node.children { inputs.append(try build(child, &counter, wanted: childWanted)) }
+        var children = node.children
+        var unbuilt = 0
+        if case .apply(let source, let subquery, _) = node {
+            // The subquery runs later, once per binding, unprofiled: skip its drawing's ids.
+            children = [source]
+            unbuilt = subquery.nodeCount
+        }
+        for child in children { inputs.append(try build(child, &counter, wanted: childWanted)) }
+        counter += unbuilt
         let cursor: any RowCursor
         switch node {
         case .scan(let table, _, let filter):
@@ -131,6 +146,18 @@ public struct Executor {
             cursor = HashJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn,
                                     right: try input(inputs, 1), rightColumn: rightColumn,
                                     rightWidth: right.columns.count, outer: outer)
+        case .lookupJoin(_, let leftColumn, let table, _, let column, let filter, let outer):
+            cursor = LookupJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn, table: table,
+                                      column: column, filter: filter, outer: outer, transaction: transaction)
+        case .apply(_, let subquery, let kind):
+            cursor = ApplyCursor(source: try input(inputs, 0), subquery: subquery, kind: kind,
+                                 executor: Executor(transaction: transaction))
+        case .semiJoin(_, let leftColumn, _, let rightColumn, let anti):
+            cursor = SemiJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn,
+                                    right: try input(inputs, 1), rightColumn: rightColumn, anti: anti)
+        case .setOperation(_, _, let operation, let all):
+            cursor = SetOperationCursor(left: try input(inputs, 0), right: try input(inputs, 1),
+                                        operation: operation, all: all)
         case .aggregate(_, let groupBy, let aggregates):
             cursor = AggregateCursor(try input(inputs, 0), groupBy: groupBy, aggregates: aggregates)
         case .order(_, let keys):

@@ -94,7 +94,7 @@ final class HashJoinCursor: RowCursor {
     }
 
     /// NULL and NaN equal nothing under `=`, so they never enter or probe the table.
-    private static func joinable(_ key: Value) -> Bool {
+    static func joinable(_ key: Value) -> Bool {
         switch key {
         case .null: false
         case .float(let f): !f.isNaN

@@ -25,6 +25,10 @@ extension Statement: CustomStringConvertible {
             return "CREATE \(unique ? "UNIQUE " : "")INDEX \(name.quotedIfNeeded) ON \(table.quotedIfNeeded) (\(column.quotedIfNeeded))"
         case .dropIndex(let name, let ifExists):
             return "DROP INDEX \(ifExists ? "IF EXISTS " : "")\(name.quotedIfNeeded)"
+        case .insertSelect(let table, let columns, let query):
+            return "INSERT INTO \(table.quotedIfNeeded)"
+                + (columns.map { " (" + $0.map(\.quotedIfNeeded).joined(separator: ", ") + ")" } ?? "")
+                + " \(query)"
         case .insert(let table, let columns, let rows):
             var text = "INSERT INTO \(table.quotedIfNeeded)"
             if let columns { text += " (\(columns.map(\.quotedIfNeeded).joined(separator: ", ")))" }
@@ -90,6 +94,9 @@ extension AST.SelectStatement: CustomStringConvertible {
         if let `where` { text += " WHERE \(`where`)" }
         if !groupBy.isEmpty { text += " GROUP BY " + groupBy.map(\.description).joined(separator: ", ") }
         if let having { text += " HAVING \(having)" }
+        for part in compound {
+            text += " \(part.operation.rawValue)\(part.all ? " ALL" : "") \(part.select)"
+        }
         if !orderBy.isEmpty {
             text += " ORDER BY " + orderBy.map { "\($0.expression) \($0.direction.rawValue)" }.joined(separator: ", ")
         }
@@ -118,6 +125,8 @@ extension AST.FromItem: CustomStringConvertible {
         case .join(let left, let right, let kind, let condition):
             // Joins only chain to the left, so no parentheses are needed (or parseable).
             return "\(left) \(kind.rawValue) JOIN \(right)" + (condition.map { " ON \($0)" } ?? "")
+        case .subquery(let query, let alias):
+            return "(\(query)) AS \(alias.quotedIfNeeded)"
         }
     }
 }
@@ -136,6 +145,8 @@ extension AST.Expression: CustomStringConvertible {
             return op.isPostfix ? "(\(operand) \(op.rawValue))" : "(\(op.rawValue) \(operand))"
         case .binary(let op, let left, let right):
             return "(\(left) \(op.rawValue) \(right))"
+        case .logical(let op, let operands):
+            return "(" + operands.map(\.description).joined(separator: " \(op.rawValue) ") + ")"
         case .inList(let operand, let list, let negated):
             return "(\(operand) \(negated ? "NOT IN" : "IN") (\(list.map(\.description).joined(separator: ", "))))"
         case .between(let operand, let low, let high, let negated):
@@ -146,6 +157,11 @@ extension AST.Expression: CustomStringConvertible {
             for clause in whens { text += " WHEN \(clause.when) THEN \(clause.then)" }
             if let elseResult { text += " ELSE \(elseResult)" }
             return text + " END)"
+        case .subquery(let query): return "(\(query))"
+        case .exists(let query): return "(EXISTS (\(query)))"
+        case .inSubquery(let operand, let query, let negated):
+            return "(\(operand) \(negated ? "NOT IN" : "IN") (\(query)))"
+        case .cast(let operand, let type): return "CAST(\(operand) AS \(type.rawValue))"
         }
     }
 

@@ -31,6 +31,8 @@ public enum Statement: Sendable, Hashable {
     /// `INSERT INTO table [(columns)] VALUES (row), (row), ...`. `columns == nil`: all columns in
     /// table order. A value may be `DEFAULT` (see `AST.Expression.Kind.default`).
     case insert(table: AST.Name, columns: [AST.Name]?, rows: [[AST.Expression]])
+    /// `INSERT INTO table [(columns)] SELECT ...`: the query's rows, column by column.
+    case insertSelect(table: AST.Name, columns: [AST.Name]?, query: AST.SelectStatement)
     /// `UPDATE table SET column = expr, ... [WHERE expr]`.
     case update(table: AST.Name, set: [AST.Assignment], where: AST.Expression?)
     /// `DELETE FROM table [WHERE expr]`.
@@ -103,7 +105,7 @@ public enum AST {
     public struct SelectStatement: Sendable, Hashable {
         /// Where the SELECT keyword is (for errors about the statement as a whole).
         public var position: SourcePosition
-        /// `SELECT DISTINCT`.
+        /// `SELECT DISTINCT` (`SELECT ALL` is the default, written or not).
         public var distinct: Bool
         public var projection: [SelectItem]
         /// Comma-separated FROM items (an implicit cross join); empty for SELECT without FROM.
@@ -114,6 +116,10 @@ public enum AST {
         public var orderBy: [OrderItem]
         public var limit: Expression?
         public var offset: Expression?
+        /// `UNION [ALL] select`, `INTERSECT …`, `EXCEPT …` after this one, applied left to right
+        /// (as SQLite does). When there are any, ORDER BY, LIMIT and OFFSET above belong to the
+        /// whole compound and name its output columns.
+        public var compound: [CompoundPart] = []
 
         public init(position: SourcePosition, distinct: Bool = false, projection: [SelectItem],
                     from: [FromItem] = [], where: Expression? = nil, groupBy: [Expression] = [],
@@ -130,6 +136,31 @@ public enum AST {
             self.limit = limit
             self.offset = offset
         }
+    }
+
+    /// One `UNION [ALL] SELECT …` (or INTERSECT, EXCEPT) step of a compound query.
+    public struct CompoundPart: Sendable, Hashable {
+        public var operation: SetOperator
+        /// `ALL`: keep duplicates (a multiset operation).
+        public var all: Bool
+        /// The right-hand SELECT (without ORDER BY or LIMIT of its own).
+        public var select: SelectStatement
+        /// Where the operator keyword is, for column count and type errors.
+        public var position: SourcePosition
+
+        public init(operation: SetOperator, all: Bool, select: SelectStatement, position: SourcePosition) {
+            self.operation = operation
+            self.all = all
+            self.select = select
+            self.position = position
+        }
+    }
+
+    /// The set operations combining two queries' rows.
+    public enum SetOperator: String, Sendable, Hashable {
+        case union = "UNION"
+        case intersect = "INTERSECT"
+        case except = "EXCEPT"
     }
 
     /// One entry of the select list.
@@ -149,6 +180,8 @@ public enum AST {
         /// `left [INNER|LEFT [OUTER]|RIGHT [OUTER]|CROSS] JOIN right [ON expr]`; `on` is nil
         /// exactly for CROSS JOIN.
         case join(left: FromItem, right: FromItem, kind: JoinKind, on: Expression?)
+        /// `(SELECT …) [AS] alias`: a subquery's rows as a table named `alias`.
+        case subquery(SelectStatement, alias: Name)
     }
 
     /// The kinds of explicit join.
@@ -210,6 +243,9 @@ public enum AST {
             case unary(UnaryOperator, Expression)
             /// An infix operator.
             case binary(BinaryOperator, Expression, Expression)
+            /// `a AND b AND …` or `a OR b OR …` (the operator is `.and` or `.or`): a chain is one
+            /// flat list of two or more operands, so 5,000 ORed conditions are wide, not deep.
+            case logical(BinaryOperator, [Expression])
             /// `expr [NOT] IN (list)`.
             case inList(Expression, [Expression], negated: Bool)
             /// `expr [NOT] BETWEEN low AND high`.
@@ -217,6 +253,14 @@ public enum AST {
             /// `CASE [operand] WHEN w THEN t ... [ELSE e] END`. With an operand, each WHEN is
             /// compared with it (`operand = w`); without, each WHEN is a condition.
             case `case`(operand: Expression?, whens: [WhenClause], else: Expression?)
+            /// `(SELECT …)` as a value: one column, at most one row (NULL when none).
+            case subquery(SelectStatement)
+            /// `EXISTS (SELECT …)`: whether the query returns any row.
+            case exists(SelectStatement)
+            /// `expr [NOT] IN (SELECT …)`.
+            case inSubquery(Expression, SelectStatement, negated: Bool)
+            /// `CAST(expr AS type)`.
+            case cast(Expression, DataType)
         }
     }
 
@@ -279,8 +323,9 @@ extension AST.Expression.Kind {
     /// The depth of the deepest direct subexpression (0 for leaves), without building `children`.
     var childDepth: Int {
         switch self {
-        case .literal, .column, .all, .default: 0
-        case .function(_, let args, _): args.reduce(0) { max($0, $1.depth) }
+        case .literal, .column, .all, .default, .subquery, .exists: 0
+        case .inSubquery(let operand, _, _), .cast(let operand, _): operand.depth
+        case .function(_, let args, _), .logical(_, let args): args.reduce(0) { max($0, $1.depth) }
         case .unary(_, let operand): operand.depth
         case .binary(_, let left, let right): max(left.depth, right.depth)
         case .inList(let operand, let list, _): list.reduce(operand.depth) { max($0, $1.depth) }
@@ -293,8 +338,9 @@ extension AST.Expression.Kind {
     /// The direct subexpressions, left to right.
     public var children: [AST.Expression] {
         switch self {
-        case .literal, .column, .all, .default: []
-        case .function(_, let args, _): args
+        case .literal, .column, .all, .default, .subquery, .exists: []
+        case .inSubquery(let operand, _, _), .cast(let operand, _): [operand]
+        case .function(_, let args, _), .logical(_, let args): args
         case .unary(_, let operand): [operand]
         case .binary(_, let left, let right): [left, right]
         case .inList(let operand, let list, _): [operand] + list

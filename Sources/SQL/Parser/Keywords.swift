@@ -6,6 +6,7 @@
 /// ONLY AS OF SYSTEM TIME n`, `PRIMARY KEY`, `EXPLAIN ANALYZE`) are *non-reserved*: elsewhere they
 /// are ordinary identifiers, so a column may be called `time` or `key`.
 public enum Keyword: String, Sendable, Hashable, CaseIterable {
+    case all = "ALL"
     case and = "AND"
     case analyze = "ANALYZE"
     case `as` = "AS"
@@ -16,6 +17,7 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
     case boolean = "BOOLEAN"
     case by = "BY"
     case `case` = "CASE"
+    case cast = "CAST"
     case commit = "COMMIT"
     case create = "CREATE"
     case cross = "CROSS"
@@ -27,6 +29,7 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
     case drop = "DROP"
     case `else` = "ELSE"
     case end = "END"
+    case except = "EXCEPT"
     case exists = "EXISTS"
     case explain = "EXPLAIN"
     case `false` = "FALSE"
@@ -42,6 +45,7 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
     case insert = "INSERT"
     case int = "INT"
     case integer = "INTEGER"
+    case intersect = "INTERSECT"
     case into = "INTO"
     case `is` = "IS"
     case join = "JOIN"
@@ -74,6 +78,7 @@ public enum Keyword: String, Sendable, Hashable, CaseIterable {
     case time = "TIME"
     case transaction = "TRANSACTION"
     case `true` = "TRUE"
+    case union = "UNION"
     case unique = "UNIQUE"
     case update = "UPDATE"
     case values = "VALUES"

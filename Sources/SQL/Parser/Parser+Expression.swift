@@ -38,7 +38,21 @@ extension Parser {
         guard nesting <= Parser.maxDepth else { throw tooDeep(at: peek.position) }
 
         var left = try prefixOrAtom()
-        while true {
+        // The operands of an AND or OR chain being read: `a OR b OR c` becomes one flat list
+        // (its operands were read at a tighter level, so nothing else can follow but more of
+        // the same operator or a looser one).
+        var chain: [AST.Expression] = []
+        var chainOperator = AST.BinaryOperator.and
+        func extend(_ op: AST.BinaryOperator, _ right: AST.Expression) throws(SQLError) {
+            if !chain.isEmpty && chainOperator == op {
+                chain.append(right)
+                return
+            }
+            if !chain.isEmpty { left = try node(.logical(chainOperator, chain), at: left.position) }
+            chain = [left, right]
+            chainOperator = op
+        }
+        loop: while true {
             let token = peek
             switch token.kind {
             case .symbol(let symbol):
@@ -47,33 +61,35 @@ extension Parser {
                     left = try node(.unary(.factorial, left), at: left.position)
                     continue
                 }
-                guard let (op, level) = Parser.infix(symbol), level >= minPrecedence else { return left }
+                guard let (op, level) = Parser.infix(symbol), level >= minPrecedence else { break loop }
                 advance()
                 let right = try expression(op == .exponentiate ? level : level + 1)
                 left = try node(.binary(op, left, right), at: left.position)
 
             case .keyword(.and) where Level.and >= minPrecedence:
                 advance()
-                left = try node(.binary(.and, left, try expression(Level.and + 1)), at: left.position)
+                try extend(.and, try expression(Level.and + 1))
             case .keyword(.or) where Level.or >= minPrecedence:
                 advance()
-                left = try node(.binary(.or, left, try expression(Level.or + 1)), at: left.position)
+                try extend(.or, try expression(Level.or + 1))
             case .keyword(.is) where Level.is >= minPrecedence:
                 left = try isTest(left)
             case .keyword(.like), .keyword(.in), .keyword(.between):
-                guard Level.equality >= minPrecedence else { return left }
+                guard Level.equality >= minPrecedence else { break loop }
                 left = try membership(left, negated: false)
             case .keyword(.not):
                 // Infix NOT only as NOT LIKE / NOT IN / NOT BETWEEN; otherwise it is not ours.
                 guard Level.equality >= minPrecedence,
                       [.keyword(.like), .keyword(.in), .keyword(.between)].contains(peekSecond.kind)
-                else { return left }
+                else { break loop }
                 advance()
                 left = try membership(left, negated: true)
             default:
-                return left
+                break loop
             }
         }
+        if chain.isEmpty { return left }
+        return try node(.logical(chainOperator, chain), at: chain[0].position)
     }
 
     /// Infix operators spelled with symbols, with their precedence.
@@ -126,7 +142,9 @@ extension Parser {
         try expect(.in)
         try expect(.openParen)
         if peek.kind == .keyword(.select) {
-            throw SQLError(.syntax, "subqueries are not supported: IN takes a list of values", at: peek.position)
+            let query = try select()
+            try expect(.closeParen)
+            return try node(.inSubquery(left, query, negated: negated), at: left.position)
         }
         var list: [AST.Expression] = []
         repeat {
@@ -180,12 +198,29 @@ extension Parser {
             return AST.Expression(.literal(.float(.nan)), at: position)
         case .keyword(.case):
             return try caseExpression()
+        case .keyword(.exists):
+            advance()
+            try expect(.openParen)
+            guard check(.select) else { throw unexpected() }
+            let query = try select()
+            try expect(.closeParen)
+            return AST.Expression(.exists(query), at: position)
+        case .keyword(.cast):
+            advance()
+            try expect(.openParen)
+            let operand = try expression()
+            try expect(.as)
+            let type = try dataType()
+            try expect(.closeParen)
+            return try node(.cast(operand, type), at: position)
         case .keyword(.default):
             throw SQLError(.syntax, "DEFAULT is only allowed as a whole value in INSERT ... VALUES or UPDATE ... SET", at: position)
         case .symbol(.openParen):
             advance()
             if peek.kind == .keyword(.select) {
-                throw SQLError(.syntax, "subqueries are not supported", at: peek.position)
+                let query = try select()
+                try expect(.closeParen)
+                return AST.Expression(.subquery(query), at: position)
             }
             let inner = try expression()
             try expect(.closeParen)

@@ -3,13 +3,57 @@
 extension Parser {
     /// Keywords that may follow a select item or a table; an implicit alias that is a near-miss
     /// of one of them ("form", "wher") and is followed by more names is almost certainly a typo.
-    private static let clauseKeywords: [Keyword] = [.from, .where, .group, .having, .order, .limit, .offset]
+    private static let clauseKeywords: [Keyword] = [.from, .where, .group, .having, .order, .limit, .offset,
+                                                    .union, .intersect, .except]
     private static let joinKeywords: [Keyword] = [.join, .inner, .left, .right, .cross, .on]
 
+    /// A whole query: one SELECT, any `UNION`/`INTERSECT`/`EXCEPT` steps, then ORDER BY,
+    /// LIMIT and OFFSET for the whole. The SELECT keyword is next.
     mutating func select() throws(SQLError) -> AST.SelectStatement {
+        queryNesting += 1
+        defer { queryNesting -= 1 }
+        guard queryNesting <= Parser.maxQueryNesting else {
+            throw SQLError(.syntax, "subqueries nested too deeply (more than \(Parser.maxQueryNesting) levels)",
+                           at: peek.position)
+        }
+        var select = try selectCore()
+        while let operation = setOperator() {
+            let token = advance()
+            let all = accept(.all)
+            if !all { _ = accept(.distinct) }
+            guard check(.select) else { throw unexpected() }
+            let part = try selectCore()
+            select.compound.append(AST.CompoundPart(operation: operation, all: all, select: part,
+                                                    position: token.position))
+        }
+        if accept(.order, label: "ORDER BY") {
+            try expect(.by)
+            repeat {
+                let expression = try expression()
+                var direction = AST.OrderDirection.ascending
+                if !accept(.asc), accept(.desc) { direction = .descending }
+                select.orderBy.append(AST.OrderItem(expression, direction))
+            } while accept(.comma)
+        }
+        if accept(.limit) { select.limit = try expression() }
+        if accept(.offset) { select.offset = try expression() }
+        return select
+    }
+
+    /// The set operator at the next token, if any (noted for "expected ..." messages).
+    private mutating func setOperator() -> AST.SetOperator? {
+        if check(.union) { return .union }
+        if check(.intersect) { return .intersect }
+        if check(.except) { return .except }
+        return nil
+    }
+
+    /// One SELECT up to HAVING: the part a set operation combines.
+    private mutating func selectCore() throws(SQLError) -> AST.SelectStatement {
         let start = advance()
         var select = AST.SelectStatement(position: start.position, projection: [])
         select.distinct = accept(.distinct)
+        if !select.distinct { _ = accept(.all) }
         repeat {
             select.projection.append(try selectItem())
         } while accept(.comma)
@@ -27,17 +71,6 @@ extension Parser {
             } while accept(.comma)
         }
         if accept(.having) { select.having = try expression() }
-        if accept(.order, label: "ORDER BY") {
-            try expect(.by)
-            repeat {
-                let expression = try expression()
-                var direction = AST.OrderDirection.ascending
-                if !accept(.asc), accept(.desc) { direction = .descending }
-                select.orderBy.append(AST.OrderItem(expression, direction))
-            } while accept(.comma)
-        }
-        if accept(.limit) { select.limit = try expression() }
-        if accept(.offset) { select.offset = try expression() }
         return select
     }
 
@@ -131,7 +164,18 @@ extension Parser {
     /// `table [[AS] alias]`.
     private mutating func tableReference() throws(SQLError) -> AST.FromItem {
         if peek.kind == .symbol(.openParen) {
-            throw SQLError(.syntax, "subqueries and parenthesized joins are not supported in FROM", at: peek.position)
+            let open = peek
+            guard peekSecond.kind == .keyword(.select) else {
+                throw SQLError(.syntax, "parenthesized joins are not supported in FROM", at: open.position)
+            }
+            advance()
+            let query = try select()
+            try expect(.closeParen)
+            _ = accept(.as)
+            guard peekIsIdentifier else {
+                throw SQLError(.syntax, "a subquery in FROM needs a name: (SELECT ...) AS name", at: peek.position)
+            }
+            return .subquery(query, alias: try identifier("alias"))
         }
         let name = try identifier("table name")
         if accept(.as) { return .table(name: name, alias: try identifier("alias")) }

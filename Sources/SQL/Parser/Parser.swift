@@ -15,11 +15,15 @@
 public struct Parser {
     /// The deepest expression tree (and the most nested parentheses) accepted.
     public static let maxDepth = 200
+    /// The deepest nesting of subqueries accepted (each is planned recursively).
+    public static let maxQueryNesting = 32
 
     private var tokens: [Token]
     private var index = 0
     /// How many `expression()` calls are active, to bound recursion on `((((...))))`.
     var nesting = 0
+    /// How many `select()` calls are active, to bound nested subqueries.
+    var queryNesting = 0
     /// What was tried at token `expectedIndex`, for "expected X, found Y".
     private var expected: [Expectation] = []
     private var expectedIndex = -1
@@ -219,7 +223,7 @@ public struct Parser {
         }
     }
 
-    private mutating func dataType() throws(SQLError) -> DataType {
+    mutating func dataType() throws(SQLError) -> DataType {
         let token = peek
         if case .keyword(let keyword) = token.kind {
             let type: DataType? = switch keyword {
@@ -286,6 +290,7 @@ public struct Parser {
             try expect(.closeParen)
             columns = names
         }
+        if check(.select) { return .insertSelect(table: table, columns: columns, query: try select()) }
         try expect(.values)
         var rows: [[AST.Expression]] = []
         repeat {

@@ -17,7 +17,16 @@ public enum StatementSplitter {
     ///   parser to report.
     /// - Complexity: O(n) in the length of the text.
     public static func split(_ text: String) -> (statements: [String], remainder: String) {
-        let characters = Array(text)
+        // Token positions are character offsets; they only grow, so one index walking forward
+        // turns them into string indices, and each statement is one slice of the text (not a
+        // copy of an array of characters, rebuilt character by character).
+        var walker = (index: text.startIndex, offset: 0)
+        func index(_ offset: Int) -> String.Index {
+            if offset < walker.offset { walker = (text.startIndex, 0) }
+            walker.index = text.index(walker.index, offsetBy: offset - walker.offset, limitedBy: text.endIndex) ?? text.endIndex
+            walker.offset = offset
+            return walker.index
+        }
         let lexer = Lexer(text)
         var statements: [String] = []
         var start: Int?  // offset of the current statement's first token
@@ -29,8 +38,8 @@ public enum StatementSplitter {
                 switch error {
                 case .unterminated(let failure):
                     // More input may close it; everything from the statement's start waits.
-                    let from = start ?? failure.position?.offset ?? characters.count
-                    return (statements, String(characters[min(from, characters.count)...]))
+                    let from = start ?? failure.position?.offset ?? text.count
+                    return (statements, String(text[index(from)...]))
                 case .invalid(let failure):
                     // The offending text was consumed; it belongs to the statement it is in.
                     if start == nil { start = failure.position?.offset }
@@ -40,11 +49,11 @@ public enum StatementSplitter {
             switch token.kind {
             case .end:
                 guard let from = start else { return (statements, "") }
-                return (statements, String(characters[min(from, characters.count)...]))
+                return (statements, String(text[index(from)...]))
             case .symbol(.semicolon):
                 if let from = start {
-                    let end = min(token.position.offset + 1, characters.count)
-                    statements.append(String(characters[min(from, end)..<end]))
+                    let lower = index(from)
+                    statements.append(String(text[lower..<index(max(from, token.position.offset + 1))]))
                 }
                 start = nil
             default:

@@ -23,7 +23,7 @@ extension Expression {
         case .exponentiate: 10
         case .factorial: 11
         case .identity, .negate: 12
-        case .constant, .column, .caseWhen, .function: 13
+        case .constant, .column, .outer, .caseWhen, .function, .cast: 13
         }
     }
 
@@ -39,8 +39,11 @@ extension Expression {
         case .constant(let v): text = v.sqlLiteral
         case .column(let i):
             text = labels.indices.contains(i) && labels[i] != .none ? labels[i].description : "#\(i)"
-        case .and(let a, let b): text = infix(a, "AND", b)
-        case .or(let a, let b): text = infix(a, "OR", b)
+        case .outer(_, _, let label): text = "outer(\(label))"
+        case .cast(let a, let type): text = "CAST(\(a.render(labels, parent: 0)) AS \(type.rawValue))"
+        // Every operand at a tighter level, so a nested chain keeps its parentheses.
+        case .and(let list): text = list.map { sub($0, p + 1) }.joined(separator: " AND ")
+        case .or(let list): text = list.map { sub($0, p + 1) }.joined(separator: " OR ")
         // Negated forms read as written: `x IS NOT NULL`, `x NOT IN (…)`, `a NOT LIKE b`.
         case .not(.isNull(let a)): text = "\(sub(a, p + 1)) IS NOT NULL"
         case .not(.isNaN(let a)): text = "\(sub(a, p + 1)) IS NOT NAN"

@@ -15,26 +15,17 @@ extension Expression {
             }
             return row[index]
 
-        case .and(let a, let b):
-            // Both sides are always evaluated (as in toyDB), so `FALSE AND 1` is still a type
-            // error rather than depending on evaluation order.
-            let l = try a.evaluate(row)
-            let r = try b.evaluate(row)
-            switch (l, r) {
-            case (.boolean(let x), .boolean(let y)): return .boolean(x && y)
-            case (.boolean(false), .null), (.null, .boolean(false)): return .boolean(false)
-            case (.boolean(true), .null), (.null, .null), (.null, .boolean(true)): return .null
-            default: throw SQLError(.type, "can't AND \(l) and \(r)")
-            }
-        case .or(let a, let b):
-            let l = try a.evaluate(row)
-            let r = try b.evaluate(row)
-            switch (l, r) {
-            case (.boolean(let x), .boolean(let y)): return .boolean(x || y)
-            case (.boolean(true), .null), (.null, .boolean(true)): return .boolean(true)
-            case (.boolean(false), .null), (.null, .null), (.null, .boolean(false)): return .null
-            default: throw SQLError(.type, "can't OR \(l) and \(r)")
-            }
+        case .outer(_, _, let label):
+            throw SQLError(.semantic, "outer column \(label) was not bound before the subquery ran")
+        case .cast(let a, let type):
+            return try Cast.convert(try a.evaluate(row), to: type)
+
+        case .and(let list):
+            // Every operand is evaluated (as in toyDB), so `FALSE AND 1` is still a type error
+            // rather than depending on evaluation order.
+            return try Expression.logic(list, row, "AND", decisive: false)
+        case .or(let list):
+            return try Expression.logic(list, row, "OR", decisive: true)
         case .not(let a):
             switch try a.evaluate(row) {
             case .boolean(let b): return .boolean(!b)
@@ -75,7 +66,7 @@ extension Expression {
             }
             return sawNull ? .null : .boolean(false)
         case .between(let a, let low, let high):
-            return try Expression.and(.greaterThanOrEqual(a, low), .lessThanOrEqual(a, high)).evaluate(row)
+            return try Expression.and([.greaterThanOrEqual(a, low), .lessThanOrEqual(a, high)]).evaluate(row)
 
         case .add(let a, let b): return try Arithmetic.add(try a.evaluate(row), try b.evaluate(row))
         case .subtract(let a, let b): return try Arithmetic.subtract(try a.evaluate(row), try b.evaluate(row))
@@ -144,6 +135,32 @@ extension Expression {
             for arg in args { values.append(try arg.evaluate(row)) }
             return try Functions.call(function, values)
         }
+    }
+
+    /// AND (`decisive` FALSE) or OR (`decisive` TRUE) over a list: the decisive value if any
+    /// operand has it, else NULL if any is NULL, else the other boolean.
+    private static func logic(_ list: [Expression], _ row: Row, _ name: String,
+                              decisive: Bool) throws(SQLError) -> Value {
+        var sawDecisive = false
+        var sawNull = false
+        var first: Value?
+        for item in list {
+            let value = try item.evaluate(row)
+            switch value {
+            case .boolean(let b): if b == decisive { sawDecisive = true }
+            case .null: sawNull = true
+            default:
+                // Two operands are named both, as `a AND b` always was; longer chains the culprit.
+                if list.count == 2 {
+                    let second = first == nil ? try list[1].evaluate(row) : value
+                    throw SQLError(.type, "can't \(name) \(first ?? value) and \(second)")
+                }
+                throw SQLError(.type, "can't \(name) \(value)")
+            }
+            first = first ?? value
+        }
+        if sawDecisive { return .boolean(decisive) }
+        return sawNull ? .null : .boolean(!decisive)
     }
 
     private func compare(_ a: Expression, _ b: Expression, _ row: Row,

@@ -4,9 +4,15 @@ public indirect enum Expression: Sendable, Hashable {
     case constant(Value)
     /// The value at this position of the input row.
     case column(Int)
+    /// A correlated reference: column `column` of the row of the query `level` levels out
+    /// (1: the query this subquery sits in), named `label` for drawings. Replaced by a constant
+    /// before the subquery runs.
+    case outer(level: Int, column: Int, label: Label)
 
-    case and(Expression, Expression)
-    case or(Expression, Expression)
+    /// `a AND b AND …`: a flat list (two or more), so a long chain is wide, not deep.
+    case and([Expression])
+    /// `a OR b OR …`: a flat list (two or more), like AND.
+    case or([Expression])
     case not(Expression)
 
     case equal(Expression, Expression)
@@ -41,6 +47,8 @@ public indirect enum Expression: Sendable, Hashable {
     case caseWhen(operand: Expression?, branches: [CaseBranch], otherwise: Expression?)
     /// A scalar function call (`abs`, `round`, `upper`, …).
     case function(ScalarFunction, [Expression])
+    /// `CAST(x AS type)`: converts between the four types, or fails for values that don't convert.
+    case cast(Expression, DataType)
 }
 
 /// One `WHEN condition THEN result` arm of a CASE expression.
@@ -81,8 +89,9 @@ extension Expression {
     /// The direct subexpressions.
     public var children: [Expression] {
         switch self {
-        case .constant, .column: return []
-        case .and(let a, let b), .or(let a, let b), .equal(let a, let b), .notEqual(let a, let b),
+        case .constant, .column, .outer: return []
+        case .and(let list), .or(let list): return list
+        case .equal(let a, let b), .notEqual(let a, let b),
              .greaterThan(let a, let b), .greaterThanOrEqual(let a, let b), .lessThan(let a, let b),
              .lessThanOrEqual(let a, let b), .isDistinctFrom(let a, let b), .add(let a, let b),
              .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
@@ -90,7 +99,7 @@ extension Expression {
              .concat(let a, let b):
             return [a, b]
         case .not(let a), .isNull(let a), .isNaN(let a), .factorial(let a), .identity(let a),
-             .negate(let a):
+             .negate(let a), .cast(let a, _):
             return [a]
         case .inList(let a, let list): return [a] + list
         case .between(let a, let low, let high): return [a, low, high]
@@ -108,9 +117,18 @@ extension Expression {
         func t(_ e: Expression) throws(SQLError) -> Expression { try e.transformed(transform) }
         let rebuilt: Expression
         switch self {
-        case .constant, .column: rebuilt = self
-        case .and(let a, let b): rebuilt = .and(try t(a), try t(b))
-        case .or(let a, let b): rebuilt = .or(try t(a), try t(b))
+        case .constant, .column, .outer: rebuilt = self
+        case .cast(let a, let type): rebuilt = .cast(try t(a), type)
+        case .and(let list):
+            var items: [Expression] = []
+            items.reserveCapacity(list.count)
+            for item in list { items.append(try t(item)) }
+            rebuilt = .and(items)
+        case .or(let list):
+            var items: [Expression] = []
+            items.reserveCapacity(list.count)
+            for item in list { items.append(try t(item)) }
+            rebuilt = .or(items)
         case .not(let a): rebuilt = .not(try t(a))
         case .equal(let a, let b): rebuilt = .equal(try t(a), try t(b))
         case .notEqual(let a, let b): rebuilt = .notEqual(try t(a), try t(b))
@@ -161,9 +179,15 @@ extension Expression {
         }) ?? self
     }
 
-    /// Whether the expression reads no columns (so it can be folded to a constant).
+    /// Whether the expression reads no columns, of this row or an outer one (so it can be
+    /// folded to a constant).
     public var isConstant: Bool {
-        !contains { if case .column = $0 { return true } else { return false } }
+        !contains { e in
+            switch e {
+            case .column, .outer: true
+            default: false
+            }
+        }
     }
 
     /// The column positions it reads.
@@ -188,20 +212,22 @@ extension Expression {
 
     /// Splits `a AND b AND c` into `[a, b, c]`.
     public var conjuncts: [Expression] {
-        if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }
+        if case .and(let list) = self { return list.flatMap(\.conjuncts) }
         return [self]
     }
 
     /// Splits `a OR b OR c` into `[a, b, c]`.
     public var disjuncts: [Expression] {
-        if case .or(let a, let b) = self { return a.disjuncts + b.disjuncts }
+        if case .or(let list) = self { return list.flatMap(\.disjuncts) }
         return [self]
     }
 
     /// Joins expressions with AND (nil for none).
     public static func conjunction(_ list: [Expression]) -> Expression? {
-        guard var result = list.first else { return nil }
-        for e in list.dropFirst() { result = .and(result, e) }
-        return result
+        switch list.count {
+        case 0: return nil
+        case 1: return list[0]
+        default: return .and(list)
+        }
     }
 }

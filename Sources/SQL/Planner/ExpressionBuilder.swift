@@ -7,11 +7,14 @@ final class ExpressionBuilder {
     let clause: String
     /// Set when building expressions that run after aggregation (select list, HAVING, ORDER BY).
     let aggregation: Aggregation?
+    /// Where subqueries go, in clauses that allow them; nil elsewhere.
+    let subqueries: SubqueryList?
 
-    init(scope: Scope, clause: String, aggregation: Aggregation? = nil) {
+    init(scope: Scope, clause: String, aggregation: Aggregation? = nil, subqueries: SubqueryList? = nil) {
         self.scope = scope
         self.clause = clause
         self.aggregation = aggregation
+        self.subqueries = subqueries
     }
 
     func build(_ e: AST.Expression) throws(SQLError) -> Expression {
@@ -22,8 +25,9 @@ final class ExpressionBuilder {
         case .literal(let value): return .constant(value)
         case .column(let table, let name):
             // Unknown or ambiguous names are reported before the GROUP BY rule.
-            let index = try scope.resolve(table: table, name: name)
-            guard let aggregation else { return .column(index) }
+            let reference = try scope.reference(table: table, name: name)
+            // An outer column is one value for the whole subquery run, like a constant.
+            guard case .column = reference, let aggregation else { return reference }
             // Grouped columns were replaced above; a bare column reaching here is not grouped.
             let written = table.map { "\($0.value).\(name.value)" } ?? name.value
             throw aggregation.notGrouped(written, at: name.position)
@@ -68,8 +72,8 @@ final class ExpressionBuilder {
         case .binary(let op, let lhs, let rhs):
             let a = try build(lhs), b = try build(rhs)
             switch op {
-            case .or: return .or(a, b)
-            case .and: return .and(a, b)
+            case .or: return .or([a, b])
+            case .and: return .and([a, b])
             case .equal: return .equal(a, b)
             case .notEqual: return .notEqual(a, b)
             case .isDistinctFrom: return .isDistinctFrom(a, b)
@@ -93,6 +97,20 @@ final class ExpressionBuilder {
             var items: [Expression] = []
             for item in list { items.append(try build(item)) }
             return negated ? .not(.inList(a, items)) : .inList(a, items)
+        case .subquery(let query):
+            return try subquery(query, .scalar, at: e.position)
+        case .exists(let query):
+            return try subquery(query, .exists, at: e.position)
+        case .inSubquery(let operand, let query, let negated):
+            let test = try subquery(query, .in(try build(operand)), at: e.position)
+            return negated ? .not(test) : test
+        case .cast(let operand, let type):
+            return .cast(try build(operand), type)
+        case .logical(let op, let operands):
+            var items: [Expression] = []
+            items.reserveCapacity(operands.count)
+            for operand in operands { items.append(try build(operand)) }
+            return op == .or ? .or(items) : .and(items)
         case .between(let operand, let low, let high, let negated):
             let between = Expression.between(try build(operand), low: try build(low), high: try build(high))
             return negated ? .not(between) : between
@@ -105,10 +123,28 @@ final class ExpressionBuilder {
         }
     }
 
+    /// Plans a subquery and registers it; its answer is a placeholder column (see `SubqueryList`).
+    private func subquery(_ query: AST.SelectStatement, _ kind: SubqueryKind,
+                          at position: SourcePosition) throws(SQLError) -> Expression {
+        guard let subqueries, !scope.constantOnly else {
+            throw SQLError(.semantic, "subqueries are not allowed in \(clause)", at: position)
+        }
+        // After GROUP BY the row is the aggregate's, which has no names to correlate with.
+        let outer = aggregation == nil ? [scope] + scope.outer : []
+        let node = try subqueries.planner.planQuery(query, outer: outer)
+        if kind != .exists && node.columns.count != 1 {
+            throw SQLError(.semantic, "subquery must return one column, found \(node.columns.count)",
+                           at: query.position)
+        }
+        return subqueries.add(node, kind)
+    }
+
     /// Whether the expression contains an aggregate function call.
     static func containsAggregate(_ e: AST.Expression) -> Bool {
         switch e.kind {
-        case .literal, .column, .all, .default: return false
+        case .literal, .column, .all, .default, .subquery, .exists: return false
+        case .inSubquery(let a, _, _), .cast(let a, _): return containsAggregate(a)
+        case .logical(_, let operands): return operands.contains(where: containsAggregate)
         case .function(let name, let args, _):
             if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 { return true }
             return args.contains(where: containsAggregate)
@@ -177,5 +213,44 @@ final class Aggregation {
         if let existing = aggregates.firstIndex(of: aggregate) { return existing }
         aggregates.append(aggregate)
         return aggregates.count - 1
+    }
+}
+
+/// The subqueries found while building one clause's expressions.
+///
+/// A subquery's answer becomes a column that an `apply` node appends to the clause's input. How
+/// wide that input is may not be known yet (after GROUP BY the aggregates are still being
+/// collected), so each answer is first a placeholder column far past any real one, and
+/// `attach` renumbers the placeholders once the input is final.
+final class SubqueryList {
+    static let placeholderBase = 1 << 40
+    let planner: Planner
+    private var pending: [(node: Node, kind: SubqueryKind)] = []
+
+    init(planner: Planner) {
+        self.planner = planner
+    }
+
+    var isEmpty: Bool { pending.isEmpty }
+
+    /// Registers a planned subquery; returns the placeholder for its answer.
+    func add(_ node: Node, _ kind: SubqueryKind) -> Expression {
+        pending.append((node, kind))
+        return .column(SubqueryList.placeholderBase + pending.count - 1)
+    }
+
+    /// `node` under one apply per subquery, and the function that turns placeholders in
+    /// expressions over `node` into the columns the applies add.
+    func attach(to node: Node) -> (Node, (Expression) -> Expression) {
+        let width = node.columns.count
+        let base = SubqueryList.placeholderBase
+        let renumber: (Expression) -> Expression = { e in e.shiftingColumns { $0 >= base ? width + ($0 - base) : $0 } }
+        var result = node
+        for subquery in pending {
+            var kind = subquery.kind
+            if case .in(let operand) = kind { kind = .in(renumber(operand)) }
+            result = .apply(source: result, subquery: subquery.node, kind: kind)
+        }
+        return (result, renumber)
     }
 }

@@ -7,11 +7,17 @@
 /// 2. **FilterPushdown** moves conditions as close to the data as possible: into scans (so the
 ///    engine drops rows before they are even decoded into the executor) and into the sides of
 ///    joins, leaving in a join's predicate only what needs both sides.
-/// 3. **IndexLookup** turns a scan filtered on `pk = c`, `pk IN (…)` (or an indexed column) into
+/// 3. **Decorrelation** turns `IN (SELECT …)` and `[NOT] EXISTS (SELECT …)` tests in WHERE
+///    into semi- and anti-joins, so the subquery runs once instead of once per row.
+/// 4. **IndexLookup** turns a scan filtered on `pk = c`, `pk IN (…)` (or an indexed column) into
 ///    direct lookups: O(log n) per key instead of reading the whole table.
-/// 4. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
+/// 5. **JoinOrder** joins the tables of a long FROM list in an order where each is tied by an
+///    equality to those joined before it (see `JoinOrder`).
+/// 6. **HashJoin** replaces a nested-loop join on `a.x = b.y` with a hash join: O(n + m)
 ///    instead of O(n·m).
-/// 5. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
+/// 7. **LookupJoin** turns a hash join whose one side is a table keyed (primary key or index)
+///    on the join column into lookups by key per row of the other side: no scan of that table.
+/// 8. **ShortCircuit** removes work that cannot matter: always-TRUE filters, identity
 ///    projections, and — for always-FALSE filters or LIMIT 0 — the whole subtree, replaced by
 ///    `Nothing`.
 ///
@@ -37,10 +43,16 @@ public enum Optimizer {
                       rewrite: ConstantFolding.apply),
         OptimizerPass(name: "FilterPushdown", why: "rows dropped near the data are never carried up the tree",
                       rewrite: FilterPushdown.apply),
+        OptimizerPass(name: "Decorrelation", why: "a subquery run once as a join beats running it per outer row",
+                      rewrite: Decorrelation.apply),
         OptimizerPass(name: "IndexLookup", why: "looking keys up reads a few rows instead of the whole table",
                       rewrite: IndexLookup.apply),
+        OptimizerPass(name: "JoinOrder", why: "joining tables a predicate ties together never builds a cross product",
+                      rewrite: JoinOrder.apply),
         OptimizerPass(name: "HashJoin", why: "a hash table joins in O(n + m) instead of trying every pair",
                       rewrite: HashJoinPass.apply),
+        OptimizerPass(name: "LookupJoin", why: "a few outer rows look their matches up by key instead of hashing a table",
+                      rewrite: LookupJoinPass.apply),
         OptimizerPass(name: "ShortCircuit", why: "work whose result cannot matter is not done at all",
                       rewrite: ShortCircuit.apply),
     ]
@@ -71,19 +83,28 @@ enum ConstantFolding {
                 return e
             }
             switch e {
-            case .and(.constant(.boolean(false)), _), .and(_, .constant(.boolean(false))):
-                return .constant(.boolean(false))
-            case .or(.constant(.boolean(true)), _), .or(_, .constant(.boolean(true))):
-                return .constant(.boolean(true))
-            // `x AND TRUE` is x only if x is a boolean (or NULL); `1 AND TRUE` must still fail.
-            case .and(.constant(.boolean(true)), let x) where x.isBoolean,
-                 .and(let x, .constant(.boolean(true))) where x.isBoolean,
-                 .or(.constant(.boolean(false)), let x) where x.isBoolean,
-                 .or(let x, .constant(.boolean(false))) where x.isBoolean:
-                return x
+            case .and(let list): return foldLogic(list, decisive: false) { .and($0) }
+            case .or(let list): return foldLogic(list, decisive: true) { .or($0) }
             default: return e
             }
         }) ?? e
+    }
+}
+
+extension ConstantFolding {
+    /// `… AND FALSE AND …` is FALSE (`… OR TRUE …` is TRUE); `x AND TRUE` is x, but only if x is
+    /// a boolean (or NULL): `1 AND TRUE` must still fail.
+    static func foldLogic(_ list: [Expression], decisive: Bool,
+                          rebuild: ([Expression]) -> Expression) -> Expression {
+        if list.contains(.constant(.boolean(decisive))) { return .constant(.boolean(decisive)) }
+        let neutral = Expression.constant(.boolean(!decisive))
+        let rest = list.filter { $0 != neutral }
+        guard rest.count < list.count, rest.allSatisfy(\.isBoolean) else { return rebuild(list) }
+        switch rest.count {
+        case 0: return neutral
+        case 1: return rest[0]
+        default: return rebuild(rest)
+        }
     }
 }
 
@@ -106,7 +127,13 @@ extension Node {
             return .order(source: source, keys: keys.map { OrderKey(transform($0.expression), $0.direction) })
         case .values(let rows, let labels):
             return .values(rows: rows.map { $0.map(transform) }, labels: labels)
-        case .keyLookup, .indexLookup, .hashJoin, .limit, .offset, .distinct, .nothing:
+        case .lookupJoin(let left, let lc, let table, let alias, let column, let filter, let outer):
+            return .lookupJoin(left: left, leftColumn: lc, table: table, alias: alias, column: column,
+                               filter: filter.map(transform), outer: outer)
+        case .apply(let source, let subquery, .in(let operand)):
+            return .apply(source: source, subquery: subquery, kind: .in(transform(operand)))
+        case .keyLookup, .indexLookup, .hashJoin, .limit, .offset, .distinct, .nothing, .apply, .semiJoin,
+             .setOperation:
             return self
         }
     }
@@ -126,7 +153,18 @@ enum FilterPushdown {
             let combined = Expression.conjunction((existing?.conjuncts ?? []) + predicate.conjuncts)
             return .scan(table: table, alias: alias, filter: combined)
         case .filter(.filter(let source, let inner), let outer):
-            return push(.filter(source: source, predicate: .and(inner, outer)))
+            return push(.filter(source: source, predicate: .and(inner.conjuncts + outer.conjuncts)))
+        // Conditions that don't test a subquery's answer are checked before it runs.
+        case .filter(.apply(let source, let subquery, let kind), let predicate):
+            let width = source.columns.count
+            var below: [Expression] = []
+            var above: [Expression] = []
+            for c in predicate.conjuncts {
+                if c.referencedColumns.contains(where: { $0 >= width }) { above.append(c) } else { below.append(c) }
+            }
+            guard let pushed = Expression.conjunction(below) else { return node }
+            let applied = Node.apply(source: push(.filter(source: source, predicate: pushed)), subquery: subquery, kind: kind)
+            return Expression.conjunction(above).map { Node.filter(source: applied, predicate: $0) } ?? applied
         case .filter(.nestedLoopJoin(let left, let right, let joinPredicate, let outerJoin), let predicate):
             let leftWidth = left.columns.count
             var above: [Expression] = []
@@ -277,6 +315,23 @@ enum ShortCircuit {
         return false
     }
 
+    /// Whether `outer` only picks columns of `inner`, and every `inner` expression it leaves out
+    /// is a column or a constant (so dropping it can't hide an error).
+    private static func isSelection(_ outer: [Expression], of inner: [Expression]) -> Bool {
+        var picked = Set<Int>()
+        for e in outer {
+            guard case .column(let i) = e, inner.indices.contains(i) else { return false }
+            picked.insert(i)
+        }
+        return inner.indices.allSatisfy { i in
+            if picked.contains(i) { return true }
+            switch inner[i] {
+            case .column, .constant: return true
+            default: return false
+            }
+        }
+    }
+
     private static func simplify(_ node: Node) -> Node {
         let nothing = Node.nothing(labels: node.columns)
         switch node {
@@ -299,6 +354,20 @@ enum ShortCircuit {
             if let predicate, isFalseOrNull(predicate), !outer { return nothing }
         case .hashJoin(let left, _, let right, _, let outer):
             if isNothing(left) || (!outer && isNothing(right)) { return nothing }
+        case .semiJoin(let left, _, let right, _, let anti):
+            if isNothing(left) || (!anti && isNothing(right)) { return nothing }
+            if anti && isNothing(right) { return left }
+        case .apply(let source, _, _), .lookupJoin(let source, _, _, _, _, _, _):
+            if isNothing(source) { return nothing }
+        case .projection(.projection(let inner, let innerExpressions, _), let expressions, let labels)
+            where isSelection(expressions, of: innerExpressions):
+            // A projection that only picks columns of another: one projection picking from the
+            // inner one's input (what it drops is plain columns or constants, which can't fail).
+            let merged = expressions.compactMap { e -> Expression? in
+                if case .column(let i) = e { return innerExpressions[i] }
+                return nil
+            }
+            return simplify(.projection(source: inner, expressions: merged, labels: labels))
         case .projection(let source, let expressions, let labels):
             if isNothing(source) { return nothing }
             // A projection that passes every column through unchanged, under the same names.

@@ -29,6 +29,7 @@ extension Plan {
             }
             header = "Update: \(table.name) (\(sets.joined(separator: ", ")))"
         case .delete(let table, _): header = "Delete: \(table.name)"
+        case .insertQuery(let table, _): header = "Insert: \(table.name) (from a query)"
         }
         if let header { lines.append(PlanText.fit(header, width: width)) }
         if let root {
@@ -74,6 +75,28 @@ extension Node {
             let l = Expression.column(leftColumn).display(left.columns)
             let r = Expression.column(rightColumn).display(right.columns)
             return "HashJoin: \(outer ? "outer" : "inner") on \(l) = \(r)"
+        case .lookupJoin(let left, let leftColumn, let table, let alias, let column, let filter, let outer):
+            let qualifier = alias ?? table.name
+            let name = table.columns.indices.contains(column) ? table.columns[column].name : "#\(column)"
+            let key = column == table.primaryKey ? "primary key of \(table.name)" : "index on \(table.name).\(name)"
+            var text = "LookupJoin: \(outer ? "outer" : "inner") on \(Expression.column(leftColumn).display(left.columns))"
+                + " = \(qualifier).\(name) (by \(key))"
+            if let filter {
+                text += " where \(filter.display(table.columns.map { Label(table: qualifier, name: $0.name) }))"
+            }
+            return text
+        case .apply(let source, _, let kind):
+            switch kind {
+            case .scalar: return "Apply: scalar subquery"
+            case .exists: return "Apply: EXISTS"
+            case .in(let operand): return "Apply: \(operand.display(source.columns)) IN subquery"
+            }
+        case .semiJoin(let left, let leftColumn, let right, let rightColumn, let anti):
+            let l = Expression.column(leftColumn).display(left.columns)
+            let r = Expression.column(rightColumn).display(right.columns)
+            return "\(anti ? "AntiJoin" : "SemiJoin"): on \(l) = \(r)"
+        case .setOperation(_, _, let operation, let all):
+            return "SetOperation: \(operation.rawValue)\(all ? " ALL" : "")"
         case .aggregate(let source, let groupBy, let aggregates):
             let input = source.columns
             let items = groupBy.map { $0.display(input) } + aggregates.map { $0.display(input) }

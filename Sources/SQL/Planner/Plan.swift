@@ -14,6 +14,8 @@ public enum Plan: Sendable, Hashable {
     case dropIndex(name: String, ifExists: Bool)
     /// Insert rows of constant expressions, already in table column order (defaults filled in).
     case insert(table: Table, rows: [[Expression]])
+    /// Insert the rows `source` produces, already in table column order (INSERT … SELECT).
+    case insertQuery(table: Table, source: Node)
     /// For each row of `source` (rows of `table`), set `assignments` (column position →
     /// expression over the old row) and write it back.
     case update(table: Table, source: Node, assignments: [Assignment])
@@ -24,7 +26,7 @@ public enum Plan: Sendable, Hashable {
     public var root: Node? {
         switch self {
         case .select(let node): node
-        case .update(_, let source, _), .delete(_, let source): source
+        case .update(_, let source, _), .delete(_, let source), .insertQuery(_, let source): source
         default: nil
         }
     }
@@ -35,6 +37,7 @@ public enum Plan: Sendable, Hashable {
         case .select: .select(node)
         case .update(let table, _, let assignments): .update(table: table, source: node, assignments: assignments)
         case .delete(let table, _): .delete(table: table, source: node)
+        case .insertQuery(let table, _): .insertQuery(table: table, source: node)
         default: self
         }
     }
@@ -125,6 +128,20 @@ public indirect enum Node: Sendable, Hashable {
     /// An equi-join `left[leftColumn] = right[rightColumn]`: the right side is loaded into a
     /// hash table once, then each left row probes it (O(n + m) instead of O(n·m)).
     case hashJoin(left: Node, leftColumn: Int, right: Node, rightColumn: Int, outer: Bool)
+    /// For each left row, the rows of `table` whose `column` (its primary key or an indexed
+    /// column) equals `left[leftColumn]`, fetched by key — no scan of `table` at all — and kept
+    /// if `filter` (over the table's row) holds; `outer` pads unmatched left rows with NULLs.
+    case lookupJoin(left: Node, leftColumn: Int, table: Table, alias: String?, column: Int,
+                    filter: Expression?, outer: Bool)
+    /// For each `source` row, runs `subquery` with that row bound to the subquery's outer
+    /// references and appends one column with the answer (see `SubqueryKind`).
+    case apply(source: Node, subquery: Node, kind: SubqueryKind)
+    /// The left rows that have (`anti`: that have no) right row with `left[leftColumn] =
+    /// right[rightColumn]`: the right side is hashed once. What IN and EXISTS become when the
+    /// optimizer decorrelates them. Outputs the left columns only.
+    case semiJoin(left: Node, leftColumn: Int, right: Node, rightColumn: Int, anti: Bool)
+    /// `left UNION/INTERSECT/EXCEPT [ALL] right`; both sides have the same number of columns.
+    case setOperation(left: Node, right: Node, operation: AST.SetOperator, all: Bool)
     /// Groups by `groupBy` and computes `aggregates`; outputs group values, then aggregates.
     case aggregate(source: Node, groupBy: [Expression], aggregates: [Aggregate])
     /// Sorts all input rows (stable) by `keys`.
@@ -154,6 +171,13 @@ public indirect enum Node: Sendable, Hashable {
             return labels
         case .nestedLoopJoin(let left, let right, _, _), .hashJoin(let left, _, let right, _, _):
             return left.columns + right.columns
+        case .apply(let source, _, let kind):
+            return source.columns + [Label(name: kind.columnName)]
+        case .lookupJoin(let left, _, let table, let alias, _, _, _):
+            let qualifier = alias ?? table.name
+            return left.columns + table.columns.map { Label(table: qualifier, name: $0.name) }
+        case .semiJoin(let left, _, _, _, _), .setOperation(let left, _, _, _):
+            return left.columns
         case .aggregate(let source, let groupBy, let aggregates):
             let input = source.columns
             let groups = groupBy.map { e -> Label in
@@ -164,13 +188,18 @@ public indirect enum Node: Sendable, Hashable {
         }
     }
 
+    /// How many nodes the tree has (this one included).
+    public var nodeCount: Int { 1 + children.reduce(0) { $0 + $1.nodeCount } }
+
     /// The direct children, left to right.
     public var children: [Node] {
         switch self {
         case .scan, .keyLookup, .indexLookup, .values, .nothing: []
         case .filter(let s, _), .projection(let s, _, _), .aggregate(let s, _, _), .order(let s, _),
-             .limit(let s, _), .offset(let s, _), .distinct(let s): [s]
-        case .nestedLoopJoin(let l, let r, _, _), .hashJoin(let l, _, let r, _, _): [l, r]
+             .limit(let s, _), .offset(let s, _), .distinct(let s), .lookupJoin(let s, _, _, _, _, _, _): [s]
+        case .nestedLoopJoin(let l, let r, _, _), .hashJoin(let l, _, let r, _, _),
+             .semiJoin(let l, _, let r, _, _), .setOperation(let l, let r, _, _): [l, r]
+        case .apply(let source, let subquery, _): [source, subquery]
         }
     }
 
@@ -190,6 +219,14 @@ public indirect enum Node: Sendable, Hashable {
             return .nestedLoopJoin(left: new[0], right: new[1], predicate: p, outer: o)
         case .hashJoin(_, let lc, _, let rc, let o):
             return .hashJoin(left: new[0], leftColumn: lc, right: new[1], rightColumn: rc, outer: o)
+        case .apply(_, _, let kind): return .apply(source: new[0], subquery: new[1], kind: kind)
+        case .lookupJoin(_, let lc, let table, let alias, let column, let filter, let outer):
+            return .lookupJoin(left: new[0], leftColumn: lc, table: table, alias: alias, column: column,
+                               filter: filter, outer: outer)
+        case .semiJoin(_, let lc, _, let rc, let anti):
+            return .semiJoin(left: new[0], leftColumn: lc, right: new[1], rightColumn: rc, anti: anti)
+        case .setOperation(_, _, let operation, let all):
+            return .setOperation(left: new[0], right: new[1], operation: operation, all: all)
         }
     }
 
@@ -206,5 +243,24 @@ public indirect enum Node: Sendable, Hashable {
         var newChildren: [Node] = []
         for child in node.children { newChildren.append(try child.transformedDown(transform)) }
         return node.withChildren(newChildren)
+    }
+}
+
+/// What an `apply` node computes from its subquery's rows for each outer row.
+public enum SubqueryKind: Sendable, Hashable {
+    /// The one value of the one row (NULL for no row; more than one row is an error).
+    case scalar
+    /// Whether there is any row.
+    case exists
+    /// `operand IN (rows)` with SQL's NULL rules; `operand` is over the source row.
+    case `in`(Expression)
+
+    /// The name of the column the apply node appends.
+    var columnName: String {
+        switch self {
+        case .scalar: "subquery"
+        case .exists: "exists"
+        case .in: "in"
+        }
     }
 }

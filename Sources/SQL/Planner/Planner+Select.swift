@@ -1,6 +1,91 @@
 extension Planner {
+    /// Plans a whole query: a SELECT, or a compound of several joined by set operations, with
+    /// ORDER BY, LIMIT and OFFSET for the whole. `outer`: the scopes of the queries around a
+    /// subquery, nearest first.
+    func planQuery(_ query: AST.SelectStatement, outer: [Scope] = []) throws(SQLError) -> Node {
+        guard !query.compound.isEmpty else { return try planSelect(query, outer: outer) }
+        var first = query
+        first.compound = []
+        first.orderBy = []
+        first.limit = nil
+        first.offset = nil
+        var node = try planSelect(first, outer: outer)
+        for part in query.compound {
+            let right = try planSelect(part.select, outer: outer)
+            let (l, r) = (node.columns.count, right.columns.count)
+            guard l == r else {
+                throw SQLError(.semantic, "each side of \(part.operation.rawValue) must have the same number of columns: "
+                               + "the left has \(l), the right \(r)", at: part.position)
+            }
+            // Types known from the plan (columns, constants) must agree; others are checked per row.
+            for i in 0..<l {
+                guard let a = Planner.staticType(node, i), let b = Planner.staticType(right, i) else { continue }
+                let numeric: Set<DataType> = [.integer, .float]
+                if a != b && !(numeric.contains(a) && numeric.contains(b)) {
+                    throw SQLError(.type, "\(part.operation.rawValue) column \(i + 1) is \(a.rawValue) on the left "
+                                   + "but \(b.rawValue) on the right", at: part.position)
+                }
+            }
+            node = .setOperation(left: node, right: right, operation: part.operation, all: part.all)
+        }
+        // ORDER BY of a compound names its output columns, by name or position.
+        let labels = node.columns
+        var keys: [OrderKey] = []
+        for item in query.orderBy {
+            let direction: Direction = item.direction == .descending ? .descending : .ascending
+            let e = item.expression
+            switch e.kind {
+            case .literal(.integer(let position)):
+                guard position >= 1 && position <= Int64(labels.count) else {
+                    throw SQLError(.semantic, "ORDER BY position \(position) is not in the select list (1...\(labels.count))",
+                                   at: e.position)
+                }
+                keys.append(OrderKey(.column(Int(position) - 1), direction))
+            case .column(nil, let name):
+                let matches = labels.indices.filter { labels[$0].name == name.value }
+                guard let match = matches.first else {
+                    throw SQLError(.semantic, "unknown column '\(name.value)': ORDER BY of a compound query names its output columns"
+                                   + Scope.suggestion(name.value, labels.compactMap(\.name)), at: name.position)
+                }
+                if matches.count > 1 { throw SQLError(.semantic, "ambiguous column \(name.value)", at: name.position) }
+                keys.append(OrderKey(.column(match), direction))
+            default:
+                throw SQLError(.semantic, "ORDER BY of a compound query takes output column names or positions",
+                               at: e.position)
+            }
+        }
+        if !keys.isEmpty { node = .order(source: node, keys: keys) }
+        if let offset = query.offset { node = .offset(source: node, count: try constantCount(offset, "offset")) }
+        if let limit = query.limit { node = .limit(source: node, count: try constantCount(limit, "limit")) }
+        return node
+    }
+
+    /// The type of output column `column` of `node` when the plan alone tells it: a table
+    /// column passed up through projections and filters, or a non-NULL constant.
+    static func staticType(_ node: Node, _ column: Int) -> DataType? {
+        switch node {
+        case .scan(let table, _, _), .keyLookup(let table, _, _), .indexLookup(let table, _, _, _):
+            return table.columns.indices.contains(column) ? table.columns[column].dataType : nil
+        case .projection(let source, let expressions, _):
+            guard expressions.indices.contains(column) else { return nil }
+            switch expressions[column] {
+            case .constant(let value): return value.dataType
+            case .column(let i): return staticType(source, i)
+            default: return nil
+            }
+        case .filter(let source, _), .order(let source, _), .limit(let source, _), .offset(let source, _),
+             .distinct(let source), .setOperation(let source, _, _, _):
+            return staticType(source, column)
+        case .nestedLoopJoin(let left, let right, _, _):
+            let width = left.columns.count
+            return column < width ? staticType(left, column) : staticType(right, column - width)
+        default:
+            return nil
+        }
+    }
+
     /// Plans a SELECT into a query tree (see the order of clauses in `Planner`'s docs).
-    func planSelect(_ select: AST.SelectStatement) throws(SQLError) -> Node {
+    func planSelect(_ select: AST.SelectStatement, outer: [Scope] = []) throws(SQLError) -> Node {
         // FROM: scans and joins; comma-separated items are cross joined.
         var node: Node = .values(rows: [[]], labels: [])
         var scope = Scope()
@@ -14,9 +99,12 @@ extension Planner {
                 scope = scope.joined(with: itemScope)
             }
         }
+        scope.outer = outer
 
         if let predicate = select.where {
-            node = .filter(source: node, predicate: try ExpressionBuilder(scope: scope, clause: "WHERE").build(predicate))
+            let subqueries = SubqueryList(planner: self)
+            let built = try ExpressionBuilder(scope: scope, clause: "WHERE", subqueries: subqueries).build(predicate)
+            node = filter(node, built, subqueries)
         }
 
         // GROUP BY and aggregates: expressions after this point see the aggregate's output.
@@ -34,8 +122,10 @@ extension Planner {
             for e in select.groupBy { groupBy.append(try groupBuilder.build(e)) }
             aggregation = Aggregation(input: scope, groupBy: groupBy)
         }
+        // Subqueries in the select list and ORDER BY are answered just before the projection.
+        let selectSubqueries = SubqueryList(planner: self)
         func builder(_ clause: String) -> ExpressionBuilder {
-            ExpressionBuilder(scope: scope, clause: clause, aggregation: aggregation)
+            ExpressionBuilder(scope: scope, clause: clause, aggregation: aggregation, subqueries: selectSubqueries)
         }
 
         // The select list.
@@ -67,7 +157,11 @@ extension Planner {
         }
         let visible = expressions.count
 
-        let having: Expression? = try select.having.map { e throws(SQLError) in try builder("HAVING").build(e) }
+        let havingSubqueries = SubqueryList(planner: self)
+        let having: Expression? = try select.having.map { e throws(SQLError) in
+            try ExpressionBuilder(scope: scope, clause: "HAVING", aggregation: aggregation,
+                                  subqueries: havingSubqueries).build(e)
+        }
 
         // ORDER BY: a position, a select alias, a selected expression, or anything else the
         // input can compute — which becomes a hidden column dropped after sorting.
@@ -112,7 +206,10 @@ extension Planner {
         if let aggregation {
             node = .aggregate(source: node, groupBy: aggregation.groupBy, aggregates: aggregation.aggregates)
         }
-        if let having { node = .filter(source: node, predicate: having) }
+        if let having { node = filter(node, having, havingSubqueries) }
+        let (withApplies, renumber) = selectSubqueries.attach(to: node)
+        node = withApplies
+        expressions = expressions.map(renumber)
 
         let inputLabels = node.columns
         let labels = expressions.enumerated().map { i, e -> Label in
@@ -136,6 +233,16 @@ extension Planner {
         return node
     }
 
+    /// `node` filtered by `predicate`, with the subqueries it uses answered first (and their
+    /// columns dropped again after the filter).
+    func filter(_ node: Node, _ predicate: Expression, _ subqueries: SubqueryList) -> Node {
+        guard !subqueries.isEmpty else { return .filter(source: node, predicate: predicate) }
+        let labels = node.columns
+        let (withApplies, renumber) = subqueries.attach(to: node)
+        let filtered = Node.filter(source: withApplies, predicate: renumber(predicate))
+        return .projection(source: filtered, expressions: labels.indices.map(Expression.column), labels: labels)
+    }
+
     /// Plans one FROM item, returning its node and the names it makes visible.
     private func planFrom(_ item: AST.FromItem, _ seen: inout [String]) throws(SQLError) -> (Node, Scope) {
         switch item {
@@ -147,6 +254,15 @@ extension Planner {
             }
             seen.append(qualifier.value)
             return (.scan(table: table, alias: alias?.value, filter: nil), Scope(table: table, alias: alias?.value))
+        case .subquery(let query, let alias):
+            if seen.contains(alias.value) {
+                throw SQLError(.semantic, "duplicate table name \(alias.value)", at: alias.position)
+            }
+            seen.append(alias.value)
+            let inner = try planQuery(query)
+            let labels = inner.columns.map { Label(table: alias.value, name: $0.name) }
+            let node = Node.projection(source: inner, expressions: labels.indices.map(Expression.column), labels: labels)
+            return (node, Scope(labels: labels, tables: [alias.value]))
         case .join(let left, let right, let kind, let on):
             let (leftNode, leftScope) = try planFrom(left, &seen)
             let (rightNode, rightScope) = try planFrom(right, &seen)
@@ -171,7 +287,7 @@ extension Planner {
     }
 
     /// LIMIT and OFFSET: a constant, non-negative integer.
-    private func constantCount(_ e: AST.Expression, _ what: String) throws(SQLError) -> Int {
+    func constantCount(_ e: AST.Expression, _ what: String) throws(SQLError) -> Int {
         let value = try ExpressionBuilder(scope: .constant, clause: what.uppercased()).build(e).evaluate([])
         guard case .integer(let n) = value, n >= 0 else {
             throw SQLError(.semantic, "invalid \(what) \(value): must be a non-negative integer", at: e.position)

@@ -48,6 +48,7 @@ public struct Planner {
         case .update(let table, let set, let predicate):
             let schema = try lookup(table)
             let scope = Scope(table: schema)
+            let subqueries = SubqueryList(planner: self)
             var assignments: [Assignment] = []
             for item in set {
                 guard let index = schema.columnIndex(item.column.value) else {
@@ -59,20 +60,41 @@ public struct Planner {
                 if case .default = item.value.kind {
                     expression = .constant(try defaultValue(schema.columns[index], at: item.value.position))
                 } else {
-                    expression = try ExpressionBuilder(scope: scope, clause: "UPDATE").build(item.value)
+                    expression = try ExpressionBuilder(scope: scope, clause: "UPDATE", subqueries: subqueries)
+                        .build(item.value)
                 }
                 if assignments.contains(where: { $0.column == index }) {
                     throw SQLError(.semantic, "column \(item.column.value) set multiple times", at: item.column.position)
                 }
                 assignments.append(Assignment(column: index, expression: expression))
             }
-            return .update(table: schema, source: try planTableSource(schema, predicate),
-                           assignments: assignments)
+            // Subqueries in SET are answered per row, in columns after the table's own.
+            let (source, renumber) = subqueries.attach(to: try planTableSource(schema, predicate))
+            return .update(table: schema, source: source,
+                           assignments: assignments.map { Assignment(column: $0.column, expression: renumber($0.expression)) })
         case .delete(let table, let predicate):
             let schema = try lookup(table)
             return .delete(table: schema, source: try planTableSource(schema, predicate))
         case .select(let select):
-            return .select(try planSelect(select))
+            return .select(try planQuery(select))
+        case .insertSelect(let table, let columns, let query):
+            let schema = try lookup(table)
+            let targets = try insertTargets(schema, columns)
+            let source = try planQuery(query)
+            guard source.columns.count == targets.count else {
+                throw SQLError(.semantic, "INSERT into \(schema.name) takes \(targets.count) column\(targets.count == 1 ? "" : "s"), "
+                               + "but the query returns \(source.columns.count)", at: query.position)
+            }
+            var row: [Expression] = []
+            for (i, column) in schema.columns.enumerated() {
+                if let written = targets.firstIndex(of: i) {
+                    row.append(.column(written))
+                } else {
+                    row.append(.constant(try defaultValue(column, at: table.position)))
+                }
+            }
+            let labels = schema.columns.map { Label(table: schema.name, name: $0.name) }
+            return .insertQuery(table: schema, source: .projection(source: source, expressions: row, labels: labels))
         }
     }
 
@@ -128,10 +150,8 @@ public struct Planner {
         return value
     }
 
-    private func planInsert(_ name: AST.Name, _ columnNames: [AST.Name]?,
-                            _ rows: [[AST.Expression]]) throws(SQLError) -> Plan {
-        let table = try lookup(name)
-        // Which table column each written value goes to.
+    /// Which table column each written value of an INSERT goes to.
+    private func insertTargets(_ table: Table, _ columnNames: [AST.Name]?) throws(SQLError) -> [Int] {
         var targets: [Int] = []
         if let columnNames {
             for column in columnNames {
@@ -147,6 +167,13 @@ public struct Planner {
         } else {
             targets = Array(table.columns.indices)
         }
+        return targets
+    }
+
+    private func planInsert(_ name: AST.Name, _ columnNames: [AST.Name]?,
+                            _ rows: [[AST.Expression]]) throws(SQLError) -> Plan {
+        let table = try lookup(name)
+        let targets = try insertTargets(table, columnNames)
         var planned: [[Expression]] = []
         planned.reserveCapacity(rows.count)
         let builder = ExpressionBuilder(scope: .constant, clause: "VALUES")
@@ -180,7 +207,9 @@ public struct Planner {
     private func planTableSource(_ table: Table, _ predicate: AST.Expression?) throws(SQLError) -> Node {
         let scan = Node.scan(table: table, alias: nil, filter: nil)
         guard let predicate else { return scan }
-        let filter = try ExpressionBuilder(scope: Scope(table: table), clause: "WHERE").build(predicate)
-        return .filter(source: scan, predicate: filter)
+        let subqueries = SubqueryList(planner: self)
+        let condition = try ExpressionBuilder(scope: Scope(table: table), clause: "WHERE", subqueries: subqueries)
+            .build(predicate)
+        return filter(scan, condition, subqueries)
     }
 }

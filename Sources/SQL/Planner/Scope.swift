@@ -11,6 +11,9 @@ struct Scope {
     var tables: [String]
     /// Set when no columns may be referenced at all (VALUES, LIMIT, DEFAULT): the clause name.
     var constantOnly: Bool
+    /// For a subquery, the scopes of the queries around it, nearest first: a name this scope
+    /// lacks may be a correlated reference to one of them.
+    var outer: [Scope] = []
 
     init(labels: [Label] = [], tables: [String] = []) {
         self.labels = labels
@@ -34,6 +37,23 @@ struct Scope {
     /// The two scopes side by side, as a join's output is.
     func joined(with other: Scope) -> Scope {
         Scope(labels: labels + other.labels, tables: tables + other.tables)
+    }
+
+    /// The column `table.name` (or `name`): of this scope if it has one by that name, else of the
+    /// nearest enclosing query that does (a correlated reference).
+    func reference(table: AST.Name?, name: AST.Name) throws(SQLError) -> Expression {
+        if constantOnly || has(table: table, name: name) {
+            return .column(try resolve(table: table, name: name))
+        }
+        for (i, scope) in outer.enumerated() where scope.has(table: table, name: name) {
+            let index = try scope.resolve(table: table, name: name)
+            return .outer(level: i + 1, column: index, label: scope.labels[index])
+        }
+        return .column(try resolve(table: table, name: name))
+    }
+
+    private func has(table: AST.Name?, name: AST.Name) -> Bool {
+        labels.contains { $0.name == name.value && (table == nil || $0.table == table?.value) }
     }
 
     /// The position of the column `table.name` (or `name`).
