@@ -1,4 +1,5 @@
 import Inspect
+import PGWire
 import SQL
 
 #if canImport(Glibc)
@@ -53,6 +54,8 @@ public final class ShellDriver {
     /// The name of the session statements go to.
     public private(set) var currentSessionName = ShellDriver.defaultSessionName
     var recorder: Recorder?
+    /// The PostgreSQL protocol listener serving this database (`--pg`, `.pg start`), if any.
+    public var pgServer: PGServer?
 
     /// The session every shell starts in.
     public static let defaultSessionName = "default"
@@ -204,7 +207,7 @@ public final class ShellDriver {
     }
 
     /// Every session, in creation order.
-    public var allSessions: [(name: String, session: any ShellSession)] { sessions }
+    public var allSessions: [(name: String, session: any ShellSession)] { sessions + pgSessions }
 
     /// Switches to the session called `name`, creating it on first use.
     public func switchSession(to name: String) throws(ShellError) {
