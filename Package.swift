@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
         .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Shell", "Server", "ScriptTesting",
                                                          "SQLScriptSupport", nio, nioPosix]),
-        .testTarget(name: "PGWireTests", dependencies: ["SQL", "Cluster", "Shell", "PGWire", "ScriptTesting", nio]),
+        .testTarget(name: "PGWireTests", dependencies: ["Encoding", "SQL", "Cluster", "Shell", "PGWire", "ScriptTesting"],
+                    exclude: ["psycopg_story.py", "check-against-postgres.sh", "pgbench.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,8 @@ import Testing
 /// psql against the REPL's embedded cluster, served with `.pg start`: each file in
 /// `Tests/Scripts/PGWire/` is a story. `a> SQL` is typed into psql session `a` (`b>` into a
 /// second psql, started on first use), and the lines under it are what psql prints;
-/// `repl> .command` is typed into the REPL that serves them, to watch their sessions.
+/// `repl> .command` is typed into the REPL that serves them, to watch their sessions;
+/// `python> program.py` runs a Python driver program from `Tests/PGWireTests` against them.
 @Suite(.serialized) struct PsqlScriptTests {
     static let area = "PGWire"
 
@@ -50,6 +51,20 @@ final class PGScriptInterpreter: ScriptInterpreter {
             var lines = String(output.text.dropFirst(before)).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
             return lines
+        }
+        if prefix == "python" {
+            do {
+                let python = try PythonDrivers.ensure()
+                let program = PythonDrivers.programs.appendingPathComponent(command).path
+                let (status, text) = try PythonDrivers.run(python, [program, String(port)], timeout: 60)
+                // Its connections are gone once the server has seen them close.
+                for _ in 0..<500 where !(driver.pgServer?.clients.isEmpty ?? true) { usleep(10_000) }
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if lines.last == "" { lines.removeLast() }
+                return lines + (status == 0 ? [] : ["<exit status \(status)>"])
+            } catch {
+                return ["<\(error)>"]
+            }
         }
         let name = prefix.isEmpty ? "a" : prefix
         do {
