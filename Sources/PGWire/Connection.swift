@@ -80,6 +80,7 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
 
     private func handle(_ message: PGFrontendMessage) {
         guard !closed else { return }
+        let authenticated = session != nil
         do {
             switch message {
             case let .startup(code, body):
@@ -93,8 +94,13 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
         } catch {
             fail(PGErrorFields(code: "08P01", message: "invalid message: \(error)"))
         }
+        // Drivers send Parse, Bind, Describe, Execute and Sync together: answer them together.
+        if case .typed(let type, _) = message, !Self.flushesAfter.contains(type), authenticated { return }
         flush()
     }
+
+    /// Sync, Flush and Query end a batch of answers; the rest wait in the buffer.
+    private static let flushesAfter: Set<UInt8> = [UInt8(ascii: "S"), UInt8(ascii: "H"), UInt8(ascii: "Q")]
 
     private func startup(code: UInt32, body: [UInt8]) throws(PGProtocolError) {
         switch code {
