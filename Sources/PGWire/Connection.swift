@@ -35,6 +35,8 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
     private var session: PGSession?
     private var startupParameters: [String: String] = [:]
     private var awaitingPassword = false
+    /// The MD5 exchange's salt, sent with the request for a password.
+    private var salt: [UInt8] = []
     private var closed = false
     /// After an error in the extended protocol, messages are skipped until Sync.
     private var skippingToSync = false
@@ -122,7 +124,12 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
             guard startupParameters["user"] != nil else { throw PGProtocolError("the startup packet names no user") }
             if let password = server.configuration.password, !password.isEmpty {
                 awaitingPassword = true
-                writer.authenticationCleartext()
+                if server.configuration.passwordMethod == .md5 {
+                    salt = (0..<4).map { _ in UInt8.random(in: 0...255) }
+                    writer.authenticationMD5(salt: salt)
+                } else {
+                    writer.authenticationCleartext()
+                }
             } else if isLoopback {
                 begin()
             } else {
@@ -174,7 +181,10 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
         if awaitingPassword {
             guard type == UInt8(ascii: "p") else { throw PGProtocolError("expected a password message") }
             let given = try reader.cString()
-            guard given == server.configuration.password else {
+            let password = server.configuration.password ?? ""
+            let expected = server.configuration.passwordMethod == .md5
+                ? MD5.passwordResponse(password: password, user: startupParameters["user"] ?? "", salt: salt) : password
+            guard given == expected else {
                 return fail(PGErrorFields(code: "28P01", message: "password authentication failed for user \"\(startupParameters["user"] ?? "")\""), fatal: true)
             }
             return begin()

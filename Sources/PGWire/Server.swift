@@ -16,6 +16,8 @@ public final class PGServer: @unchecked Sendable {
         /// Without one only loopback clients are let in (trust); with one every client must
         /// send it (cleartext password message).
         public var password: String?
+        /// How a password is sent: MD5 (a salted hash; psql's and drivers' usual) or cleartext.
+        public var passwordMethod = PasswordMethod.md5
         /// The largest message accepted; a bigger one closes its connection.
         public var maximumMessage = 8 << 20
 
@@ -25,6 +27,9 @@ public final class PGServer: @unchecked Sendable {
             self.password = password
         }
     }
+
+    /// PostgreSQL's two password exchanges that need no TLS.
+    public enum PasswordMethod: String, Sendable { case md5, cleartext }
 
     /// What `.sessions` and `.mvcc` show about one connected client.
     public struct ClientSnapshot: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import PGWire
+@testable import PGWire
 import SQL
 import Storage
 import Testing
@@ -7,10 +7,11 @@ import Testing
 /// The first messages of a connection, byte for byte: no TLS, trust or password, refusals.
 @Suite struct StartupTests {
     /// A listener on an in-memory single-node engine, on a free loopback port.
-    static func server(password: String? = nil) throws -> PGServer {
+    static func server(password: String? = nil, method: PGServer.PasswordMethod = .md5) throws -> PGServer {
         let engine = try LocalEngine.memory()
         var configuration = PGServer.Configuration(host: "127.0.0.1", port: 0)
         configuration.password = password
+        configuration.passwordMethod = method
         let server = PGServer(configuration) { Session(engine: engine) }
         try server.start()
         return server
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func aPasswordIsAskedForAndChecked() throws {
-        let server = try Self.server(password: "secret")
+        let server = try Self.server(password: "secret", method: .cleartext)
         defer { server.stop() }
         let asked = try HostileClientTests.deliver(HostileClientTests.startup(), to: server.port)
         #expect(asked == [UInt8(ascii: "R"), 0, 0, 0, 8, 0, 0, 0, 3])   // cleartext password, please
@@ -46,6 +47,36 @@ import Testing
         let right = HostileClientTests.startup() + HostileClientTests.message(UInt8(ascii: "p"), Array("secret\0".utf8))
         let accepted = try HostileClientTests.deliver(right, to: server.port)
         #expect(Array(accepted.dropFirst(9).prefix(9)) == [UInt8(ascii: "R"), 0, 0, 0, 8, 0, 0, 0, 0])  // then AuthenticationOk
+    }
+
+    @Test func md5MatchesTheReferenceDigests() {
+        #expect(MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(MD5.hex(Array("The quick brown fox jumps over the lazy dog".utf8)) == "9e107d9d372bb6826bd81d3542a419d6")
+        #expect(MD5.hex(Array(String(repeating: "a", count: 100).utf8)) == "36a92cc94a9e0fa21f625f8bfb007adf")
+    }
+
+    /// psql itself logs in with MD5 (PGPASSWORD), and is refused with a wrong password.
+    @Test func psqlLogsInWithAnMD5Password() throws {
+        let server = try Self.server(password: "s3cret")
+        defer { server.stop() }
+        let psql = try PsqlClient.path()
+        func login(_ password: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: psql)
+            process.arguments = ["-X", "-h", "127.0.0.1", "-p", String(server.port), "-U", "ann", "-d", "cutaway", "-tAc", "SELECT 6 * 7"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["PGPASSWORD"] = password
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+        #expect(try login("s3cret") == "42\n")
+        #expect(try login("wrong").contains("password authentication failed for user \"ann\""))
     }
 
     @Test func anOldProtocolIsRefused() throws {
