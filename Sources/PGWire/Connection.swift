@@ -359,6 +359,9 @@ final class PGConnection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         if let columns = result.columns {
+            guard columns.count <= Int(Int16.max) else {
+                return writer.error(PGErrorFields(code: "54011", message: "a result of \(columns.count) columns is more than the protocol can describe (32767)"))
+            }
             let formatted = Self.formatted(columns, binary)
             if description { writer.rowDescription(formatted) }
             for row in result.rows { writer.dataRow(row, columns: formatted) }

@@ -151,7 +151,7 @@ struct PGMessageWriter {
 
     mutating func rowDescription(_ columns: [PGColumn]) {
         message("T") { out in
-            out.writeInteger(Int16(columns.count))
+            out.writeInteger(Int16(clamping: columns.count))
             for column in columns {
                 out.writeCString(column.name)
                 out.writeInteger(Int32(0))       // table oid
@@ -166,14 +166,14 @@ struct PGMessageWriter {
 
     mutating func dataRow(_ row: [Value], columns: [PGColumn]) {
         message("D") { out in
-            out.writeInteger(Int16(row.count))
+            out.writeInteger(Int16(clamping: row.count))
             for (index, value) in row.enumerated() {
                 let binary = index < columns.count && columns[index].binary
                 guard let bytes = binary ? PGValues.binary(value) : PGValues.text(value).map({ Array($0.utf8) }) else {
                     out.writeInteger(Int32(-1))
                     continue
                 }
-                out.writeInteger(Int32(bytes.count))
+                out.writeInteger(Int32(clamping: bytes.count))
                 out.writeBytes(bytes)
             }
         }
@@ -189,7 +189,7 @@ struct PGMessageWriter {
 
     mutating func parameterDescription(_ oids: [Int32]) {
         message("t") { out in
-            out.writeInteger(Int16(oids.count))
+            out.writeInteger(Int16(clamping: oids.count))
             for oid in oids { out.writeInteger(oid) }
         }
     }

@@ -127,7 +127,7 @@ public final class PGServer: @unchecked Sendable {
     private func newConnection() -> PGConnection {
         state.withLock { state in
             let id = state.nextProcessID
-            state.nextProcessID += 1
+            state.nextProcessID = state.nextProcessID == Int32.max ? 1 : state.nextProcessID + 1
             let connection = PGConnection(server: self, processID: id, secret: Int32.random(in: 1...Int32.max))
             state.connections[id] = connection
             return connection

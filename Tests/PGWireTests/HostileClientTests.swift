@@ -1,7 +1,5 @@
-import Cluster
 import Encoding
 import Foundation
-import Shell
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -10,13 +8,11 @@ import Glibc
 /// Random, truncated and oversized protocol messages from many connections: each gets an
 /// error or is closed, and the listener keeps serving a well-behaved psql beside them.
 @Suite(.serialized) struct HostileClientTests {
-    @Test(arguments: [UInt64(1), 2, 3])
+    @Test(arguments: [UInt64(1), 2])
     func garbageNeverStopsTheListener(seed: UInt64) throws {
-        let cluster = try LocalCluster(options: LocalCluster.Options())
-        defer { cluster.stop() }
-        let interpreter = try PGScriptInterpreter(backend: ClusterBackend(cluster: cluster))
-        defer { interpreter.finish() }
-        let port = interpreter.port
+        let server = try StartupTests.server()
+        defer { server.stop() }
+        let port = server.port
         var random = SplitMix64(seed: seed)
         for round in 0..<40 {
             var bytes: [UInt8] = []
@@ -38,7 +34,9 @@ import Glibc
                 let whole = Self.startup() + Self.message(UInt8(ascii: "Q"), Array("SELECT 1\0".utf8))
                 bytes = Array(whole.prefix(whole.count - Int.random(in: 1...8, using: &random)))
             }
-            let answer = String(decoding: try Self.deliver(bytes, to: port), as: UTF8.self)
+            // Ending the stream at once (but for the huge message, whose answer comes first)
+            // lets the server finish each connection without waiting for more bytes.
+            let answer = String(decoding: try Self.deliver(bytes, to: port, end: round % 5 != 3), as: UTF8.self)
             if round % 5 == 3 { #expect(answer.contains("longer than the limit")) }
         }
         let psql = try PsqlClient(port: port)
@@ -61,7 +59,7 @@ import Glibc
     }
 
     /// Connects, writes `bytes`, returns what comes back within a moment, and closes.
-    static func deliver(_ bytes: [UInt8], to port: Int) throws -> [UInt8] {
+    static func deliver(_ bytes: [UInt8], to port: Int, end: Bool = false) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw PGTestFailure("socket() failed") }
         defer { close(fd) }
@@ -74,6 +72,7 @@ import Glibc
         }
         guard connected == 0 else { throw PGTestFailure("cannot connect to the listener on port \(port): it stopped") }
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if end { shutdown(fd, Int32(SHUT_WR)) }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
