@@ -68,11 +68,17 @@ struct PGCatalog {
     }
 
     private func attributes(_ lower: String) -> PGQueryResult {
-        let names = ["attname", "format_type", "pg_get_expr", "attnotnull", "attcollation", "attidentity", "attgenerated"]
+        var names = ["attname", "format_type", "pg_get_expr", "attnotnull", "attcollation", "attidentity", "attgenerated"]
+        // `\d+` also asks for storage, compression, statistics target and description.
+        let verbose = lower.contains("a.attstorage")
+        if verbose { names += ["attstorage", "attcompression", "attstattarget", "col_description"] }
         let rows: [[Value]] = table(in: lower)?.columns.map { column in
-            [.string(column.name), .string(PGType(column.dataType).name),
-             column.defaultValue.flatMap { PGValues.text($0).map { .string(Self.literal($0, column.dataType)) } } ?? .null,
-             .string(column.nullable ? "f" : "t"), .null, .string(""), .string("")]
+            var row: [Value] = [
+                .string(column.name), .string(PGType(column.dataType).name),
+                column.defaultValue.flatMap { PGValues.text($0).map { .string(Self.literal($0, column.dataType)) } } ?? .null,
+                .string(column.nullable ? "f" : "t"), .null, .string(""), .string("")]
+            if verbose { row += [.string(column.dataType == .string ? "x" : "p"), .string(""), .null, .null] }
+            return row
         } ?? []
         return .rows(names, rows, types: names.map { _ in .text })
     }
@@ -98,7 +104,11 @@ struct PGCatalog {
 
     private func relationList(_ sql: String) -> PGQueryResult {
         let pattern = Self.quoted(after: "OPERATOR(pg_catalog.~)", in: sql).flatMap { Self.plainName(fromPattern: $0) }
-        let shown = tables.filter { pattern == nil || $0.name.lowercased() == pattern }
+        // `\dt` asks for kinds ('r','p'), `\dv` for views ('v'), `\d` for all: only tables exist here.
+        let lower = sql.lowercased()
+        let kinds = lower.range(of: "c.relkind in (").map { lower[$0.upperBound...].prefix { $0 != ")" } }
+        let wantsTables = kinds.map { $0.contains("'r'") } ?? true
+        let shown = tables.filter { wantsTables && (pattern == nil || $0.name.lowercased() == pattern) }
         return .rows(["Schema", "Name", "Type", "Owner"],
                      shown.map { [.string("public"), .string($0.name), .string("table"), .string(user)] },
                      types: [.text, .text, .text, .text])
