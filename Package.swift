@@ -9,6 +9,7 @@ import PackageDescription
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 // - swift-nio: the node servers' TCP (Raft between nodes, SQL clients to a node): event loops,
 //   framing and back-pressure, instead of hand-written sockets and poll loops.
+//   The PostgreSQL protocol listener (PGWire) uses it the same way.
 // - swift-log: the servers' log lines (role changes, connections, errors) with levels, the
 //   logging API the Swift server ecosystem shares.
 // - hdrhistogram-swift: `cutaway workload`'s latency percentiles (p50/p90/p99/max) with bounded
@@ -21,7 +22,9 @@ let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistog
 // MARK: - Layers
 //
 // One module per layer; a module only imports the layers below it:
-// Encoding ← Storage ← {SQL, Raft} ← Cluster ← Inspect ← Shell ← Server ← cutaway.
+// Encoding ← Storage ← {SQL, Raft} ← Cluster ← Inspect ← PGWire ← Shell ← Server ← cutaway.
+// (PGWire, the PostgreSQL protocol, needs only SQL sessions; the Shell serves its database
+// with it, and so does a node server.)
 // (Server is the network: node processes and the client that talks to them. It sits above
 // Shell so a node can render the Shell's drawings for a remote REPL.)
 let package = Package(
@@ -44,11 +47,12 @@ let package = Package(
         .target(name: "Raft", dependencies: ["Encoding", "Storage"]),
         .target(name: "Cluster", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
+        .target(name: "PGWire", dependencies: ["Storage", "SQL", nio, nioPosix]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine"]),
+        .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine", "PGWire"]),
         .target(name: "Server", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
                                                nio, nioPosix, logging]),
-        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", "Server", argumentParser, logging, histogram]),
+        .executableTarget(name: "cutaway", dependencies: ["Shell", "SQL", "Storage", "Cluster", "Server", "PGWire", argumentParser, logging, histogram]),
         .executableTarget(name: "cutaway-bench", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", argumentParser]),
 
         // Test support, not shipped: the golden-script harness (generic: it knows no project
@@ -65,6 +69,8 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
         .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Shell", "Server", "ScriptTesting",
                                                          "SQLScriptSupport", nio, nioPosix]),
+        .testTarget(name: "PGWireTests", dependencies: ["Encoding", "SQL", "Cluster", "Shell", "PGWire", "ScriptTesting"],
+                    exclude: ["psycopg_story.py", "check-against-postgres.sh", "pgbench.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,12 +20,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     private var channel: (any Channel)?
     private var greeted = false
     private var closed = false
-    private lazy var session: Session = {
-        // Unique across the cluster and across restarts: the state machine remembers each
-        // client's last sequence number, so a reused id would look like a duplicate.
-        let clientID = UInt64(runtime.id) << 56 | UInt64.random(in: 0..<(1 << 56))
-        return Session(engine: RaftEngine(client: RuntimeClient(runtime: runtime), clientID: clientID))
-    }()
+    private lazy var session: Session = runtime.makeSession()
 
     init(runtime: NodeRuntime, logger: Logger) {
         self.runtime = runtime

@@ -1,4 +1,5 @@
 import Inspect
+import PGWire
 import SQL
 
 #if canImport(Glibc)
@@ -66,6 +67,8 @@ public final class ShellDriver {
     var lastExplained: String?
     /// How deep `.read` files nest now (a file that reads itself stops at a limit).
     var readDepth = 0
+    /// The PostgreSQL protocol listener serving this database (`--pg`, `.pg start`), if any.
+    public var pgServer: PGServer?
 
     /// The session every shell starts in.
     public static let defaultSessionName = "default"
@@ -325,7 +328,7 @@ public final class ShellDriver {
     }
 
     /// Every session, in creation order.
-    public var allSessions: [(name: String, session: any ShellSession)] { sessions }
+    public var allSessions: [(name: String, session: any ShellSession)] { sessions + pgSessions }
 
     /// Switches to the session called `name`, creating it on first use.
     public func switchSession(to name: String) throws(ShellError) {

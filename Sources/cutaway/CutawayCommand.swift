@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Foundation
 import Inspect
 import Server
 import Shell
@@ -53,6 +54,12 @@ struct ReplCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Talk to a running node server (cutaway serve) instead of an in-process database.", valueName: "HOST:PORT"))
     var connect: String?
 
+    @Option(help: ArgumentHelp("Also serve this database to PostgreSQL clients (psql, drivers) on this address; after the input ends it keeps serving until Ctrl-C.", valueName: "HOST:PORT"))
+    var pg: String?
+
+    @Option(name: .customLong("pg-password"), help: ArgumentHelp("The password PostgreSQL clients must send; without one only loopback clients are let in.", valueName: "PASSWORD"))
+    var pgPassword: String?
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes takes 1 to 7, not \(nodes)") }
         if local && (nodes != 3 || clock.clock != .auto) {
@@ -99,6 +106,13 @@ struct ReplCommand: ParsableCommand {
         if let lesson {
             driver.feed(line: ".lesson " + lesson)
         }
+        if let pg {
+            do {
+                FileHandle.standardError.write(Data((try driver.startPG(address: pg, password: pgPassword) + "\n").utf8))
+            } catch {
+                throw ValidationError("--pg: \(error.description)")
+            }
+        }
         if let command {
             driver.input = InputSource(name: "-c")
             driver.feed(text: command)
@@ -112,6 +126,12 @@ struct ReplCommand: ParsableCommand {
             }
             driver.finish()
         }
+        if driver.pgServer != nil, !interactive, !driver.finished {
+            // Headless (`cutaway --pg ADDR < setup.sql`): the clients are the point; serve
+            // them until SIGINT or SIGTERM.
+            waitForSignal()
+        }
+        driver.pgServer?.stop()
         driver.backend.cluster?.stop()
         driver.lessons.removeTemporaryFiles()
         if bail && driver.failed { throw ExitCode(1) }
@@ -140,4 +160,19 @@ struct ClockArgument: ExpressibleByArgument {
     }
     var defaultValueDescription: String { clock.rawValue }
     static var allValueStrings: [String] { LocalCluster.Clock.allCases.map(\.rawValue) }
+}
+
+/// Blocks until SIGINT or SIGTERM.
+func waitForSignal() {
+    let stop = DispatchSemaphore(value: 0)
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { stop.signal() }
+        source.resume()
+        sources.append(source)
+    }
+    stop.wait()
+    sources.forEach { $0.cancel() }
 }

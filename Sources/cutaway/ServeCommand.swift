@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PGWire
 import Raft
 import Server
 
@@ -35,6 +36,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Whether the Raft log is fsynced before a write is acknowledged: on or off.")
     var fsync: OnOff = .on
 
+    @Option(help: ArgumentHelp("Also serve PostgreSQL clients (psql, drivers) on this address.", valueName: "HOST:PORT"))
+    var pg: String?
+
+    @Option(name: .customLong("pg-password"), help: ArgumentHelp("The password PostgreSQL clients must send; without one only loopback clients are let in.", valueName: "PASSWORD"))
+    var pgPassword: String?
+
     @Option(help: "The least important log lines shown: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -62,6 +69,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parsedConfiguration()
+        if let pg, PGServer.Configuration(parsing: pg) == nil { throw ValidationError("--pg takes HOST:PORT, such as 127.0.0.1:5433, not '\(pg)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level takes trace, debug, info, notice, warning or error") }
     }
 
@@ -81,18 +89,24 @@ struct ServeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("cutaway serve: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
+        var pgServer: PGServer?
+        if let pg, var pgConfiguration = PGServer.Configuration(parsing: pg) {
+            pgConfiguration.password = pgPassword
+            let runtime = server.runtime
+            let listener = PGServer(pgConfiguration) { runtime.makeSession() }
+            do {
+                try listener.start()
+            } catch {
+                server.stop()
+                FileHandle.standardError.write(Data("cutaway serve: --pg: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            logger.info("n\(id) serving PostgreSQL clients on \(listener.address)")
+            pgServer = listener
         }
-        stop.wait()
+        waitForSignal()
+        pgServer?.stop()
         server.stop()
-        sources.forEach { $0.cancel() }
     }
 }
 

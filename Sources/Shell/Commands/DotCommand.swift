@@ -77,7 +77,7 @@ public struct CommandRegistry: Sendable {
         let commands: [any DotCommand] = [
             HelpCommand(), QuitCommand(), TablesCommand(), SchemaCommand(), ModeCommand(),
             TimerCommand(), SessionCommand(), SessionsCommand(), ExplainCommand(), MVCCCommand(),
-            StatusCommand(), KeysCommand(), RecordCommand(),
+            StatusCommand(), KeysCommand(), RecordCommand(), PGCommand(),
             RaftCommand(), TraceCommand(), NodesCommand(), LeaderCommand(), ConnectCommand(), KillCommand(),
             RestartCommand(), PartitionCommand(), HealCommand(), ClockCommand(), TickCommand(), StepCommand(),
             ReadCommand(), LessonsCommand(), LessonCommand(), CheckCommand(), HintCommand(), NextCommand(),
