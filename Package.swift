@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Raft", dependencies: ["Encoding", "Storage"]),
         .target(name: "Cluster", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
         .target(name: "Inspect", dependencies: ["Encoding", "Storage", "SQL", "Raft"]),
-        .target(name: "PGWire", dependencies: ["Storage", "SQL", nio, nioPosix]),
+        .target(name: "PGWire", dependencies: ["Encoding", "Storage", "SQL", nio, nioPosix]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "Shell", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "CEditLine", "PGWire"]),
         .target(name: "Server", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",

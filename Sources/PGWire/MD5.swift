@@ -1,3 +1,4 @@
+import Encoding
 import Foundation
 
 /// MD5 (RFC 1321), only for PostgreSQL's MD5 password exchange: the client proves it knows
@@ -38,9 +39,7 @@ enum MD5 {
             }
             a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
         }
-        return [a0, b0, c0, d0].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) } }
-            .map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
-            .joined()
+        return hexString([a0, b0, c0, d0].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) } })
     }
 
     /// What a client sends for `password` as `user` after the server's 4-byte `salt`.
