@@ -5,7 +5,8 @@ public enum SchemaDrawing {
     /// `CREATE TABLE name (\n  col TYPE …,\n …\n);` with every constraint spelled out.
     public static func createTable(_ table: Table) -> String {
         var lines: [String] = []
-        for (i, column) in table.columns.enumerated() {
+        // A keyless table's hidden row id is not written: the statement reads as the user wrote it.
+        for (i, column) in table.columns.enumerated() where column.name != Table.rowIDName {
             var line = "  \(name(column.name)) \(column.dataType.rawValue)"
             if i == table.primaryKey {
                 line += " PRIMARY KEY"

@@ -72,7 +72,7 @@ struct PGCatalog {
         // `\d+` also asks for storage, compression, statistics target and description.
         let verbose = lower.contains("a.attstorage")
         if verbose { names += ["attstorage", "attcompression", "attstattarget", "col_description"] }
-        let rows: [[Value]] = table(in: lower)?.columns.map { column in
+        let rows: [[Value]] = table(in: lower)?.visibleColumns.map { column in
             var row: [Value] = [
                 .string(column.name), .string(PGType(column.dataType).name),
                 column.defaultValue.flatMap { PGValues.text($0).map { .string(Self.literal($0, column.dataType)) } } ?? .null,
@@ -89,9 +89,9 @@ struct PGCatalog {
         guard let table = table(in: lower) else { return .rows(names, [], types: names.map { _ in .text }) }
         var rows: [[Value]] = []
         let key = table.columns[safe: table.primaryKey]?.name ?? "?"
-        rows.append(["\(table.name)_pkey", "t", "t", "f", "t",
+        if !table.hasRowID { rows.append(["\(table.name)_pkey", "t", "t", "f", "t",
                      "CREATE UNIQUE INDEX \(table.name)_pkey ON public.\(table.name) USING btree (\(key))",
-                     "PRIMARY KEY (\(key))", "p", "f", "f", "f", "0"].map { .string($0) })
+                     "PRIMARY KEY (\(key))", "p", "f", "f", "f", "0"].map { .string($0) }) }
         for column in table.columns {
             for index in column.indexes.sorted() {
                 rows.append([.string(index), .string("f"), .string(column.unique ? "t" : "f"), .string("f"), .string("t"),

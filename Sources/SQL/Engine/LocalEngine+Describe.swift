@@ -30,7 +30,8 @@ extension LocalEngine {
         case .table:
             guard let table = try? SchemaCodec.decode(value) else { return nil }
             let columns = table.columns.enumerated().map { position, column in
-                "\(column.name) \(column.dataType.rawValue)" + (position == table.primaryKey ? " PRIMARY KEY" : "")
+                column.name == Table.rowIDName ? "(hidden row id)"
+                    : "\(column.name) \(column.dataType.rawValue)" + (position == table.primaryKey ? " PRIMARY KEY" : "")
             }
             return "\(table.name) (" + columns.joined(separator: ", ") + ")"
         }

@@ -112,11 +112,11 @@ public final class LocalEngine: Engine {
     static let syncPolicy = SyncPolicy.batched()
 
     public func begin() throws(SQLError) -> any Transaction {
-        try LocalTransaction(sqlStorage { try mvcc.begin() })
+        try LocalTransaction(sqlStorage { try mvcc.begin() }, mvcc: mvcc)
     }
 
     public func beginReadOnly(asOf version: UInt64?) throws(SQLError) -> any Transaction {
-        try LocalTransaction(sqlStorage { try mvcc.beginReadOnly(asOf: version) })
+        try LocalTransaction(sqlStorage { try mvcc.beginReadOnly(asOf: version) }, mvcc: mvcc)
     }
 
     public func resume(_ state: TransactionState) throws(SQLError) -> any Transaction {
@@ -125,12 +125,12 @@ public final class LocalEngine: Engine {
 
     /// `resume`, with the local transaction's own operations (such as paging stored rows).
     public func localTransaction(resuming state: TransactionState) throws(SQLError) -> LocalTransaction {
-        try LocalTransaction(sqlStorage { try mvcc.resume(state) })
+        try LocalTransaction(sqlStorage { try mvcc.resume(state) }, mvcc: mvcc)
     }
 
     /// A read-write transaction that sees only what `snapshot` saw (see `MVCC.begin(snapshot:)`):
     /// how a replica applies a statement that was planned and read on an earlier snapshot.
     public func begin(snapshot: TransactionState) throws(SQLError) -> any Transaction {
-        try LocalTransaction(sqlStorage { try mvcc.begin(snapshot: snapshot) })
+        try LocalTransaction(sqlStorage { try mvcc.begin(snapshot: snapshot) }, mvcc: mvcc)
     }
 }

@@ -14,8 +14,12 @@ public final class LocalTransaction: Transaction {
     /// Every table, once listed (for reference checks); cleared with `schemaCache`.
     private var allTablesCache: [TableInfo]?
 
-    init(_ transaction: MVCCTransaction) {
+    /// The store under the transaction, for the unversioned row-id counters of keyless tables.
+    let mvcc: MVCC
+
+    init(_ transaction: MVCCTransaction, mvcc: MVCC) {
         mvccTransaction = transaction
+        self.mvcc = mvcc
     }
 
     public var version: UInt64 { mvccTransaction.version }

@@ -19,7 +19,9 @@ extension LocalTransaction {
             for column in other.table.columns { indexNames.formUnion(column.indexes) }
         }
         for (position, column) in table.columns.enumerated() {
-            guard !column.name.isEmpty else { throw SQLError(.semantic, "column names in table \(name) cannot be empty") }
+            let isRowID = position == table.primaryKey && column.name == Table.rowIDName
+                && column.dataType == .integer && !column.nullable
+            guard isRowID || !column.name.isEmpty else { throw SQLError(.semantic, "column names in table \(name) cannot be empty") }
             guard seen.insert(column.name).inserted else {
                 throw SQLError(.semantic, "duplicate column \(column.name) in table \(name)")
             }

@@ -11,6 +11,21 @@ public struct Table: Sendable, Hashable {
         self.columns = columns
     }
 
+    /// The name of the hidden row id column a table without a primary key gets as its key. It
+    /// is empty because no user column may be (CREATE TABLE refuses empty names), so the row id
+    /// can never clash with a column the user wrote, and `SELECT *` and `.schema` skip it.
+    public static let rowIDName = ""
+
+    /// Whether the primary key is the hidden row id (the table was created without a key).
+    public var hasRowID: Bool {
+        columns.indices.contains(primaryKey) && columns[primaryKey].name == Table.rowIDName
+    }
+
+    /// The columns the user wrote, without the hidden row id.
+    public var visibleColumns: [Column] {
+        columns.filter { $0.name != Table.rowIDName }
+    }
+
     /// The position of the column named exactly `name`, if any.
     public func columnIndex(_ name: String) -> Int? {
         // Exact, as in every query: the lexer has already lowercased unquoted names.

@@ -137,7 +137,7 @@ extension Planner {
                 if select.from.isEmpty {
                     throw SQLError(.semantic, "SELECT * needs a FROM clause", at: position)
                 }
-                for i in scope.labels.indices {
+                for i in scope.labels.indices where scope.labels[i].name != Table.rowIDName {
                     expressions.append(try aggregation?.column(i) ?? .column(i))
                     aliases.append(nil)
                 }
@@ -146,7 +146,8 @@ extension Planner {
                     throw SQLError(.semantic, "unknown table '\(table.value)'" + Scope.suggestion(table.value, scope.tables),
                                    at: table.position)
                 }
-                for i in scope.labels.indices where scope.labels[i].table == table.value {
+                for i in scope.labels.indices
+                where scope.labels[i].table == table.value && scope.labels[i].name != Table.rowIDName {
                     expressions.append(try aggregation?.column(i) ?? .column(i))
                     aliases.append(nil)
                 }

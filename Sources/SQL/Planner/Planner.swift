@@ -112,6 +112,9 @@ public struct Planner {
         var columns: [Column] = []
         var primaryKey: Int?
         for (i, spec) in specs.enumerated() {
+            if spec.name.value == Table.rowIDName {
+                throw SQLError(.semantic, "column names in table \(name.value) cannot be empty", at: spec.name.position)
+            }
             if columns.contains(where: { $0.name == spec.name.value }) {
                 throw SQLError(.semantic, "duplicate column \(spec.name.value) in table \(name.value)",
                                at: spec.name.position)
@@ -138,12 +141,17 @@ public struct Planner {
                                   references: spec.references?.value))
         }
         guard let primaryKey else {
-            throw SQLError(.semantic, "no primary key for table \(name.value)", at: name.position)
+            // No key written: the rows are keyed by a hidden row id, last so that the user's
+            // columns keep their positions (the engine assigns it on insert).
+            columns.append(Column(name: Table.rowIDName, dataType: .integer, nullable: false))
+            return Table(name: name.value, primaryKey: columns.count - 1, columns: columns)
         }
         return Table(name: name.value, primaryKey: primaryKey, columns: columns)
     }
 
     private func defaultValue(_ column: Column, at position: SourcePosition?) throws(SQLError) -> Value {
+        // The hidden row id is NULL until the engine assigns it.
+        if column.name == Table.rowIDName { return .null }
         guard let value = column.defaultValue else {
             throw SQLError(.semantic, "column \(column.name) has no default value", at: position)
         }
@@ -165,7 +173,7 @@ public struct Planner {
                 targets.append(index)
             }
         } else {
-            targets = Array(table.columns.indices)
+            targets = table.columns.indices.filter { table.columns[$0].name != Table.rowIDName }
         }
         return targets
     }

@@ -50,13 +50,13 @@ extension ShellDriver {
     /// Column names of every table, for completion.
     public func columnNames() -> [String] {
         let tables = (try? currentSession.tables()) ?? []
-        return Array(Set(tables.flatMap { $0.columns.map(\.name) })).sorted()
+        return Array(Set(tables.flatMap { $0.visibleColumns.map(\.name) })).sorted()
     }
 
     /// Each table's column names, for completion.
     public func columnsByTable() -> [String: [String]] {
         let tables = (try? currentSession.tables()) ?? []
-        return Dictionary(tables.map { ($0.name, $0.columns.map(\.name)) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(tables.map { ($0.name, $0.visibleColumns.map(\.name)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The table called `name` (case-insensitive), or an error that suggests a near name.
