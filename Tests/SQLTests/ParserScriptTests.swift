@@ -122,6 +122,9 @@ enum ParserScriptPositions {
             name(table, "table")
             columns?.forEach { name($0, "column") }
             selectStatement(query)
+        case .createTableAs(let table, let query):
+            name(table, "table")
+            selectStatement(query)
         case .createTable(let table, let columns):
             name(table, "table")
             for column in columns {

@@ -26,6 +26,13 @@ public struct Table: Sendable, Hashable {
         columns.filter { $0.name != Table.rowIDName }
     }
 
+    /// A table without a primary key: the rows are keyed by a hidden row id, placed last so
+    /// that the user's columns keep their positions (the engine assigns it on insert).
+    public init(keylessNamed name: String, columns: [Column]) {
+        self.init(name: name, primaryKey: columns.count,
+                  columns: columns + [Column(name: Table.rowIDName, dataType: .integer, nullable: false)])
+    }
+
     /// The position of the column named exactly `name`, if any.
     public func columnIndex(_ name: String) -> Int? {
         // Exact, as in every query: the lexer has already lowercased unquoted names.

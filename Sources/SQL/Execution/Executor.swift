@@ -35,6 +35,17 @@ public struct Executor {
         case .createTable(let table):
             try transaction.createTable(table)
             return .createTable(name: table.name)
+        case .createTableAs(let name, let names, let types, let source):
+            let cursor = try self.cursor(for: source)
+            var rows: [Row] = []
+            while let row = try cursor.next() { rows.append(row.map(\.normalized) + [.null]) }
+            let columns = names.enumerated().map { i, column in
+                let type = types[i] ?? rows.lazy.compactMap { $0.indices.contains(i) ? $0[i].dataType : nil }.first
+                return Column(name: column, dataType: type ?? .string, defaultValue: .null)
+            }
+            try transaction.createTable(Table(keylessNamed: name, columns: columns))
+            if !rows.isEmpty { try transaction.insert(table: name, rows: rows) }
+            return .createTable(name: name)
         case .dropTable(let name, let ifExists):
             let existed = try transaction.dropTable(name)
             if !existed && !ifExists { throw SQLError(.semantic, "table \(name) does not exist") }

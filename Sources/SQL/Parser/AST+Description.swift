@@ -19,6 +19,8 @@ extension Statement: CustomStringConvertible {
             return "EXPLAIN \(analyze ? "ANALYZE " : "")\(statement)"
         case .createTable(let name, let columns):
             return "CREATE TABLE \(name.quotedIfNeeded) (\(columns.map(\.description).joined(separator: ", ")))"
+        case .createTableAs(let name, let query):
+            return "CREATE TABLE \(name.quotedIfNeeded) AS \(query)"
         case .dropTable(let name, let ifExists):
             return "DROP TABLE \(ifExists ? "IF EXISTS " : "")\(name.quotedIfNeeded)"
         case .createIndex(let name, let table, let column, let unique):

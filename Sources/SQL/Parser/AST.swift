@@ -22,6 +22,8 @@ public enum Statement: Sendable, Hashable {
     indirect case explain(Statement, analyze: Bool)
     /// `CREATE TABLE name (column, ...)`.
     case createTable(name: AST.Name, columns: [AST.ColumnSpec])
+    /// `CREATE TABLE name AS SELECT …`: a keyless table with the query's columns and rows.
+    case createTableAs(name: AST.Name, query: AST.SelectStatement)
     /// `DROP TABLE [IF EXISTS] name`.
     case dropTable(name: AST.Name, ifExists: Bool)
     /// `CREATE [UNIQUE] INDEX name ON table (column)`.

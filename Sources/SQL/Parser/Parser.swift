@@ -167,9 +167,14 @@ public struct Parser {
         throw unexpected()
     }
 
-    /// `CREATE TABLE name (column type constraints..., ...)`.
+    /// `CREATE TABLE name (column type constraints..., ...)` or `CREATE TABLE name AS SELECT …`.
     private mutating func createTable() throws(SQLError) -> Statement {
         let name = try identifier("table name")
+        if accept(.as) {
+            // `select()` takes the SELECT keyword as read; check it is there.
+            guard check(.select) else { throw unexpected() }
+            return .createTableAs(name: name, query: try select())
+        }
         try expect(.openParen)
         var columns: [AST.ColumnSpec] = []
         repeat {

@@ -30,6 +30,8 @@ extension Plan {
             header = "Update: \(table.name) (\(sets.joined(separator: ", ")))"
         case .delete(let table, _): header = "Delete: \(table.name)"
         case .insertQuery(let table, _): header = "Insert: \(table.name) (from a query)"
+        case .createTableAs(let name, let columns, _, _):
+            header = "CreateTable: \(name) (\(columns.joined(separator: ", "))) from a query"
         }
         if let header { lines.append(PlanText.fit(header, width: width)) }
         if let root {

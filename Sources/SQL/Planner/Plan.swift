@@ -9,6 +9,9 @@ public enum Plan: Sendable, Hashable {
     /// A query: run the node tree and return its rows.
     case select(Node)
     case createTable(Table)
+    /// Create a keyless table named `name` with these columns and insert the rows `source`
+    /// produces (CREATE TABLE … AS SELECT). A nil type is settled by the rows at run time.
+    case createTableAs(name: String, columns: [String], types: [DataType?], source: Node)
     case dropTable(name: String, ifExists: Bool)
     case createIndex(name: String, table: String, column: String, unique: Bool)
     case dropIndex(name: String, ifExists: Bool)
@@ -26,7 +29,8 @@ public enum Plan: Sendable, Hashable {
     public var root: Node? {
         switch self {
         case .select(let node): node
-        case .update(_, let source, _), .delete(_, let source), .insertQuery(_, let source): source
+        case .update(_, let source, _), .delete(_, let source), .insertQuery(_, let source),
+             .createTableAs(_, _, _, let source): source
         default: nil
         }
     }
@@ -38,6 +42,8 @@ public enum Plan: Sendable, Hashable {
         case .update(let table, _, let assignments): .update(table: table, source: node, assignments: assignments)
         case .delete(let table, _): .delete(table: table, source: node)
         case .insertQuery(let table, _): .insertQuery(table: table, source: node)
+        case .createTableAs(let name, let columns, let types, _):
+            .createTableAs(name: name, columns: columns, types: types, source: node)
         default: self
         }
     }

@@ -25,6 +25,8 @@ public struct Planner {
             throw SQLError(.semantic, "this statement is handled by the session, not planned")
         case .createTable(let name, let columns):
             return .createTable(try planCreateTable(name, columns))
+        case .createTableAs(let name, let query):
+            return try planCreateTableAs(name, query)
         case .dropTable(let name, let ifExists):
             return .dropTable(name: name.value, ifExists: ifExists)
         case .createIndex(let name, let table, let column, let unique):
@@ -141,12 +143,43 @@ public struct Planner {
                                   references: spec.references?.value))
         }
         guard let primaryKey else {
-            // No key written: the rows are keyed by a hidden row id, last so that the user's
-            // columns keep their positions (the engine assigns it on insert).
-            columns.append(Column(name: Table.rowIDName, dataType: .integer, nullable: false))
-            return Table(name: name.value, primaryKey: columns.count - 1, columns: columns)
+            return Table(keylessNamed: name.value, columns: columns)
         }
         return Table(name: name.value, primaryKey: primaryKey, columns: columns)
+    }
+
+    /// CREATE TABLE … AS SELECT: the columns are the query's output columns by name. A
+    /// column's type is the one the plan knows (a table column or a constant passed up);
+    /// otherwise the executor takes the type of the column's first non-NULL value, and a column
+    /// with none (no rows, or only NULLs) becomes STRING.
+    private func planCreateTableAs(_ name: AST.Name, _ query: AST.SelectStatement) throws(SQLError) -> Plan {
+        if try catalog.table(name.value) != nil {
+            throw SQLError(.semantic, "table \(name.value) already exists", at: name.position)
+        }
+        // An expression without AS would name its column by its text (`id + 1`): refuse it, so
+        // every column of the new table has a name one can type.
+        for item in query.projection {
+            if case .expression(let e, nil) = item {
+                if case .column = e.kind { continue }
+                throw SQLError(.semantic, "the column \(e) needs a name in CREATE TABLE … AS; add AS name",
+                               at: e.position)
+            }
+        }
+        let source = try planQuery(query)
+        var names: [String] = []
+        for (i, label) in source.columns.enumerated() {
+            guard let column = label.name, !column.isEmpty else {
+                throw SQLError(.semantic, "column \(i + 1) of the query has no name; name it with AS",
+                               at: query.position)
+            }
+            if names.contains(column) {
+                throw SQLError(.semantic, "the query has two columns named \(column); rename one with AS",
+                               at: query.position)
+            }
+            names.append(column)
+        }
+        let types = source.columns.indices.map { Planner.staticType(source, $0) }
+        return .createTableAs(name: name.value, columns: names, types: types, source: source)
     }
 
     private func defaultValue(_ column: Column, at position: SourcePosition?) throws(SQLError) -> Value {
