@@ -15,7 +15,7 @@ extension Plan {
         let header: String?
         switch self {
         case .select: header = nil
-        case .createTable(let table): header = "CreateTable: \(table.name) (\(table.columns.map(\.name).joined(separator: ", ")))"
+        case .createTable(let table): header = "CreateTable: \(table.name) (\(table.visibleColumns.map(\.name).joined(separator: ", ")))"
         case .dropTable(let name, let ifExists): header = "DropTable: \(name)\(ifExists ? " if exists" : "")"
         case .createIndex(let name, let table, let column, let unique):
             header = "CreateIndex: \(name) on \(table).\(column)\(unique ? " unique" : "")"

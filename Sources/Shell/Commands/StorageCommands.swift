@@ -62,7 +62,8 @@ struct MVCCCommand: DotCommand {
         let column = table.columns.indices.contains(table.primaryKey) ? table.columns[table.primaryKey] : nil
         if case .integer(let i) = key, column?.dataType == .float { key = .float(Double(i)) }
         if let column, key.dataType != column.dataType {
-            throw ShellError("rows of \(table.name) are keyed by \(column.name) (\(column.dataType.rawValue)),"
+            let keyName = table.hasRowID ? "a hidden row id" : column.name
+            throw ShellError("rows of \(table.name) are keyed by \(keyName) (\(column.dataType.rawValue)),"
                              + " and \(text) is \(key.dataType?.rawValue ?? "NULL")")
         }
         return key
