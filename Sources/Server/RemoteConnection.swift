@@ -91,18 +91,9 @@ public final class RemoteConnection {
         guard descriptor >= 0 else { throw SQLError(.unavailable, "the connection to \(address) is closed") }
         let length = UInt32(body.count)
         let bytes = [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)] + body
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
+        try transfer(bytes.count) { offset in
+            bytes.withUnsafeBytes { buffer in
                 send(descriptor, buffer.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if n > 0 {
-                offset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                close()
-                throw SQLError(.unavailable, "lost the connection to \(address) (the statement's outcome is unknown)")
             }
         }
     }
@@ -119,11 +110,20 @@ public final class RemoteConnection {
 
     private func readExactly(_ count: Int) throws(SQLError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
+        try transfer(count) { offset in
+            bytes.withUnsafeMutableBytes { buffer in
                 recv(descriptor, buffer.baseAddress.map { $0 + offset }, count - offset, 0)
             }
+        }
+        return bytes
+    }
+
+    /// Calls `step(offset)` (one `send` or `recv`) until `count` bytes have moved, retrying
+    /// after a signal; a closed or failed socket closes the connection with a clear error.
+    private func transfer(_ count: Int, _ step: (_ offset: Int) -> Int) throws(SQLError) {
+        var offset = 0
+        while offset < count {
+            let n = step(offset)
             if n > 0 {
                 offset += n
             } else if n < 0 && errno == EINTR {
@@ -133,6 +133,5 @@ public final class RemoteConnection {
                 throw SQLError(.unavailable, "lost the connection to \(address) (the statement's outcome is unknown)")
             }
         }
-        return bytes
     }
 }
