@@ -35,15 +35,29 @@ struct SQLBenchmark: ParsableCommand {
     @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite comparison.")
     var skipSQLite = false
 
+    @Option(name: .customLong("only"), parsing: .upToNextOption,
+            help: "Run only these compared queries (for profiling one of them), e.g. --only pk-join union.")
+    var only: [String] = []
+
+    @Option(help: "Run each compared query this many times (steadier figures, more profile samples).")
+    var `repeat` = 1
+
     func validate() throws {
-        guard rows > 0, batch > 0, (joinRows ?? 1) > 0, (points ?? 1) > 0 else {
-            throw ValidationError("--rows, --batch, --join-rows and --points must be positive")
+        guard rows > 0, batch > 0, `repeat` > 0, (joinRows ?? 1) > 0, (points ?? 1) > 0 else {
+            throw ValidationError("--rows, --batch, --repeat, --join-rows and --points must be positive")
+        }
+        let names = Set(SQLWorkload.compared.map(\.name))
+        if let unknown = only.first(where: { !names.contains($0) }) {
+            throw ValidationError("--only: no query named '\(unknown)'; the queries are "
+                                  + SQLWorkload.compared.map(\.name).joined(separator: ", "))
         }
     }
 
     func run() throws {
         let workload = SQLWorkload(rows: rows, joinRows: joinRows ?? max(1, rows / 10),
-                                points: points ?? max(1, rows / 10), batch: batch)
+                                points: points ?? max(1, rows / 10), batch: batch, repeats: `repeat`,
+                                queries: only.isEmpty ? SQLWorkload.compared
+                                    : SQLWorkload.compared.filter { only.contains($0.name) })
         print("sql: \(workload.rows) rows, join \(workload.joinRows) × \(workload.joinRows), "
               + "\(workload.points) point selects, \(workload.batch) rows per INSERT")
         let cutaway = try workload.runCutaway()
@@ -132,6 +146,10 @@ struct SQLWorkload {
     var joinRows: Int
     var points: Int
     var batch: Int
+    /// How many times each compared query runs.
+    var repeats = 1
+    /// The compared queries to run (all of `compared` unless `--only` picks some).
+    var queries: [Query] = compared
 
     static let createBench = "CREATE TABLE bench (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, val FLOAT NOT NULL, name STRING NOT NULL)"
 
@@ -230,9 +248,10 @@ struct SQLWorkload {
         }
         for statement in setupStatements() { _ = try session.execute(statement) }
         print("  cutaway tables loaded")
-        for query in Self.compared {
+        for query in queries {
             var rows: [String] = []
-            var measured = try measure([query.sql], operations: operations(query.name)) { sql in
+            var measured = try measure(Array(repeating: query.sql, count: repeats),
+                                       operations: repeats * operations(query.name)) { sql in
                 guard case .query(_, let out) = try session.execute(sql) else {
                     throw SQLBenchmarkError("\(query.name) returned no rows")
                 }
@@ -243,7 +262,7 @@ struct SQLWorkload {
             results[query.name] = measured
         }
         let expected = joinCount()
-        guard results["join"]?.rows == ["\(expected)"] else {
+        guard results["join"] == nil || results["join"]?.rows == ["\(expected)"] else {
             throw SQLBenchmarkError("join count differs from the expected \(expected)")
         }
         return results
@@ -288,7 +307,8 @@ struct SQLWorkload {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // The compared queries and the statements loading their tables go in on stdin.
         let input = try JSONSerialization.data(withJSONObject: [
-            "queries": Self.compared.map { [$0.name, $0.sql, $0.columns, operations($0.name)] as [Any] },
+            "queries": queries.map { [$0.name, $0.sql, $0.columns, repeats * operations($0.name)] as [Any] },
+            "repeats": repeats,
             "setup": setupStatements(),
         ])
         process.arguments = ["python3", "-c", Self.python, String(rows), String(joinRows), String(points), String(batch)]
@@ -358,7 +378,7 @@ measure("point-select", ["SELECT * FROM bench WHERE id = %d" % i for i in ids], 
 for sql in work["setup"]:
     db.execute(sql)
 for name, sql, columns, operations in work["queries"]:
-    measure(name, [sql], operations, columns)
+    measure(name, [sql] * work["repeats"], operations, columns)
 """#
 }
 
