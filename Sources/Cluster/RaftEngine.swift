@@ -248,8 +248,8 @@ final class RaftTransaction: Transaction {
 
     func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         guard let table = try table(name) else { throw SQLError(.semantic, "table \(name) does not exist") }
-        let pages = ScanPages(transaction: self, table: table)
-        let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { () throws(SQLError) in
+        let pages = ScanPages(transaction: self, table: table, interval: KeyInterval(filter: filter, table: table))
+        let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { _ throws(SQLError) in
             try pages.next()
         }
         rows.versionCounts = { pages.versions }
@@ -277,39 +277,45 @@ final class RaftTransaction: Transaction {
 private final class ScanPages {
     private let transaction: RaftTransaction
     private let table: Table
-    private var page: [[UInt8]] = []
-    private var position = 0
     private var after: Value?
     private var exhausted = false
     /// The versions the pages so far read and skipped on the leader.
     private(set) var versions = VersionCounts()
 
-    init(transaction: RaftTransaction, table: Table) {
+    /// The primary keys the scan's filter allows: pages start at its lowest key and stop
+    /// once they pass its highest.
+    private let interval: KeyInterval?
+
+    init(transaction: RaftTransaction, table: Table, interval: KeyInterval?) {
         self.transaction = transaction
         self.table = table
+        self.interval = interval
+        if let interval {
+            if interval.isEmpty { exhausted = true }
+            if interval.lowest != .min { after = .integer(interval.lowest - 1) }
+        }
     }
 
-    func next() throws(SQLError) -> [UInt8]? {
-        if position == page.count {
-            guard !exhausted else { return nil }
-            let fetched = try transaction.page(table: table.name, after: after)
-            page = fetched.rows
-            versions.read += fetched.versions.read
-            versions.uncommitted += fetched.versions.uncommitted
-            versions.newer += fetched.versions.newer
-            versions.replaced += fetched.versions.replaced
-            versions.deleted += fetched.versions.deleted
-            position = 0
-            exhausted = page.count < RaftEngine.scanPage
-            guard let last = page.last else { return nil }
-            let row = try RowCodec.decode(last)
-            guard row.indices.contains(table.primaryKey) else {
-                throw SQLError(.storage, "corrupt row in table \(table.name): \(row.count) values")
-            }
-            after = row[table.primaryKey]
+    /// The next page's rows, decoded; empty at the end.
+    func next() throws(SQLError) -> [Row] {
+        guard !exhausted else { return [] }
+        let fetched = try transaction.page(table: table.name, after: after)
+        versions.read += fetched.versions.read
+        versions.uncommitted += fetched.versions.uncommitted
+        versions.newer += fetched.versions.newer
+        versions.replaced += fetched.versions.replaced
+        versions.deleted += fetched.versions.deleted
+        exhausted = fetched.rows.count < RaftEngine.scanPage
+        var rows: [Row] = []
+        rows.reserveCapacity(fetched.rows.count)
+        for bytes in fetched.rows { rows.append(try RowCodec.decode(bytes)) }
+        guard let last = rows.last else { return [] }
+        guard last.indices.contains(table.primaryKey) else {
+            throw SQLError(.storage, "corrupt row in table \(table.name): \(last.count) values")
         }
-        defer { position += 1 }
-        return page[position]
+        after = last[table.primaryKey]
+        if let interval, case .integer(let key) = last[table.primaryKey], key >= interval.highest { exhausted = true }
+        return rows
     }
 }
 

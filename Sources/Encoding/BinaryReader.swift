@@ -13,6 +13,13 @@ public struct BinaryReader: Sendable {
         offset = 0
     }
 
+    /// A reader of `bytes[offset...]`, for a value that sits after a header in a larger
+    /// buffer (reading it in place saves copying it out).
+    public init(_ bytes: [UInt8], from offset: Int) {
+        self.bytes = bytes
+        self.offset = min(max(0, offset), bytes.count)
+    }
+
     /// Whether every byte has been read.
     public var isAtEnd: Bool { offset >= bytes.count }
 
@@ -143,8 +150,16 @@ public struct BinaryReader: Sendable {
     public mutating func readString(_ what: @autoclosure () -> String = "string") throws(EncodingError) -> String {
         let start = offset
         let range = try readLengthPrefixed(what())
-        // Validated straight from the input, without copying the bytes out first.
-        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        // Validated straight from the input, without copying the bytes out first. ASCII (the
+        // common case) is valid UTF-8 as it stands: checking that is a tight loop, while
+        // `String(validating:)` is a generic call that a table scan would pay once per string.
+        let text = bytes.withUnsafeBufferPointer { buffer -> String? in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            var high: UInt8 = 0
+            for byte in slice { high |= byte }
+            if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
+            return String(validating: slice, as: UTF8.self)
+        }
         guard let text else {
             throw EncodingError(offset: start, expected: what(), reason: .invalidUTF8)
         }

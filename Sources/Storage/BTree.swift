@@ -330,10 +330,26 @@ final class BTree<Value> {
 
     // MARK: - Traversal
 
+    /// Calls `body` with each pair inside the bounds, ascending (or descending when `reverse`),
+    /// until it returns false: a scan that needs no array of the pairs it passes over.
+    /// - Complexity: O(log n) plus O(1) per pair visited
+    func walk(from start: KeyRange.Bound, to end: KeyRange.Bound, reverse: Bool,
+              _ body: ([UInt8], Value) throws -> Bool) rethrows {
+        if reverse {
+            _ = try visitReverse(root, from: end) { key, value in
+                start.admitsAsStart(key) ? try body(key, value) : false
+            }
+        } else {
+            _ = try visitForward(root, from: start) { key, value in
+                end.admitsAsEnd(key) ? try body(key, value) : false
+            }
+        }
+    }
+
     /// In-order walk of the keys that satisfy `start`; returns false once `body` asked to stop.
     private func visitForward(
-        _ node: BTreeNode<Value>, from start: KeyRange.Bound, _ body: ([UInt8], Value) -> Bool
-    ) -> Bool {
+        _ node: BTreeNode<Value>, from start: KeyRange.Bound, _ body: ([UInt8], Value) throws -> Bool
+    ) rethrows -> Bool {
         // `first` is the first key to report; `firstChild` the bound for children[first], or
         // nil when that child lies entirely before the start.
         var first = 0
@@ -349,13 +365,16 @@ final class BTree<Value> {
             first = found ? index + 1 : index
             firstChild = found ? .unbounded : start
         }
-        if !node.isLeaf, let bound = firstChild {
-            if !visitForward(node.children[first], from: bound, body) { return false }
+        // Local copies of the node's arrays: reading a class's array property inside the loop
+        // would retain and release its buffer (and check exclusivity) for every pair.
+        let (keys, values, children) = (node.keys, node.values, node.children)
+        if !children.isEmpty, let bound = firstChild {
+            if try !visitForward(children[first], from: bound, body) { return false }
         }
         var index = first
-        while index < node.keys.count {
-            if !body(node.keys[index].bytes, node.values[index]) { return false }
-            if !node.isLeaf, !visitForward(node.children[index + 1], from: .unbounded, body) { return false }
+        while index < keys.count {
+            if try !body(keys[index].bytes, values[index]) { return false }
+            if !children.isEmpty, try !visitForward(children[index + 1], from: .unbounded, body) { return false }
             index += 1
         }
         return true
@@ -363,8 +382,8 @@ final class BTree<Value> {
 
     /// Reverse in-order walk of the keys that satisfy `end`; returns false once `body` stops.
     private func visitReverse(
-        _ node: BTreeNode<Value>, from end: KeyRange.Bound, _ body: ([UInt8], Value) -> Bool
-    ) -> Bool {
+        _ node: BTreeNode<Value>, from end: KeyRange.Bound, _ body: ([UInt8], Value) throws -> Bool
+    ) rethrows -> Bool {
         // `past` counts the keys that satisfy the end bound; `lastChild` is the bound for
         // children[past], or nil when that child lies entirely after the end.
         var past = node.keys.count
@@ -380,13 +399,14 @@ final class BTree<Value> {
             past = index
             lastChild = found ? .unbounded : end
         }
-        if !node.isLeaf, let bound = lastChild {
-            if !visitReverse(node.children[past], from: bound, body) { return false }
+        let (keys, values, children) = (node.keys, node.values, node.children)  // see visitForward
+        if !children.isEmpty, let bound = lastChild {
+            if try !visitReverse(children[past], from: bound, body) { return false }
         }
         var index = past - 1
         while index >= 0 {
-            if !body(node.keys[index].bytes, node.values[index]) { return false }
-            if !node.isLeaf, !visitReverse(node.children[index], from: .unbounded, body) { return false }
+            if try !body(keys[index].bytes, values[index]) { return false }
+            if !children.isEmpty, try !visitReverse(children[index], from: .unbounded, body) { return false }
             index -= 1
         }
         return true

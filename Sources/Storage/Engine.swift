@@ -21,6 +21,13 @@ public protocol StorageEngine: AnyObject {
     /// The default reads `scan` until `limit` pairs.
     /// - Complexity: O(log n + limit) for the engines here.
     func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) throws -> [KeyValue]
+    /// Calls `body` with each pair of `range` in key order (or reverse key order) until it
+    /// returns false.
+    ///
+    /// For callers that hold a lock over a stretch of pairs anyway (MVCC's scans): each pair is
+    /// handed over without building an array, so versions a snapshot cannot see, and rows
+    /// decoded on the spot, cost no copies. The default pages through `scanBatch`.
+    func walk(_ range: KeyRange, reverse: Bool, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
     /// Sizes and counts for `.status`.
@@ -41,6 +48,22 @@ extension StorageEngine {
         let cursor = scan(range, reverse: reverse)
         while out.count < limit, let pair = try cursor.next() { out.append(pair) }
         return out
+    }
+
+    public func walk(_ range: KeyRange, reverse: Bool,
+                     _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
+        // Pages start small (a walk often stops after a few pairs) and grow for long ones.
+        var page = 16
+        var remaining = range
+        while true {
+            let batch = try scanBatch(remaining, reverse: reverse, limit: page)
+            for pair in batch {
+                if try !body(pair.key, pair.value) { return }
+            }
+            guard batch.count == page, let last = batch.last else { return }
+            if reverse { remaining.end = .excluded(last.key) } else { remaining.start = .excluded(last.key) }
+            page = min(page * 2, 1024)
+        }
     }
 }
 
@@ -80,10 +103,27 @@ public protocol KeyValueCursor: AnyObject {
     func next() throws -> KeyValue?
     /// The next pair's value only; a cursor that must decode keys can skip that work here.
     func nextValue() throws -> [UInt8]?
+    /// The next pair's value as `bytes[start...]`: a cursor whose stored values carry a header
+    /// hands the value out in place instead of copying it (a table scan asks once per row).
+    func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)?
+    /// Passes up to `limit` of the next values to `read` (as `bytes[start...]`) and returns
+    /// how many it passed: 0 at the end. An MVCC scan calls `read` under its lock, straight out
+    /// of the engine's buffers.
+    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int
 }
 
 extension KeyValueCursor {
     public func nextValue() throws -> [UInt8]? { try next()?.value }
+    public func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)? { try nextValue().map { ($0, 0) } }
+
+    public func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
+        var count = 0
+        while count < limit, let (bytes, start) = try nextValueInPlace() {
+            try read(bytes, start)
+            count += 1
+        }
+        return count
+    }
 
     /// Reads the cursor to its end (tests and small scans only).
     public func collect() throws -> [KeyValue] {

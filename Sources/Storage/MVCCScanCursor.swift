@@ -6,29 +6,35 @@ import Darwin
 
 /// Streams the logical keys of a transaction's snapshot out of the raw `Version` keys.
 ///
-/// The engine sits behind MVCC's lock, so the cursor cannot hold an engine cursor open. It
-/// fetches raw pairs in batches (one lock acquisition and one engine walk each; 16 pairs
-/// first, doubling up to 4096, so `LIMIT 10` reads little and full scans lock rarely) and resumes after the last raw
-/// key it saw. Raw pairs arrive grouped by user key, versions ascending (or descending when
-/// reversed), and the cursor keeps, per user key, the newest version the snapshot can see.
+/// The engine sits behind MVCC's lock, so the cursor cannot hold an engine cursor open. Each
+/// fill takes the lock once and walks raw pairs from where the last fill stopped, deciding
+/// keys as it goes, until it has a batch of decided keys (16 first, doubling up to 4096, so
+/// `LIMIT 10` reads little and full scans lock rarely); then it remembers the raw key it
+/// stopped at and lets go. Raw pairs arrive grouped by user key, versions ascending (or
+/// descending when reversed), and the cursor keeps, per user key, the newest version the
+/// snapshot can see. Versions it passes over are never copied out of the engine.
 final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// What the scan passed over so far (EXPLAIN ANALYZE shows it).
     private(set) var versionCounts = VersionCounts()
     private let mvcc: MVCC
     private let state: TransactionState
     private let reverse: Bool
-    /// The raw range still to read; its near end moves past each batch.
+    /// The raw range still to walk; its near end moves past each fill.
     private var remaining: KeyRange
-    private var batch: [KeyValue] = []
-    private var batchIndex = 0
-    private var batchSize = 16
     private var exhausted = false
+    /// Decided raw pairs (values, never tombstones) not yet returned by `next()`.
+    private var decided: [KeyValue] = []
+    private var decidedIndex = 0
+    private var batchSize = 16
     /// Forward: the raw pair of the newest visible version seen so far of the key being read.
     private var pending: KeyValue?
     /// Reverse: the raw key of the version that decided the last key.
     private var decidedKey: [UInt8]?
 
     static let maxBatchSize = 4096
+    /// The most raw versions one fill walks: a long run of versions the snapshot can't see
+    /// must not hold the lock (and stall every other session) for long.
+    static let maxWalk = 16_384
 
     init(mvcc: MVCC, state: TransactionState, range: KeyRange, reverse: Bool) {
         self.mvcc = mvcc
@@ -38,7 +44,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     }
 
     func next() throws -> KeyValue? {
-        guard let raw = reverse ? try nextReverse() : try nextForward() else { return nil }
+        guard let raw = try nextDecided() else { return nil }
         let stored = try MVCC.decodeVersion(raw)
         guard let value = stored.value else {
             throw MVCCError.corrupt("a tombstone reached the scan's output")  // never: filtered below
@@ -49,61 +55,121 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// The next visible value without decoding its key, for callers that only read values
     /// (a table scan: the row holds its own primary key).
     func nextValue() throws -> [UInt8]? {
-        guard let raw = reverse ? try nextReverse() : try nextForward() else { return nil }
+        guard let raw = try nextDecided() else { return nil }
         return try MVCCValues.decodeVersionValue(raw.value, rawKey: raw.key)
     }
 
-    /// Versions come oldest first, so a key is decided only when the next key (or the end)
-    /// shows up. Works on raw pairs: only the structure of each key is checked (without
-    /// copying it), and a key is decoded only when it is returned. Returns a raw pair holding
-    /// a value, never a tombstone.
-    private func nextForward() throws -> KeyValue? {
-        while let pair = try nextRaw() {
-            let version = try Self.version(of: pair.key)
-            versionCounts.read += 1
-            guard state.isVisible(version) else {
-                countInvisible(version)
-                continue
-            }
-            let finished = pending.flatMap { Self.sameUserKey($0.key, pair.key) ? nil : $0 }
-            if pending != nil && finished == nil { versionCounts.replaced += 1 }
-            pending = pair
-            if let finished {
-                if try !MVCCValues.isTombstone(finished.value, rawKey: finished.key) { return finished }
-                versionCounts.deleted += 1
-            }
-        }
-        defer { pending = nil }
-        if let last = pending {
-            if try !MVCCValues.isTombstone(last.value, rawKey: last.key) { return last }
-            versionCounts.deleted += 1
-        }
-        return nil
+    /// `nextValue` without copying: decided versions are values (not tombstones), so their
+    /// bytes start after the value marker.
+    func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)? {
+        guard let raw = try nextDecided() else { return nil }
+        return (raw.value, MVCCValues.payloadOffset)
     }
 
-    /// Versions come newest first, so the first visible version of a key decides it.
-    private func nextReverse() throws -> KeyValue? {
-        while let pair = try nextRaw() {
-            let version = try Self.version(of: pair.key)
-            versionCounts.read += 1
-            if let decidedKey, Self.sameUserKey(decidedKey, pair.key) {
-                versionCounts.replaced += 1
-                continue
-            }
-            guard state.isVisible(version) else {
-                countInvisible(version)
-                continue
-            }
-            decidedKey = pair.key
-            if try !MVCCValues.isTombstone(pair.value, rawKey: pair.key) { return pair }
-            versionCounts.deleted += 1
+    /// Passes up to `limit` of the next visible values to `read` while the engine is locked:
+    /// a table scan decodes its rows straight out of the engine's own buffers, and nothing in
+    /// between is copied. Returns how many it passed, 0 at the end.
+    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
+        if decidedIndex < decided.count {
+            defer { (decided, decidedIndex) = ([], 0) }
+            for pair in decided[decidedIndex...] { try read(pair.value, MVCCValues.payloadOffset) }
+            return decided.count - decidedIndex
         }
-        return nil
+        return try fill(limit: max(1, limit)) { key, value in try read(value, MVCCValues.payloadOffset) }
+    }
+
+    /// The next decided raw pair, filling a batch when the last one is used up.
+    private func nextDecided() throws -> KeyValue? {
+        while decidedIndex == decided.count {
+            if exhausted { return nil }
+            var batch: [KeyValue] = []
+            _ = try fill(limit: batchSize) { key, value in batch.append(KeyValue(key: key, value: value)) }
+            (decided, decidedIndex) = (batch, 0)
+            batchSize = min(batchSize * 2, Self.maxBatchSize)
+        }
+        defer { decidedIndex += 1 }
+        return decided[decidedIndex]
+    }
+
+    /// Walks on from `remaining` under the lock until `limit` keys are decided (or the walk
+    /// limit or the range's end is reached), passing each decided value's raw pair to `emit`.
+    /// Returns how many it emitted: at least one unless the range is used up.
+    private func fill(limit: Int, _ emit: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws -> Int {
+        var emitted = 0
+        while emitted == 0 && !exhausted {
+            // The scan's state in locals while walking: properties of a class cost a dynamic
+            // exclusivity check on every access.
+            var counts = versionCounts
+            var pending = self.pending
+            var decidedKey = self.decidedKey
+            var stoppedAt: [UInt8]?
+            let (range, reverse, state) = (remaining, self.reverse, self.state)
+            try mvcc.locked { engine in
+                var walked = 0
+                try engine.walk(range, reverse: reverse) { key, value in
+                    let version = try Self.version(of: key)
+                    counts.read += 1
+                    walked += 1
+                    if reverse {
+                        if let decided = decidedKey, Self.sameUserKey(decided, key) {
+                            counts.replaced += 1
+                        } else if !state.isVisible(version) {
+                            Self.countInvisible(version, state: state, in: &counts)
+                        } else {
+                            // Versions come newest first: the first visible one decides its key.
+                            decidedKey = key
+                            if try MVCCValues.isTombstone(value, rawKey: key) {
+                                counts.deleted += 1
+                            } else {
+                                try emit(key, value)
+                                emitted += 1
+                            }
+                        }
+                    } else if !state.isVisible(version) {
+                        Self.countInvisible(version, state: state, in: &counts)
+                    } else {
+                        // Versions come oldest first: a key is decided when the next key shows up.
+                        if let last = pending {
+                            if Self.sameUserKey(last.key, key) {
+                                counts.replaced += 1
+                            } else if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
+                                counts.deleted += 1
+                            } else {
+                                try emit(last.key, last.value)
+                                emitted += 1
+                            }
+                        }
+                        pending = KeyValue(key: key, value: value)
+                    }
+                    guard emitted < limit && walked < Self.maxWalk else {
+                        stoppedAt = key
+                        return false
+                    }
+                    return true
+                }
+            }
+            if let stoppedAt {
+                if reverse { remaining.end = .excluded(stoppedAt) } else { remaining.start = .excluded(stoppedAt) }
+            } else {
+                exhausted = true
+                if let last = pending {
+                    pending = nil
+                    if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
+                        counts.deleted += 1
+                    } else {
+                        try emit(last.key, last.value)
+                        emitted += 1
+                    }
+                }
+            }
+            (versionCounts, self.pending, self.decidedKey) = (counts, pending, decidedKey)
+        }
+        return emitted
     }
 
     /// Why a version is invisible: its writer was running when the snapshot began, or it came later.
-    private func countInvisible(_ version: UInt64) {
-        if state.active.contains(version) { versionCounts.uncommitted += 1 } else { versionCounts.newer += 1 }
+    private static func countInvisible(_ version: UInt64, state: TransactionState, in counts: inout VersionCounts) {
+        if state.active.contains(version) { counts.uncommitted += 1 } else { counts.newer += 1 }
     }
 
     /// The version of a raw `Version` key, checking its layout (tag, escapes, terminator)
@@ -123,21 +189,5 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                 return memcmp(left, right, a.count - 8) == 0
             }
         }
-    }
-
-    private func nextRaw() throws -> KeyValue? {
-        if batchIndex == batch.count {
-            if exhausted { return nil }
-            let (range, reverse, size) = (remaining, self.reverse, batchSize)
-            batch = try mvcc.locked { engine in try engine.scanBatch(range, reverse: reverse, limit: size) }
-            batchIndex = 0
-            exhausted = batch.count < size
-            batchSize = min(batchSize * 2, Self.maxBatchSize)
-            guard let last = batch.last else { return nil }
-            if reverse { remaining.end = .excluded(last.key) } else { remaining.start = .excluded(last.key) }
-        }
-        let pair = batch[batchIndex]
-        batchIndex += 1
-        return pair
     }
 }

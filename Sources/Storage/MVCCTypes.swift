@@ -168,6 +168,9 @@ public enum MVCCError: Error, Hashable, Sendable, CustomStringConvertible {
 /// How MVCC's own values are stored. Public for the tools that read raw engine pairs
 /// (`.keys` in the shell) so that they decode a version's value the way MVCC does.
 public enum MVCCValues {
+    /// Where a (non-tombstone) version value's bytes start: after the `0x01` marker.
+    public static let payloadOffset = 1
+
     /// A version's value: `0x00` for a tombstone, `0x01` followed by the bytes otherwise.
     static func encodeVersionValue(_ value: [UInt8]?) -> [UInt8] {
         guard let value else { return [0x00] }

@@ -66,6 +66,13 @@ public final class MemoryEngine: StorageEngine {
             : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init)
     }
 
+    /// The tree's own walk: no batch array, no re-seeking.
+    /// - Complexity: O(log n) plus O(1) per pair visited
+    public func walk(_ range: KeyRange, reverse: Bool,
+                     _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
+        try tree.walk(from: range.start, to: range.end, reverse: reverse, body)
+    }
+
     /// Nothing to make durable.
     public func flush() {}
 

@@ -78,9 +78,25 @@ extension LocalTransaction {
     /// - Complexity: O(log n) to start, then O(1) amortized per stored version passed over.
     public func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         let info = try mustTable(name)
-        let cursor = try sqlStorage { try mvccTransaction.scanPrefix(SQLKey.rowPrefix(table: info.name)) }
-        let rows = StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { () throws(SQLError) in
-            try sqlStorage { try cursor.nextValue() }
+        var range = KeyRange(prefix: SQLKey.rowPrefix(table: info.name))
+        // Only the stretch of keys the filter allows is read (`id >= 100 AND id < 200`).
+        if let interval = KeyInterval(filter: filter, table: info.table) {
+            if interval.isEmpty {
+                return StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { _ in [] }
+            }
+            if interval.lowest != .min {
+                range.start = .included(SQLKey.row(table: info.name, id: .integer(interval.lowest)).encoded)
+            }
+            if interval.highest != .max {
+                range.end = .included(SQLKey.row(table: info.name, id: .integer(interval.highest)).encoded)
+            }
+        }
+        let cursor = try sqlStorage { try mvccTransaction.scan(range) }
+        let rows = StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { limit throws(SQLError) in
+            var rows: [Row] = []
+            rows.reserveCapacity(limit)
+            _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in rows.append(try RowCodec.decode(bytes, from: start)) } }
+            return rows
         }
         rows.versionCounts = (cursor as? VersionCounting).map { counting in { counting.versionCounts } }
         return rows
@@ -291,14 +307,20 @@ extension LocalTransaction {
     }
 }
 
-/// Streams a table's rows from their stored bytes (an MVCC cursor, or pages fetched from a
-/// leader), keeping those the pushed-down filter accepts.
+/// Streams a table's rows, decoded a batch at a time from their stored bytes (under MVCC's
+/// lock, or from pages fetched from a leader), keeping those the pushed-down filter accepts.
+/// Batches start small, so `LIMIT 10` decodes little, and grow for long scans.
 public final class StoredRowCursor: RowCursor {
-    private let nextStored: () throws(SQLError) -> [UInt8]?
+    /// Up to `limit` further rows, decoded; empty at the end.
+    private let nextRows: (_ limit: Int) throws(SQLError) -> [Row]
     private let filter: Expression?
     /// The table's column count, which every stored row must match.
     private let columns: Int
     private let table: String
+    private var rows: [Row] = []
+    private var index = 0
+    private var batchSize = 16
+    private var finished = false
     private var examined = 0
     /// The MVCC scan's counts underneath, when it keeps them (set by whoever feeds the rows).
     public var versionCounts: (() -> VersionCounts)?
@@ -310,29 +332,36 @@ public final class StoredRowCursor: RowCursor {
         return counts
     }
 
-    /// - Parameter nextStored: the next row's stored bytes, nil at the end.
-    public init(filter: Expression?, columns: Int, table: String, nextStored: @escaping () throws(SQLError) -> [UInt8]?) {
-        self.nextStored = nextStored
+    /// - Parameter nextRows: up to `limit` further rows, decoded; empty at the end.
+    public init(filter: Expression?, columns: Int, table: String,
+                nextRows: @escaping (_ limit: Int) throws(SQLError) -> [Row]) {
+        self.nextRows = nextRows
         self.filter = filter
         self.columns = columns
         self.table = table
     }
 
     public func next() throws(SQLError) -> Row? {
-        // Values only: a row holds its own primary key, so the cursor need not decode keys.
-        while let value = try nextStored() {
-            let row = try RowCodec.decode(value)
-            examined += 1
-            guard row.count == columns else {
-                throw SQLError(.storage, "corrupt row in table \(table): \(row.count) values for \(columns) columns")
+        while true {
+            while index < rows.count {
+                let row = rows[index]
+                index += 1
+                examined += 1
+                guard row.count == columns else {
+                    throw SQLError(.storage, "corrupt row in table \(table): \(row.count) values for \(columns) columns")
+                }
+                guard let filter else { return row }
+                switch try filter.evaluate(row) {
+                case .boolean(true): return row
+                case .boolean(false), .null: continue
+                case let other: throw SQLError(.type, "filter returned \(other), expected boolean")
+                }
             }
-            guard let filter else { return row }
-            switch try filter.evaluate(row) {
-            case .boolean(true): return row
-            case .boolean(false), .null: continue
-            case let other: throw SQLError(.type, "filter returned \(other), expected boolean")
-            }
+            if finished { return nil }
+            rows = try nextRows(batchSize)
+            index = 0
+            finished = rows.isEmpty
+            batchSize = min(batchSize * 2, 1024)
         }
-        return nil
     }
 }

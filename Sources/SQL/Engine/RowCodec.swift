@@ -26,12 +26,13 @@ public enum RowCodec {
         return writer.bytes
     }
 
-    /// Reads a row written by `encode`.
+    /// Reads a row written by `encode`, from `bytes[start...]` (a row can be read in place
+    /// from a stored value that has a header before it).
     ///
     /// - Throws: `SQLError(.storage, …)` on truncated or malformed bytes.
-    public static func decode(_ bytes: [UInt8]) throws(SQLError) -> Row {
+    public static func decode(_ bytes: [UInt8], from start: Int = 0) throws(SQLError) -> Row {
         try decodeStored("corrupt row") {
-            var reader = BinaryReader(bytes)
+            var reader = BinaryReader(bytes, from: start)
             let row = try readValues(&reader)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt row: \(reader.remainingCount) stray bytes at its end")
@@ -91,9 +92,9 @@ public enum RowCodec {
         guard count <= UInt64(reader.remainingCount) else {
             throw SQLError(.storage, "claims \(count) values but only \(reader.remainingCount) bytes follow")
         }
-        var values: [Value] = []
-        values.reserveCapacity(Int(count))
-        for _ in 0..<count { values.append(try read(&reader)) }
+        // Filled in place: one allocation of the right size, no appends.
+        var values = [Value](repeating: .null, count: Int(count))
+        for index in values.indices { values[index] = try read(&reader) }
         return values
     }
 }
