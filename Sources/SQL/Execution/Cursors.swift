@@ -35,12 +35,24 @@ final class FilterCursor: RowCursor {
 final class ProjectionCursor: RowCursor {
     private let source: any RowCursor
     private let expressions: [Expression]
+    /// The input positions when every expression is a plain column (the usual `SELECT a, b`):
+    /// then a row is copied out by index, without evaluating an expression per value.
+    private let columns: [Int]?
     init(_ source: any RowCursor, _ expressions: [Expression]) {
         self.source = source
         self.expressions = expressions
+        var columns: [Int] = []
+        for case .column(let index) in expressions { columns.append(index) }
+        self.columns = columns.count == expressions.count ? columns : nil
     }
     func next() throws(SQLError) -> Row? {
         guard let row = try source.next() else { return nil }
+        if let columns {
+            for index in columns where !row.indices.contains(index) {
+                throw SQLError(.semantic, "column #\(index) is out of range")
+            }
+            return columns.map { row[$0] }
+        }
         var out: Row = []
         out.reserveCapacity(expressions.count)
         for e in expressions { out.append(try e.evaluate(row)) }
@@ -131,6 +143,14 @@ final class SortCursor: RowCursor {
             }
             return a.position < b.position
         }
+        /// Whether a new input row sorts before a kept entry; ties lose (the row came later).
+        func precedes(_ row: Row, _ kept: Entry) throws(SQLError) -> Bool {
+            for (i, key) in keys.enumerated() {
+                let c = Value.sortOrder(try key.expression.evaluate(row), kept.keys[i])
+                if c != 0 { return key.direction == .ascending ? c < 0 : c > 0 }
+            }
+            return false
+        }
         let limit = keep.map { max($0, 1) }
         // Cut back when the buffer holds twice what is kept (never, for huge limits).
         let threshold = limit.map { $0 <= (Int.max - 1024) / 2 ? 2 * $0 + 1024 : Int.max } ?? Int.max
@@ -140,13 +160,14 @@ final class SortCursor: RowCursor {
         // long input cost about one comparison per row.
         var worstKept: Entry?
         while let row = try source.next() {
+            // Against the worst row kept, decide key by key before building an entry: most
+            // rows of a long input lose on the first key and cost no allocation.
+            if let worst = worstKept, try !precedes(row, worst) { continue }
             var values: [Value] = []
             values.reserveCapacity(keys.count)
             for key in keys { values.append(try key.expression.evaluate(row)) }
-            let entry = (keys: values, position: position, row: row)
+            entries.append((keys: values, position: position, row: row))
             position += 1
-            if let worstKept, !precedes(entry, worstKept) { continue }
-            entries.append(entry)
             if let limit, entries.count >= threshold {
                 entries.sort(by: precedes)
                 entries.removeSubrange(limit...)

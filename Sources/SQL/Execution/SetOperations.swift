@@ -70,11 +70,11 @@ final class SetOperationCursor: RowCursor {
 
     private func check(_ row: Row) throws(SQLError) {
         if types.isEmpty { types = Array(repeating: nil, count: row.count) }
+        func numeric(_ type: DataType) -> Bool { type == .integer || type == .float }
         for (i, value) in row.enumerated() where i < types.count {
             guard let type = value.dataType else { continue }
             guard let known = types[i] else { types[i] = type; continue }
-            let numeric: Set<DataType> = [.integer, .float]
-            if known != type && !(numeric.contains(known) && numeric.contains(type)) {
+            if known != type && !(numeric(known) && numeric(type)) {
                 throw SQLError(.type, "\(operation.rawValue) column \(i + 1) mixes \(known.rawValue) and \(type.rawValue) values")
             }
         }

@@ -51,6 +51,9 @@ extension Node {
         case .scan(let table, let alias, let filter):
             var text = "Scan: \(table.name)\(alias.map { " as \($0)" } ?? "")"
             if let filter { text += " (\(filter.display(columns)))" }
+            if let interval = KeyInterval(filter: filter, table: table) {
+                text += " " + interval.display(column: table.columns[table.primaryKey].name)
+            }
             return text
         case .keyLookup(let table, let alias, let ids):
             return "KeyLookup: \(table.name)\(alias.map { " as \($0)" } ?? "") (\(ids.map(\.description).joined(separator: ", ")))"

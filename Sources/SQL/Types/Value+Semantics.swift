@@ -107,8 +107,16 @@ public struct ValueKey: Hashable, Sendable {
 
     public init(_ value: Value) { self.value = value }
 
-    public static func == (lhs: ValueKey, rhs: ValueKey) -> Bool {
-        Value.sortOrder(lhs.value, rhs.value) == 0 && sameKind(lhs.value, rhs.value)
+    public static func == (lhs: ValueKey, rhs: ValueKey) -> Bool { same(lhs.value, rhs.value) }
+
+    /// Whether two values are the same in this sense.
+    static func same(_ a: Value, _ b: Value) -> Bool {
+        // Integers and strings of the same kind (what hash tables mostly hold) compare
+        // directly; the rest go through the general order.
+        switch (a, b) {
+        case (.integer(let x), .integer(let y)): return x == y
+        default: return Value.sortOrder(a, b) == 0 && sameKind(a, b)
+        }
     }
 
     private static func sameKind(_ a: Value, _ b: Value) -> Bool {
@@ -119,7 +127,10 @@ public struct ValueKey: Hashable, Sendable {
         }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) { Self.hash(value, into: &hasher) }
+
+    /// Feeds `value` to `hasher` so that values that are the same hash alike.
+    static func hash(_ value: Value, into hasher: inout Hasher) {
         switch value {
         case .null: hasher.combine(0)
         case .boolean(let b): hasher.combine(b)
@@ -131,8 +142,19 @@ public struct ValueKey: Hashable, Sendable {
     }
 }
 
-/// A row as a dictionary key (see `ValueKey`).
+/// A row as a dictionary key (see `ValueKey`). It keeps the row itself, compared and hashed
+/// value by value as `ValueKey` does, so making one allocates nothing.
 public struct RowKey: Hashable, Sendable {
-    public let values: [ValueKey]
-    public init(_ row: Row) { values = row.map(ValueKey.init) }
+    public let row: Row
+    public init(_ row: Row) { self.row = row }
+
+    public static func == (lhs: RowKey, rhs: RowKey) -> Bool {
+        guard lhs.row.count == rhs.row.count else { return false }
+        for index in lhs.row.indices where !ValueKey.same(lhs.row[index], rhs.row[index]) { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for value in row { ValueKey.hash(value, into: &hasher) }
+    }
 }
