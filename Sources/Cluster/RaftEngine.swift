@@ -246,7 +246,9 @@ final class RaftTransaction: Transaction {
         return try SQLWire.readRow(&r)
     }
 
-    func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
+    /// Decodes every column: pages are small, and the primary key of each page's last row is
+    /// where the next page starts.
+    func scan(table name: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         guard let table = try table(name) else { throw SQLError(.semantic, "table \(name) does not exist") }
         let pages = ScanPages(transaction: self, table: table, interval: KeyInterval(filter: filter, table: table))
         let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { _ throws(SQLError) in

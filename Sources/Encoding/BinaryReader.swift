@@ -6,46 +6,53 @@ public struct BinaryReader: Sendable {
     /// The whole input.
     public let bytes: [UInt8]
     /// The offset of the next unread byte.
-    public private(set) var offset: Int
+    public var offset: Int { position }
+    /// Where the next read starts: `offset`'s storage, open to the inlinable readers below.
+    @usableFromInline var position: Int
 
+    @inlinable
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
-        offset = 0
+        position = 0
     }
 
     /// A reader of `bytes[offset...]`, for a value that sits after a header in a larger
     /// buffer (reading it in place saves copying it out).
-    public init(_ bytes: [UInt8], from offset: Int) {
+    @inlinable
+    public init(_ bytes: [UInt8], from start: Int) {
         self.bytes = bytes
-        self.offset = min(max(0, offset), bytes.count)
+        self.position = min(max(0, start), bytes.count)
     }
 
     /// Whether every byte has been read.
-    public var isAtEnd: Bool { offset >= bytes.count }
+    @inlinable
+    public var isAtEnd: Bool { position >= bytes.count }
 
     /// How many bytes are left.
-    public var remainingCount: Int { max(0, bytes.count - offset) }
+    @inlinable
+    public var remainingCount: Int { max(0, bytes.count - position) }
 
     /// Throws unless every byte has been read.
     public func finish(_ what: String = "value") throws(EncodingError) {
-        if offset < bytes.count {
-            throw EncodingError(offset: offset, expected: what, reason: .trailingBytes(count: bytes.count - offset))
+        if position < bytes.count {
+            throw EncodingError(offset: position, expected: what, reason: .trailingBytes(count: bytes.count - position))
         }
     }
 
     /// One raw byte.
+    @inlinable
     public mutating func readByte(_ what: String = "byte") throws(EncodingError) -> UInt8 {
-        guard offset < bytes.count else {
-            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+        guard position < bytes.count else {
+            throw EncodingError(offset: position, expected: what, reason: .truncated)
         }
-        let byte = bytes[offset]
-        offset += 1
+        let byte = bytes[position]
+        position += 1
         return byte
     }
 
     /// A Bool: exactly `0x00` or `0x01`.
     public mutating func readBool() throws(EncodingError) -> Bool {
-        let start = offset
+        let start = position
         switch try readByte("Bool") {
         case 0: return false
         case 1: return true
@@ -56,22 +63,23 @@ public struct BinaryReader: Sendable {
     /// An unsigned LEB128 varint. Rejects encodings longer than needed (a trailing `0x00`
     /// continuation), longer than 10 bytes, or overflowing 64 bits, so every value has exactly
     /// one encoding.
+    @inlinable
     public mutating func readUVarint(_ what: @autoclosure () -> String = "varint") throws(EncodingError) -> UInt64 {
-        let start = offset
+        let start = position
         // One-byte varints (small counts, lengths and integers) are the common case.
-        if offset < bytes.count, bytes[offset] & 0x80 == 0 {
-            offset += 1
+        if position < bytes.count, bytes[position] & 0x80 == 0 {
+            position += 1
             return UInt64(bytes[start])
         }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var count = 0
         while true {
-            guard offset < bytes.count else {
-                throw EncodingError(offset: offset, expected: what(), reason: .truncated)
+            guard position < bytes.count else {
+                throw EncodingError(offset: position, expected: what(), reason: .truncated)
             }
-            let byte = bytes[offset]
-            offset += 1
+            let byte = bytes[position]
+            position += 1
             count += 1
             let payload = UInt64(byte & 0x7F)
             if shift == 63 && payload > 1 {
@@ -92,6 +100,7 @@ public struct BinaryReader: Sendable {
     }
 
     /// A zigzag-mapped signed varint.
+    @inlinable
     public mutating func readVarint(_ what: @autoclosure () -> String = "signed varint") throws(EncodingError) -> Int64 {
         let raw = try readUVarint(what())
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
@@ -99,7 +108,7 @@ public struct BinaryReader: Sendable {
 
     /// A varint that must fit in `Int` (counts and lengths).
     public mutating func readCount(_ what: String = "count") throws(EncodingError) -> Int {
-        let start = offset
+        let start = position
         let raw = try readUVarint(what)
         guard raw <= UInt64(Int.max) else {
             throw EncodingError(offset: start, expected: what, reason: .outOfRange(raw))
@@ -108,12 +117,13 @@ public struct BinaryReader: Sendable {
     }
 
     /// A fixed 8-byte big-endian integer.
+    @inlinable
     public mutating func readUInt64(_ what: String = "UInt64") throws(EncodingError) -> UInt64 {
         guard remainingCount >= 8 else {
-            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+            throw EncodingError(offset: position, expected: what, reason: .truncated)
         }
-        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
-        offset += 8
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt64.self) }
+        position += 8
         return UInt64(bigEndian: raw)
     }
 
@@ -124,6 +134,7 @@ public struct BinaryReader: Sendable {
     }
 
     /// A Double from its 8-byte bit pattern.
+    @inlinable
     public mutating func readDouble() throws(EncodingError) -> Double {
         Double(bitPattern: try readUInt64("Double"))
     }
@@ -135,20 +146,22 @@ public struct BinaryReader: Sendable {
     }
 
     /// Reads a length prefix and skips that many bytes; returns where they lie in `bytes`.
-    private mutating func readLengthPrefixed(_ what: @autoclosure () -> String) throws(EncodingError) -> Range<Int> {
-        let start = offset
+    @usableFromInline
+    mutating func readLengthPrefixed(_ what: @autoclosure () -> String) throws(EncodingError) -> Range<Int> {
+        let start = position
         let length = try readUVarint("length of \(what())")
         guard length <= UInt64(remainingCount) else {
             throw EncodingError(offset: start, expected: "\(length) bytes of \(what())", reason: .truncated)
         }
-        let range = offset..<(offset + Int(length))
-        offset = range.upperBound
+        let range = position..<(position + Int(length))
+        position = range.upperBound
         return range
     }
 
     /// A length-prefixed string, which must be valid UTF-8.
+    @inlinable
     public mutating func readString(_ what: @autoclosure () -> String = "string") throws(EncodingError) -> String {
-        let start = offset
+        let start = position
         let range = try readLengthPrefixed(what())
         // Validated straight from the input, without copying the bytes out first. ASCII (the
         // common case) is valid UTF-8 as it stands: checking that is a tight loop, while
@@ -166,13 +179,18 @@ public struct BinaryReader: Sendable {
         return text
     }
 
+    /// Skips length-prefixed bytes (a string or byte string a reader does not need).
+    public mutating func skipLengthPrefixed(_ what: @autoclosure () -> String = "bytes") throws(EncodingError) {
+        _ = try readLengthPrefixed(what())
+    }
+
     /// Exactly `count` raw bytes.
     public mutating func readRaw(count: Int, _ what: String = "bytes") throws(EncodingError) -> [UInt8] {
         guard count >= 0, count <= remainingCount else {
-            throw EncodingError(offset: offset, expected: what, reason: .truncated)
+            throw EncodingError(offset: position, expected: what, reason: .truncated)
         }
-        let out = Array(bytes[offset..<(offset + count)])
-        offset += count
+        let out = Array(bytes[position..<(position + count)])
+        position += count
         return out
     }
 }

@@ -59,10 +59,18 @@ public protocol Transaction: AnyObject {
     /// The rows with these primary keys (missing keys are skipped).
     func get(table: String, ids: [Value]) throws(SQLError) -> [Row]
     /// Streams the rows of `table` in primary-key order, keeping those for which `filter`
-    /// evaluates to TRUE.
-    func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor
+    /// evaluates to TRUE. With `reading`, the caller looks at no other column positions than
+    /// these, so the others may be left NULL instead of decoded (nil: every column).
+    func scan(table: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor
     /// The primary keys of rows whose indexed `column` equals one of `values`.
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value]
+}
+
+extension Transaction {
+    /// Every column of `table`'s rows that `filter` keeps.
+    public func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor {
+        try scan(table: table, filter: filter, reading: nil)
+    }
 }
 
 extension Engine {

@@ -76,8 +76,10 @@ extension LocalTransaction {
     /// time, so reading the first few rows of a huge table touches only those.
     ///
     /// - Complexity: O(log n) to start, then O(1) amortized per stored version passed over.
-    public func scan(table name: String, filter: Expression?) throws(SQLError) -> any RowCursor {
+    public func scan(table name: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         let info = try mustTable(name)
+        let keeping = RowCodec.keeping(reading.map { $0.union(filter?.referencedColumns ?? []) },
+                                       columns: info.table.columns.count)
         var range = KeyRange(prefix: SQLKey.rowPrefix(table: info.name))
         // Only the stretch of keys the filter allows is read (`id >= 100 AND id < 200`).
         if let interval = KeyInterval(filter: filter, table: info.table) {
@@ -95,7 +97,8 @@ extension LocalTransaction {
         let rows = StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { limit throws(SQLError) in
             var rows: [Row] = []
             rows.reserveCapacity(limit)
-            _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in rows.append(try RowCodec.decode(bytes, from: start)) } }
+            _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+            } }
             return rows
         }
         rows.versionCounts = (cursor as? VersionCounting).map { counting in { counting.versionCounts } }

@@ -30,10 +30,13 @@ public enum RowCodec {
     /// from a stored value that has a header before it).
     ///
     /// - Throws: `SQLError(.storage, …)` on truncated or malformed bytes.
-    public static func decode(_ bytes: [UInt8], from start: Int = 0) throws(SQLError) -> Row {
+    /// With `keeping` (one flag per column, see `keeping(_:columns:)`), values whose flag is
+    /// false are skipped over and left NULL: a scan whose reader looks at two columns of ten
+    /// does not build the other eight (strings above all).
+    public static func decode(_ bytes: [UInt8], from start: Int = 0, keeping: [Bool]? = nil) throws(SQLError) -> Row {
         try decodeStored("corrupt row") {
             var reader = BinaryReader(bytes, from: start)
-            let row = try readValues(&reader)
+            let row = try readValues(&reader, keeping: keeping)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt row: \(reader.remainingCount) stray bytes at its end")
             }
@@ -72,6 +75,25 @@ public enum RowCodec {
         }
     }
 
+    /// The flags `decode` takes for a reader of the column positions `reading` (nil when it
+    /// reads them all, or all of them anyway).
+    public static func keeping(_ reading: Set<Int>?, columns: Int) -> [Bool]? {
+        guard let reading, (0..<columns).contains(where: { !reading.contains($0) }) else { return nil }
+        return (0..<columns).map(reading.contains)
+    }
+
+    /// Moves past one value without building it, checking it as far as its framing goes.
+    static func skip(_ reader: inout BinaryReader) throws {
+        let tag = try reader.readByte()
+        switch Tag(rawValue: tag) {
+        case .null, .false, .true: return
+        case .integer: _ = try reader.readUVarint()
+        case .float: _ = try reader.readUInt64()
+        case .string: try reader.skipLengthPrefixed("string")
+        case nil: throw SQLError(.storage, "unknown value type \(tag)")
+        }
+    }
+
     static func read(_ reader: inout BinaryReader) throws -> Value {
         let tag = try reader.readByte()
         switch Tag(rawValue: tag) {
@@ -85,16 +107,29 @@ public enum RowCodec {
         }
     }
 
-    private static func readValues(_ reader: inout BinaryReader) throws -> [Value] {
+    private static func readValues(_ reader: inout BinaryReader, keeping: [Bool]? = nil) throws -> [Value] {
         let count = try reader.readUVarint()
         // Every value takes at least one byte: a larger count is corrupt, and checking first
         // keeps a corrupt count from reserving absurd amounts of memory.
         guard count <= UInt64(reader.remainingCount) else {
             throw SQLError(.storage, "claims \(count) values but only \(reader.remainingCount) bytes follow")
         }
-        // Filled in place: one allocation of the right size, no appends.
-        var values = [Value](repeating: .null, count: Int(count))
-        for index in values.indices { values[index] = try read(&reader) }
+        // (Not `Array(repeating:count:)`: on this toolchain it calls the stdlib's unspecialized
+        // buffer initializer, which looks up the array's type metadata on every row.)
+        var values: [Value] = []
+        values.reserveCapacity(Int(count))
+        guard let keeping else {
+            for _ in 0..<count { values.append(try read(&reader)) }
+            return values
+        }
+        for index in 0..<Int(count) {
+            if index < keeping.count && !keeping[index] {
+                try skip(&reader)
+                values.append(.null)
+            } else {
+                values.append(try read(&reader))
+            }
+        }
         return values
     }
 }

@@ -107,13 +107,17 @@ public struct Executor {
     /// Builds the cursor tree for `node`. Rows flow only when the root's `next()` is called.
     public func cursor(for node: Node) throws(SQLError) -> any RowCursor {
         var counter = 0
-        return try build(node, &counter, wanted: nil)
+        return try build(node, &counter, wanted: nil, reading: nil)
     }
 
     /// `wanted`: at most how many rows the parents will pull (from LIMIT, plus OFFSET), passed
     /// down through nodes that keep row counts — so ORDER BY … LIMIT 10 keeps only the best
     /// ten rows while sorting instead of sorting everything.
-    private func build(_ node: Node, _ counter: inout Int, wanted: Int?) throws(SQLError) -> any RowCursor {
+    ///
+    /// `reading`: the only input columns the parents look at (nil: any), passed down from a
+    /// projection or aggregate through nodes that pass rows on whole — so a scan under
+    /// `SELECT id, val` need not decode the other columns.
+    private func build(_ node: Node, _ counter: inout Int, wanted: Int?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         let id = counter
         counter += 1
         let childWanted: Int?
@@ -123,6 +127,17 @@ public struct Executor {
         case .projection: childWanted = wanted
         default: childWanted = nil
         }
+        let childReading: Set<Int>?
+        switch node {
+        case .projection(_, let expressions, _):
+            childReading = expressions.reduce(into: []) { $0.formUnion($1.referencedColumns) }
+        case .aggregate(_, let groupBy, let aggregates):
+            childReading = (groupBy + aggregates.map(\.argument)).reduce(into: []) { $0.formUnion($1.referencedColumns) }
+        case .filter(_, let predicate): childReading = reading?.union(predicate.referencedColumns)
+        case .order(_, let keys): childReading = reading?.union(keys.flatMap(\.expression.referencedColumns))
+        case .limit, .offset: childReading = reading
+        default: childReading = nil
+        }
         var inputs: [any RowCursor] = []
         var children = node.children
         var unbuilt = 0
@@ -131,12 +146,12 @@ public struct Executor {
             children = [source]
             unbuilt = subquery.nodeCount
         }
-        for child in children { inputs.append(try build(child, &counter, wanted: childWanted)) }
+        for child in children { inputs.append(try build(child, &counter, wanted: childWanted, reading: childReading)) }
         counter += unbuilt
         let cursor: any RowCursor
         switch node {
         case .scan(let table, _, let filter):
-            cursor = try transaction.scan(table: table.name, filter: filter)
+            cursor = try transaction.scan(table: table.name, filter: filter, reading: reading)
         case .keyLookup(let table, _, let ids):
             cursor = ArrayCursor(try transaction.get(table: table.name, ids: Executor.sortedUnique(ids)))
         case .indexLookup(let table, _, let column, let values):

@@ -49,8 +49,8 @@ final class CancellableTransaction: Transaction {
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value] {
         try base.lookupIndex(table: table, column: column, values: values)
     }
-    func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor {
-        CancellableCursor(try base.scan(table: table, filter: filter), check: checkCancelled)
+    func scan(table: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
+        CancellableCursor(try base.scan(table: table, filter: filter, reading: reading), check: checkCancelled)
     }
 
     private func checkCancelled() throws(SQLError) {
