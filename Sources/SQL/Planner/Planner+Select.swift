@@ -10,6 +10,8 @@ extension Planner {
         first.limit = nil
         first.offset = nil
         var node = try planSelect(first, outer: outer)
+        // Per output column, the first type the plan knows on any side so far.
+        var known = node.columns.indices.map { Planner.staticType(node, $0) }
         for part in query.compound {
             let right = try planSelect(part.select, outer: outer)
             let (l, r) = (node.columns.count, right.columns.count)
@@ -17,13 +19,16 @@ extension Planner {
                 throw SQLError(.semantic, "each side of \(part.operation.rawValue) must have the same number of columns: "
                                + "the left has \(l), the right \(r)", at: part.position)
             }
-            // Types known from the plan (columns, constants) must agree; others are checked per row.
+            // Types known from the plan (columns, constants, typed expressions) must agree
+            // before anything runs; others are checked per row.
             for i in 0..<l {
-                guard let a = Planner.staticType(node, i), let b = Planner.staticType(right, i) else { continue }
+                guard let b = Planner.staticType(right, i) else { continue }
+                guard let a = known[i] else { known[i] = b; continue }
                 let numeric: Set<DataType> = [.integer, .float]
                 if a != b && !(numeric.contains(a) && numeric.contains(b)) {
                     throw SQLError(.type, "\(part.operation.rawValue) column \(i + 1) is \(a.rawValue) on the left "
-                                   + "but \(b.rawValue) on the right", at: part.position)
+                                   + "but \(b.rawValue) on the right",
+                                   at: Planner.columnPosition(part.select, i) ?? part.position)
                 }
             }
             node = .setOperation(left: node, right: right, operation: part.operation, all: part.all)
@@ -60,28 +65,16 @@ extension Planner {
         return node
     }
 
-    /// The type of output column `column` of `node` when the plan alone tells it: a table
-    /// column passed up through projections and filters, or a non-NULL constant.
-    static func staticType(_ node: Node, _ column: Int) -> DataType? {
-        switch node {
-        case .scan(let table, _, _), .keyLookup(let table, _, _), .indexLookup(let table, _, _, _):
-            return table.columns.indices.contains(column) ? table.columns[column].dataType : nil
-        case .projection(let source, let expressions, _):
-            guard expressions.indices.contains(column) else { return nil }
-            switch expressions[column] {
-            case .constant(let value): return value.dataType
-            case .column(let i): return staticType(source, i)
-            default: return nil
-            }
-        case .filter(let source, _), .order(let source, _), .limit(let source, _), .offset(let source, _),
-             .distinct(let source), .setOperation(let source, _, _, _):
-            return staticType(source, column)
-        case .nestedLoopJoin(let left, let right, _, _):
-            let width = left.columns.count
-            return column < width ? staticType(left, column) : staticType(right, column - width)
-        default:
+    /// Where output column `column` of `select` is written, when each select item is one
+    /// column (no `*`), for errors about that column.
+    static func columnPosition(_ select: AST.SelectStatement, _ column: Int) -> SourcePosition? {
+        guard select.projection.indices.contains(column) else { return nil }
+        for item in select.projection {
+            if case .expression = item { continue }
             return nil
         }
+        guard case .expression(let e, _) = select.projection[column] else { return nil }
+        return e.position
     }
 
     /// Plans a SELECT into a query tree (see the order of clauses in `Planner`'s docs).
