@@ -27,10 +27,10 @@ final class ExpressionBuilder {
             // Unknown or ambiguous names are reported before the GROUP BY rule.
             let reference = try scope.reference(table: table, name: name)
             // An outer column is one value for the whole subquery run, like a constant.
-            guard case .column = reference, let aggregation else { return reference }
+            guard case .column = reference, aggregation != nil else { return reference }
             // Grouped columns were replaced above; a bare column reaching here is not grouped.
             let written = table.map { "\($0.value).\(name.value)" } ?? name.value
-            throw aggregation.notGrouped(written, at: name.position)
+            throw Scope.notGrouped(written, at: name.position)
         case .function(let name, let args, let distinct):
             if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 {
                 let message = clause == "an aggregate"
@@ -129,8 +129,9 @@ final class ExpressionBuilder {
         guard let subqueries, !scope.constantOnly else {
             throw SQLError(.semantic, "subqueries are not allowed in \(clause)", at: position)
         }
-        // After GROUP BY the row is the aggregate's, which has no names to correlate with.
-        let outer = aggregation == nil ? [scope] + scope.outer : []
+        // After GROUP BY the row the subquery is bound to is the aggregate's: it may refer to
+        // the grouped columns only, which the aggregation's scope maps to that row.
+        let outer = [aggregation?.scopeForSubqueries ?? scope] + scope.outer
         let node = try subqueries.planner.planQuery(query, outer: outer)
         if kind != .exists && node.columns.count != 1 {
             throw SQLError(.semantic, "subquery must return one column, found \(node.columns.count)",
@@ -201,11 +202,20 @@ final class Aggregation {
     func column(_ index: Int) throws(SQLError) -> Expression {
         if let grouped = groupBy.firstIndex(of: .column(index)) { return .column(grouped) }
         let label = input.labels.indices.contains(index) ? input.labels[index].description : "#\(index)"
-        throw notGrouped(label, at: nil)
+        throw Scope.notGrouped(label, at: nil)
     }
 
-    func notGrouped(_ name: String, at position: SourcePosition?) -> SQLError {
-        SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
+    /// The grouped query as a subquery in its select list, HAVING or ORDER BY sees it: the
+    /// input's names, of which only the grouped columns may be used (as the aggregate's
+    /// output columns, which is the row the subquery runs for).
+    var scopeForSubqueries: Scope {
+        var scope = input
+        var grouped: [Int: Int] = [:]
+        for (output, e) in groupBy.enumerated() {
+            if case .column(let column) = e, grouped[column] == nil { grouped[column] = output }
+        }
+        scope.groupedColumns = grouped
+        return scope
     }
 
     /// Registers an aggregate (reusing an identical one) and returns its index.

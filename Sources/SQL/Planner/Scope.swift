@@ -14,6 +14,11 @@ struct Scope {
     /// For a subquery, the scopes of the queries around it, nearest first: a name this scope
     /// lacks may be a correlated reference to one of them.
     var outer: [Scope] = []
+    /// For a grouped query seen from a subquery in its select list, HAVING or ORDER BY: which
+    /// input columns are grouped, each mapped to its column of the aggregate's output (the row
+    /// the subquery is bound to). Any other column of the query is not one value per group,
+    /// so referring to it is an error. Nil for an ordinary scope.
+    var groupedColumns: [Int: Int]?
 
     init(labels: [Label] = [], tables: [String] = []) {
         self.labels = labels
@@ -47,7 +52,13 @@ struct Scope {
         }
         for (i, scope) in outer.enumerated() where scope.has(table: table, name: name) {
             let index = try scope.resolve(table: table, name: name)
-            return .outer(level: i + 1, column: index, label: scope.labels[index])
+            guard let grouped = scope.groupedColumns else {
+                return .outer(level: i + 1, column: index, label: scope.labels[index])
+            }
+            guard let output = grouped[index] else {
+                throw Scope.notGrouped(table.map { "\($0.value).\(name.value)" } ?? name.value, at: name.position)
+            }
+            return .outer(level: i + 1, column: output, label: scope.labels[index])
         }
         return .column(try resolve(table: table, name: name))
     }
@@ -83,6 +94,11 @@ struct Scope {
                            at: name.position)
         }
         return match
+    }
+
+    /// The error for a column that a grouped query uses outside an aggregate without grouping it.
+    static func notGrouped(_ name: String, at position: SourcePosition?) -> SQLError {
+        SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
     }
 
     /// "; did you mean 'name'?" when a candidate is close to `word`, else "".
