@@ -137,7 +137,7 @@ final class ExpressionBuilder {
             throw SQLError(.semantic, "subquery must return one column, found \(node.columns.count)",
                            at: query.position)
         }
-        return subqueries.add(node, kind)
+        return subqueries.add(node, kind, at: position)
     }
 
     /// Whether the expression contains an aggregate function call.
@@ -235,7 +235,7 @@ final class Aggregation {
 final class SubqueryList {
     static let placeholderBase = 1 << 40
     let planner: Planner
-    private var pending: [(node: Node, kind: SubqueryKind)] = []
+    private var pending: [(node: Node, kind: SubqueryKind, position: SourcePosition)] = []
 
     init(planner: Planner) {
         self.planner = planner
@@ -243,22 +243,33 @@ final class SubqueryList {
 
     var isEmpty: Bool { pending.isEmpty }
 
-    /// Registers a planned subquery; returns the placeholder for its answer.
-    func add(_ node: Node, _ kind: SubqueryKind) -> Expression {
-        pending.append((node, kind))
+    /// Registers a planned subquery written at `position`; returns the placeholder for its answer.
+    func add(_ node: Node, _ kind: SubqueryKind, at position: SourcePosition) -> Expression {
+        pending.append((node, kind, position))
         return .column(SubqueryList.placeholderBase + pending.count - 1)
     }
 
     /// `node` under one apply per subquery, and the function that turns placeholders in
     /// expressions over `node` into the columns the applies add.
-    func attach(to node: Node) -> (Node, (Expression) -> Expression) {
+    ///
+    /// - Throws: a type error for `x IN (SELECT …)` when the plan knows that x and the
+    ///   subquery's values can't be compared: run as a semi-join, it would find no match
+    ///   rather than fail as `=` does.
+    func attach(to node: Node) throws(SQLError) -> (Node, (Expression) -> Expression) {
         let width = node.columns.count
         let base = SubqueryList.placeholderBase
         let renumber: (Expression) -> Expression = { e in e.shiftingColumns { $0 >= base ? width + ($0 - base) : $0 } }
         var result = node
         for subquery in pending {
             var kind = subquery.kind
-            if case .in(let operand) = kind { kind = .in(renumber(operand)) }
+            if case .in(let operand) = kind {
+                kind = .in(renumber(operand))
+                if let a = Planner.staticType(of: renumber(operand), over: node),
+                   let b = Planner.staticType(subquery.node, 0), !a.isComparable(with: b) {
+                    throw SQLError(.type, "IN can't compare \(a.rawValue) with the subquery's \(b.rawValue) values",
+                                   at: subquery.position)
+                }
+            }
             result = .apply(source: result, subquery: subquery.node, kind: kind)
         }
         return (result, renumber)

@@ -24,8 +24,7 @@ extension Planner {
             for i in 0..<l {
                 guard let b = Planner.staticType(right, i) else { continue }
                 guard let a = known[i] else { known[i] = b; continue }
-                let numeric: Set<DataType> = [.integer, .float]
-                if a != b && !(numeric.contains(a) && numeric.contains(b)) {
+                if !a.isComparable(with: b) {
                     throw SQLError(.type, "\(part.operation.rawValue) column \(i + 1) is \(a.rawValue) on the left "
                                    + "but \(b.rawValue) on the right",
                                    at: Planner.columnPosition(part.select, i) ?? part.position)
@@ -97,7 +96,7 @@ extension Planner {
         if let predicate = select.where {
             let subqueries = SubqueryList(planner: self)
             let built = try ExpressionBuilder(scope: scope, clause: "WHERE", subqueries: subqueries).build(predicate)
-            node = filter(node, built, subqueries)
+            node = try filter(node, built, subqueries)
         }
 
         // GROUP BY and aggregates: expressions after this point see the aggregate's output.
@@ -200,8 +199,8 @@ extension Planner {
         if let aggregation {
             node = .aggregate(source: node, groupBy: aggregation.groupBy, aggregates: aggregation.aggregates)
         }
-        if let having { node = filter(node, having, havingSubqueries) }
-        let (withApplies, renumber) = selectSubqueries.attach(to: node)
+        if let having { node = try filter(node, having, havingSubqueries) }
+        let (withApplies, renumber) = try selectSubqueries.attach(to: node)
         node = withApplies
         expressions = expressions.map(renumber)
 
@@ -229,10 +228,10 @@ extension Planner {
 
     /// `node` filtered by `predicate`, with the subqueries it uses answered first (and their
     /// columns dropped again after the filter).
-    func filter(_ node: Node, _ predicate: Expression, _ subqueries: SubqueryList) -> Node {
+    func filter(_ node: Node, _ predicate: Expression, _ subqueries: SubqueryList) throws(SQLError) -> Node {
         guard !subqueries.isEmpty else { return .filter(source: node, predicate: predicate) }
         let labels = node.columns
-        let (withApplies, renumber) = subqueries.attach(to: node)
+        let (withApplies, renumber) = try subqueries.attach(to: node)
         let filtered = Node.filter(source: withApplies, predicate: renumber(predicate))
         return .projection(source: filtered, expressions: labels.indices.map(Expression.column), labels: labels)
     }

@@ -60,6 +60,12 @@ struct Scope {
             }
             return .outer(level: i + 1, column: output, label: scope.labels[index])
         }
+        // No query has the column. If the qualifier names a table of a query around this one,
+        // say the column is unknown there (`t.nope`), not that `t` is unknown.
+        if let table, !tables.contains(table.value),
+           let around = outer.first(where: { $0.tables.contains(table.value) }) {
+            _ = try around.resolve(table: table, name: name)
+        }
         return .column(try resolve(table: table, name: name))
     }
 

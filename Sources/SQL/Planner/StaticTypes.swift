@@ -116,3 +116,13 @@ extension Planner {
         return common
     }
 }
+
+extension DataType {
+    /// Whether values of the two types compare with each other (and may share a column of a
+    /// set operation): the same type, or two kinds of number.
+    func isComparable(with other: DataType) -> Bool {
+        self == other || (isNumeric && other.isNumeric)
+    }
+
+    private var isNumeric: Bool { self == .integer || self == .float }
+}
