@@ -83,7 +83,7 @@ extension Planner {
         var scope = Scope()
         var seenTables: [String] = []
         for (i, item) in select.from.enumerated() {
-            let (itemNode, itemScope) = try planFrom(item, &seenTables)
+            let (itemNode, itemScope) = try planFrom(item, &seenTables, outer: outer)
             if i == 0 {
                 (node, scope) = (itemNode, itemScope)
             } else {
@@ -236,8 +236,11 @@ extension Planner {
         return .projection(source: filtered, expressions: labels.indices.map(Expression.column), labels: labels)
     }
 
-    /// Plans one FROM item, returning its node and the names it makes visible.
-    private func planFrom(_ item: AST.FromItem, _ seen: inout [String]) throws(SQLError) -> (Node, Scope) {
+    /// Plans one FROM item, returning its node and the names it makes visible. `outer`: the
+    /// scopes of the queries around this one, which an ON condition or a subquery in FROM may
+    /// refer to (not the FROM items beside it: those are not rows yet).
+    private func planFrom(_ item: AST.FromItem, _ seen: inout [String],
+                          outer: [Scope]) throws(SQLError) -> (Node, Scope) {
         switch item {
         case .table(let name, let alias):
             let table = try lookup(name)
@@ -252,15 +255,17 @@ extension Planner {
                 throw SQLError(.semantic, "duplicate table name \(alias.value)", at: alias.position)
             }
             seen.append(alias.value)
-            let inner = try planQuery(query)
+            let inner = try planQuery(query, outer: outer)
             let labels = inner.columns.map { Label(table: alias.value, name: $0.name) }
             let node = Node.projection(source: inner, expressions: labels.indices.map(Expression.column), labels: labels)
             return (node, Scope(labels: labels, tables: [alias.value]))
         case .join(let left, let right, let kind, let on):
-            let (leftNode, leftScope) = try planFrom(left, &seen)
-            let (rightNode, rightScope) = try planFrom(right, &seen)
+            let (leftNode, leftScope) = try planFrom(left, &seen, outer: outer)
+            let (rightNode, rightScope) = try planFrom(right, &seen, outer: outer)
             let scope = leftScope.joined(with: rightScope)
-            let predicate = try on.map { e throws(SQLError) in try ExpressionBuilder(scope: scope, clause: "ON").build(e) }
+            var onScope = scope
+            onScope.outer = outer
+            let predicate = try on.map { e throws(SQLError) in try ExpressionBuilder(scope: onScope, clause: "ON").build(e) }
             switch kind {
             case .inner, .cross:
                 return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: false), scope)
