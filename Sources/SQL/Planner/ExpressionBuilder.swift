@@ -187,6 +187,15 @@ final class Aggregation {
                 argument = .constant(.boolean(true))
             } else {
                 argument = try ExpressionBuilder(scope: input, clause: "an aggregate").build(args[0])
+                // SQL evaluates an aggregate of only outer columns over the *outer* query's rows
+                // (`(SELECT max(t.x) FROM u)` is t's maximum); run here it would aggregate one
+                // outer value per row instead. Refused rather than answered differently.
+                let outerOnly = argument.contains { if case .outer = $0 { return true } else { return false } }
+                    && !argument.contains { if case .column = $0 { return true } else { return false } }
+                if outerOnly {
+                    throw SQLError(.semantic, "\(name.value)() uses only an outer query's columns, so it would aggregate "
+                                   + "that query's rows (not supported); compute it in the outer query", at: name.position)
+                }
             }
             return .column(groupBy.count + add(Aggregate(function, argument, distinct: distinct)))
         }
