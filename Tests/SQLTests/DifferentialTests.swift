@@ -10,7 +10,8 @@ import Testing
 /// (from VALUES, then INSERT … SELECT from t1) and `c2` is made by CREATE TABLE … AS SELECT
 /// from t2, then grown by INSERT … SELECT from k1. Each query reads `t1` or `k1` under the name
 /// t1, and `t2` or `c2` under the name t2, so every shape runs over keyless tables too (and
-/// `SELECT *` must not show their hidden row ids).
+/// `SELECT *` must not show their hidden row ids). Set operations combine computed columns too,
+/// and grouped queries carry correlated subqueries on their grouped column.
 ///
 /// The generator stays inside what both databases mean the same way: integer columns only (no
 /// division, whose rounding and zero rules differ, and no booleans in results, which SQLite
@@ -87,7 +88,7 @@ struct DifferentialTests {
         let tables = Tables.random(&random)
         let (from1, from2) = (tables.t1, tables.t2)
         let t1 = ["t1.id", "t1.a", "t1.b"]
-        switch random.next(7) {
+        switch random.next(8) {
         case 0:
             return "SELECT t1.id, t1.a, t1.b FROM \(from1) WHERE \(condition(&random, t1, tables))"
         case 1:
@@ -96,7 +97,7 @@ struct DifferentialTests {
                 + (random.chance(60) ? " WHERE \(condition(&random, t1, tables))" : "")
         case 2:
             let op = random.pick(["UNION", "UNION ALL", "INTERSECT", "EXCEPT"])
-            return "SELECT a FROM \(from1) WHERE \(condition(&random, ["a", "b"], tables, depth: 1)) \(op) SELECT \(random.pick(["a", "c"])) FROM \(from2)"
+            return "SELECT \(random.pick(["a", "a", "a + 1", "b * 2"])) FROM \(from1) WHERE \(condition(&random, ["a", "b"], tables, depth: 1)) \(op) SELECT \(random.pick(["a", "c", "c - 1"])) FROM \(from2)"
                 + (random.chance(50) ? " WHERE \(condition(&random, ["a", "c"], tables, depth: 1))" : "")
         case 3:
             let aggregate = random.pick(["count(*)", "sum(t1.b)", "max(t1.b)", "min(t1.id)", "count(t1.b)"])
@@ -107,6 +108,19 @@ struct DifferentialTests {
         case 5:
             return "SELECT d.x, count(*) FROM (SELECT a AS x FROM \(from1) UNION ALL SELECT c FROM \(from2)) AS d"
                 + " WHERE \(condition(&random, ["d.x"], tables, depth: 1)) GROUP BY d.x"
+        case 6:
+            // A correlated subquery after GROUP BY, on the grouped column.
+            let inner = random.pick(["max(t2.c)", "count(*)", "min(t2.id)"])
+            switch random.next(3) {
+            case 0:
+                return "SELECT t1.a, (SELECT \(inner) FROM \(from2) WHERE t2.\(random.pick(["a", "c"])) = t1.a) FROM \(from1) GROUP BY t1.a"
+            case 1:
+                return "SELECT t1.a, count(*) FROM \(from1) GROUP BY t1.a HAVING \(random.chance(40) ? "NOT " : "")"
+                    + "EXISTS (SELECT 1 FROM \(from2) WHERE t2.\(random.pick(["a", "c"])) = t1.a)"
+            default:
+                return "SELECT t1.a, sum(t1.b) FROM \(from1) GROUP BY t1.a HAVING count(*) \(random.pick([">", "<=", "="])) "
+                    + "(SELECT count(*) FROM \(from2) WHERE t2.\(random.pick(["a", "c"])) = t1.a)"
+            }
         default:
             // Every visible column, and no hidden row id, whichever table it is.
             return "SELECT * FROM \(from1) WHERE \(condition(&random, ["t1.a", "t1.b"], tables, depth: 1))"
