@@ -179,11 +179,11 @@ public struct Planner {
         for (i, label) in source.columns.enumerated() {
             guard let column = label.name, !column.isEmpty else {
                 throw SQLError(.semantic, "column \(i + 1) of the query has no name; name it with AS",
-                               at: query.position)
+                               at: Planner.columnPosition(query, i) ?? query.position)
             }
             if names.contains(column) {
                 throw SQLError(.semantic, "the query has two columns named \(column); rename one with AS",
-                               at: query.position)
+                               at: Planner.columnPosition(query, i) ?? query.position)
             }
             names.append(column)
         }
