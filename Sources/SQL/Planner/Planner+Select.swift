@@ -83,7 +83,7 @@ extension Planner {
         var scope = Scope()
         var seenTables: [String] = []
         for (i, item) in select.from.enumerated() {
-            let (itemNode, itemScope) = try planFrom(item, &seenTables, outer: outer)
+            let (itemNode, itemScope) = try planFrom(item, &seenTables, outer: outer, beside: i == 0 ? nil : scope)
             if i == 0 {
                 (node, scope) = (itemNode, itemScope)
             } else {
@@ -238,9 +238,10 @@ extension Planner {
 
     /// Plans one FROM item, returning its node and the names it makes visible. `outer`: the
     /// scopes of the queries around this one, which an ON condition or a subquery in FROM may
-    /// refer to (not the FROM items beside it: those are not rows yet).
-    private func planFrom(_ item: AST.FromItem, _ seen: inout [String],
-                          outer: [Scope]) throws(SQLError) -> (Node, Scope) {
+    /// refer to. `beside`: the FROM items before this one, which a subquery in FROM may not
+    /// (they are not rows yet), named so that the error can say so.
+    private func planFrom(_ item: AST.FromItem, _ seen: inout [String], outer: [Scope],
+                          beside: Scope? = nil) throws(SQLError) -> (Node, Scope) {
         switch item {
         case .table(let name, let alias):
             let table = try lookup(name)
@@ -255,13 +256,17 @@ extension Planner {
                 throw SQLError(.semantic, "duplicate table name \(alias.value)", at: alias.position)
             }
             seen.append(alias.value)
-            let inner = try planQuery(query, outer: outer)
+            // Last, so the levels of the real outer queries stay as they are.
+            var besideScope = beside
+            besideScope?.isBeside = true
+            let inner = try planQuery(query, outer: outer + (besideScope.map { [$0] } ?? []))
             let labels = inner.columns.map { Label(table: alias.value, name: $0.name) }
             let node = Node.projection(source: inner, expressions: labels.indices.map(Expression.column), labels: labels)
             return (node, Scope(labels: labels, tables: [alias.value]))
         case .join(let left, let right, let kind, let on):
-            let (leftNode, leftScope) = try planFrom(left, &seen, outer: outer)
-            let (rightNode, rightScope) = try planFrom(right, &seen, outer: outer)
+            let (leftNode, leftScope) = try planFrom(left, &seen, outer: outer, beside: beside)
+            let (rightNode, rightScope) = try planFrom(right, &seen, outer: outer,
+                                                       beside: beside.map { $0.joined(with: leftScope) } ?? leftScope)
             let scope = leftScope.joined(with: rightScope)
             var onScope = scope
             onScope.outer = outer

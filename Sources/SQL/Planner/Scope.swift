@@ -19,6 +19,9 @@ struct Scope {
     /// the subquery is bound to). Any other column of the query is not one value per group,
     /// so referring to it is an error. Nil for an ordinary scope.
     var groupedColumns: [Int: Int]?
+    /// For a subquery in FROM: the FROM items beside it, listed last among its outer scopes
+    /// only so that a reference to one gets a clear error (they are not rows it could see).
+    var isBeside = false
 
     init(labels: [Label] = [], tables: [String] = []) {
         self.labels = labels
@@ -52,6 +55,11 @@ struct Scope {
         }
         for (i, scope) in outer.enumerated() where scope.has(table: table, name: name) {
             let index = try scope.resolve(table: table, name: name)
+            if scope.isBeside {
+                let written = table.map { "\($0.value).\(name.value)" } ?? name.value
+                throw SQLError(.semantic, "a subquery in FROM can't refer to \(written) of a table beside it in the same FROM; "
+                               + "join them with a condition instead", at: name.position)
+            }
             guard let grouped = scope.groupedColumns else {
                 return .outer(level: i + 1, column: index, label: scope.labels[index])
             }
