@@ -1,10 +1,11 @@
 import Encoding
 import SQL
 
-/// Writes random SQL for the fuzz tests: statements from the grammar (mostly about a small
-/// movies/genres schema, so a full pipeline finds real tables and columns, with two tables
-/// without a primary key: `reviews`, holding duplicate rows, and `picks`, made by CREATE TABLE
-/// … AS SELECT), then — most of the time — damaged on purpose.
+/// Writes random SQL for the fuzz tests: statements from the grammar, subqueries, set
+/// operations and CAST among them (mostly about a small movies/genres schema, so a full
+/// pipeline finds real tables and columns, with two tables without a primary key: `reviews`,
+/// holding duplicate rows, and `picks`, made by CREATE TABLE … AS SELECT), then — most of the
+/// time — damaged on purpose.
 ///
 /// The mix per statement: 35% left intact, 35% token mutations (delete, duplicate, swap,
 /// insert a random keyword/operator/junk token), 15% character mutations (delete, insert,
@@ -96,7 +97,7 @@ struct FuzzSQLGenerator {
 
     func select(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["SELECT"]
-        if chance(6, &rng) { tokens.append("DISTINCT") }
+        if chance(6, &rng) { tokens.append("DISTINCT") } else if chance(12, &rng) { tokens.append("ALL") }
         let items = 1 + Int(rng.next() % 3)
         for i in 0..<items {
             if i > 0 { tokens.append(",") }
@@ -109,7 +110,11 @@ struct FuzzSQLGenerator {
             }
         }
         if chance(5, &rng) == false {
-            tokens += ["FROM", table(&rng)]
+            if chance(8, &rng) {
+                tokens += ["FROM", "("] + subquery(2, &rng) + [")", "AS", name(&rng)]
+            } else {
+                tokens += ["FROM", table(&rng)]
+            }
             if chance(3, &rng) { tokens.append(name(&rng)) }
             if chance(3, &rng) {
                 let join = pick([["JOIN"], ["INNER", "JOIN"], ["LEFT", "JOIN"], ["RIGHT", "OUTER", "JOIN"], ["LEFT", "OUTER", "JOIN"]], &rng)
@@ -124,6 +129,10 @@ struct FuzzSQLGenerator {
         if chance(5, &rng) {
             tokens += ["GROUP", "BY"] + expression(1, &rng)
             if chance(2, &rng) { tokens += ["HAVING"] + expression(2, &rng) }
+        }
+        if chance(6, &rng) {
+            tokens += [pick(["UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL"], &rng)]
+                + subquery(2, &rng)
         }
         if chance(3, &rng) {
             tokens += ["ORDER", "BY"] + expression(1, &rng)
@@ -199,10 +208,28 @@ struct FuzzSQLGenerator {
         return tokens + [")"]
     }
 
-    /// An expression of at most `depth` levels of operators.
+    /// A small SELECT whose expressions are at most `depth` levels deep, for subqueries and
+    /// set operations (its expressions hold subqueries only while depth lasts, so it ends).
+    func subquery(_ depth: Int, _ rng: inout SplitMix64) -> [String] {
+        var tokens = ["SELECT"] + expression(depth, &rng)
+        if chance(4, &rng) { tokens += [",", column(&rng)] }
+        tokens += ["FROM", table(&rng)]
+        if chance(3, &rng) { tokens.append(name(&rng)) }
+        if chance(2, &rng) { tokens += ["WHERE"] + expression(depth, &rng) }
+        return tokens
+    }
+
+    /// An expression of at most `depth` levels of operators (a subquery counts as one).
     func expression(_ depth: Int, _ rng: inout SplitMix64) -> [String] {
         if depth <= 0 || chance(4, &rng) { return atom(&rng) }
-        switch rng.next() % 14 {
+        switch rng.next() % 17 {
+        case 14: return ["("] + subquery(depth - 1, &rng) + [")"]
+        case 15:
+            if chance(2, &rng) { return [chance(3, &rng) ? "NOT EXISTS" : "EXISTS", "("] + subquery(depth - 1, &rng) + [")"] }
+            return expression(depth - 1, &rng) + [chance(3, &rng) ? "NOT IN" : "IN", "("] + subquery(depth - 1, &rng) + [")"]
+        case 16:
+            return ["CAST", "("] + expression(depth - 1, &rng)
+                + ["AS", pick(["INTEGER", "INT", "FLOAT", "STRING", "TEXT", "BOOLEAN", "DATE"], &rng), ")"]
         case 0..<5:
             return expression(depth - 1, &rng) + [pick(Self.binaryOperators, &rng)] + expression(depth - 1, &rng)
         case 5: return [pick(["-", "+", "NOT"], &rng)] + expression(depth - 1, &rng)

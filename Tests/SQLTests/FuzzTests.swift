@@ -3,7 +3,8 @@ import Foundation
 import Testing
 import SQL
 
-/// Fuzzing: a seeded generator writes SQL from the grammar, then breaks it (drops, repeats and
+/// Fuzzing: a seeded generator writes SQL from the grammar (subqueries, set operations, CAST,
+/// keyless tables and CREATE TABLE … AS included), then breaks it (drops, repeats and
 /// swaps tokens, splices in keywords, operators, quotes, comment markers, unicode and huge
 /// numbers, nests expressions hundreds deep). 60,000 statements go through the splitter, lexer
 /// and parser; 44,000 more through a whole `Session` on an in-memory database with a small
