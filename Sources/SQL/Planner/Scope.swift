@@ -53,10 +53,10 @@ struct Scope {
         if constantOnly || has(table: table, name: name) {
             return .column(try resolve(table: table, name: name))
         }
+        let written = table.map { "\($0.value).\(name.value)" } ?? name.value
         for (i, scope) in outer.enumerated() where scope.has(table: table, name: name) {
             let index = try scope.resolve(table: table, name: name)
             if scope.isBeside {
-                let written = table.map { "\($0.value).\(name.value)" } ?? name.value
                 throw SQLError(.semantic, "a subquery in FROM can't refer to \(written) of a table beside it in the same FROM; "
                                + "join them with a condition instead", at: name.position)
             }
@@ -64,7 +64,7 @@ struct Scope {
                 return .outer(level: i + 1, column: index, label: scope.labels[index])
             }
             guard let output = grouped[index] else {
-                throw Scope.notGrouped(table.map { "\($0.value).\(name.value)" } ?? name.value, at: name.position)
+                throw Scope.notGrouped(written, at: name.position)
             }
             return .outer(level: i + 1, column: output, label: scope.labels[index])
         }
