@@ -4,7 +4,8 @@ import Testing
 
 /// Differential testing against SQLite: seeded random queries with subqueries, set operations,
 /// joins and aggregates over small tables full of NULLs run on Cutaway and on SQLite (through
-/// python3's `sqlite3` module, in one batch), and must return the same rows as multisets.
+/// python3's `sqlite3` module, in one batch), and must return the same rows as multisets — or
+/// as lists, where an ORDER BY fixes the order.
 ///
 /// Two tables have a primary key; two stand in for them without one: `k1` holds duplicate rows
 /// (from VALUES, then INSERT … SELECT from t1) and `c2` is made by CREATE TABLE … AS SELECT
@@ -88,7 +89,7 @@ struct DifferentialTests {
         let tables = Tables.random(&random)
         let (from1, from2) = (tables.t1, tables.t2)
         let t1 = ["t1.id", "t1.a", "t1.b"]
-        switch random.next(8) {
+        switch random.next(9) {
         case 0:
             return "SELECT t1.id, t1.a, t1.b FROM \(from1) WHERE \(condition(&random, t1, tables))"
         case 1:
@@ -121,6 +122,16 @@ struct DifferentialTests {
                 return "SELECT t1.a, sum(t1.b) FROM \(from1) GROUP BY t1.a HAVING count(*) \(random.pick([">", "<=", "="])) "
                     + "(SELECT count(*) FROM \(from2) WHERE t2.\(random.pick(["a", "c"])) = t1.a)"
             }
+        case 7:
+            // ORDER BY every selected column, so equal keys are equal rows and the order (and
+            // what LIMIT keeps) is fixed: compared as lists.
+            let direction = random.pick(["", " DESC"])
+            let limit = random.chance(50) ? " LIMIT \(1 + random.next(4))" : ""
+            if random.chance(50) {
+                return "SELECT t1.a, t1.id FROM \(from1) WHERE \(condition(&random, t1, tables)) ORDER BY t1.a\(direction), t1.id\(limit)"
+            }
+            let op = random.pick(["UNION", "UNION ALL", "INTERSECT", "EXCEPT"])
+            return "SELECT a FROM \(from1) \(op) SELECT \(random.pick(["a", "c"])) FROM \(from2) ORDER BY 1\(direction)\(limit)"
         default:
             // Every visible column, and no hidden row id, whichever table it is.
             return "SELECT * FROM \(from1) WHERE \(condition(&random, ["t1.a", "t1.b"], tables, depth: 1))"
@@ -209,7 +220,9 @@ struct DifferentialTests {
             }
             compared += 1
             if theirs != "[]" { nonEmpty += 1 }
-            if Self.multiset(ours) != Self.multiset(theirs) {
+            // The generator writes ORDER BY only where it fixes the order of the whole result.
+            let ordered = query.contains(" ORDER BY ")
+            if ordered ? Self.rows(ours) != Self.rows(theirs) : Self.multiset(ours) != Self.multiset(theirs) {
                 failures += 1
                 Issue.record("CUTAWAY_DIFF_SEED=\(seeds[i]) differs: \(query)\n  Cutaway: \(ours)\n  SQLite:  \(theirs)")
             }
@@ -219,12 +232,15 @@ struct DifferentialTests {
         #expect(nonEmpty * 2 >= compared, "only \(nonEmpty) of \(compared) returned rows")
     }
 
-    /// The rows of a JSON result, sorted, so that order does not matter; errors compare as text.
-    static func multiset(_ line: String) -> [String] {
+    /// The rows of a JSON result in their order, one string each; errors compare as text.
+    static func rows(_ line: String) -> [String] {
         guard !line.hasPrefix("ERROR"),
               let rows = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String]] else { return [line] }
-        return rows.map { $0.joined(separator: "|") }.sorted()
+        return rows.map { $0.joined(separator: "|") }
     }
+
+    /// The rows of a JSON result, sorted, so that order does not matter.
+    static func multiset(_ line: String) -> [String] { rows(line).sorted() }
 }
 
 /// Small choices from the seeded generator, so a seed names one query forever.
