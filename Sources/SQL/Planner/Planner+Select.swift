@@ -270,9 +270,21 @@ extension Planner {
             let scope = leftScope.joined(with: rightScope)
             var onScope = scope
             onScope.outer = outer
-            let predicate = try on.map { e throws(SQLError) in try ExpressionBuilder(scope: onScope, clause: "ON").build(e) }
+            // An inner join's ON is a filter of the pairs, so its subqueries are answered per
+            // pair like WHERE's; an outer join's ON also decides which rows get NULLs, which a
+            // filter above the join can't express.
+            let inner = kind == .inner || kind == .cross
+            let subqueries = SubqueryList(planner: self)
+            let predicate = try on.map { e throws(SQLError) in
+                try ExpressionBuilder(scope: onScope, clause: inner ? "ON" : "the ON of an outer join",
+                                      subqueries: inner ? subqueries : nil).build(e)
+            }
             switch kind {
             case .inner, .cross:
+                if let predicate, !subqueries.isEmpty {
+                    let pairs = Node.nestedLoopJoin(left: leftNode, right: rightNode, predicate: nil, outer: false)
+                    return (try filter(pairs, predicate, subqueries), scope)
+                }
                 return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: false), scope)
             case .left:
                 return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: true), scope)
