@@ -1,8 +1,10 @@
 import Encoding
 import SQL
 
-/// Writes random SQL for the fuzz tests: statements from the grammar (mostly about a small
-/// movies/genres schema, so a full pipeline finds real tables and columns), then — most of the
+/// Writes random SQL for the fuzz tests: statements from the grammar, subqueries, set
+/// operations and CAST among them (mostly about a small movies/genres schema, so a full
+/// pipeline finds real tables and columns, with two tables without a primary key: `reviews`,
+/// holding duplicate rows, and `picks`, made by CREATE TABLE … AS SELECT), then — most of the
 /// time — damaged on purpose.
 ///
 /// The mix per statement: 35% left intact, 35% token mutations (delete, duplicate, swap,
@@ -13,6 +15,9 @@ struct FuzzSQLGenerator {
     static let schema: [(table: String, columns: [String])] = [
         ("movies", ["id", "title", "rating", "genre_id", "released", "seen"]),
         ("genres", ["id", "name"]),
+        // Keyless, with the column names of the tables above, so more random names resolve.
+        ("reviews", ["id", "name", "rating"]),
+        ("picks", ["id", "title", "rating"]),
     ]
     /// The same schema as DDL, for pipelines that need the tables to exist.
     static let setup = [
@@ -20,6 +25,10 @@ struct FuzzSQLGenerator {
         "CREATE TABLE movies (id INTEGER PRIMARY KEY, title STRING NOT NULL, rating FLOAT, genre_id INTEGER REFERENCES genres INDEX, released INTEGER DEFAULT 2000, seen BOOLEAN)",
         "INSERT INTO genres VALUES (1, 'drama'), (2, 'comedy'), (3, 'sci-fi')",
         "INSERT INTO movies VALUES (1, 'Stalker', 8.2, 3, 1979, TRUE), (2, 'Heat', 8.3, 1, 1995, NULL), (3, 'Primer', 6.9, 3, 2004, FALSE), (4, 'Up', NULL, 2, 2009, TRUE)",
+        "CREATE TABLE reviews (id INTEGER, name STRING, rating FLOAT)",
+        "INSERT INTO reviews VALUES (1, 'slow', 5.0), (1, 'slow', 5.0), (2, NULL, 4.5), (4, 'fun', NULL)",
+        "INSERT INTO reviews SELECT id, title, rating FROM movies WHERE rating > 8",
+        "CREATE TABLE picks AS SELECT id, title, rating FROM movies WHERE seen",
     ]
 
     static let functions = ["abs", "round", "upper", "lower", "length", "substr", "coalesce", "nullif", "sqrt",
@@ -57,7 +66,7 @@ struct FuzzSQLGenerator {
     // MARK: - Grammar
 
     func statement(_ rng: inout SplitMix64) -> [String] {
-        switch rng.next() % 20 {
+        switch rng.next() % 22 {
         case 0..<8: return select(&rng)
         case 8, 9: return insert(&rng)
         case 10: return update(&rng)
@@ -74,13 +83,21 @@ struct FuzzSQLGenerator {
             if chance(3, &rng) { tokens += ["AS", "OF", "SYSTEM", "TIME", "\(rng.next() % 10)"] }
             return tokens
         case 17: return [chance(2, &rng) ? "COMMIT" : "ROLLBACK"]
-        default: return ["EXPLAIN"] + (chance(2, &rng) ? ["ANALYZE"] : []) + select(&rng)
+        case 18, 19: return ["EXPLAIN"] + (chance(2, &rng) ? ["ANALYZE"] : []) + select(&rng)
+        case 20: return ["CREATE", "TABLE", name(&rng), "AS"] + (chance(2, &rng) ? select(&rng) : copy(&rng))
+        default:
+            var tokens = ["INSERT", "INTO"]
+            if chance(2, &rng) { return tokens + [table(&rng)] + select(&rng) }
+            let target = pick(Self.schema, &rng)
+            tokens.append(target.table)
+            if chance(2, &rng) { tokens += ["(", pick(target.columns, &rng), ")"] + copy(&rng, width: 1) }
+            return tokens + copy(&rng)
         }
     }
 
     func select(_ rng: inout SplitMix64) -> [String] {
         var tokens = ["SELECT"]
-        if chance(6, &rng) { tokens.append("DISTINCT") }
+        if chance(6, &rng) { tokens.append("DISTINCT") } else if chance(12, &rng) { tokens.append("ALL") }
         let items = 1 + Int(rng.next() % 3)
         for i in 0..<items {
             if i > 0 { tokens.append(",") }
@@ -93,7 +110,11 @@ struct FuzzSQLGenerator {
             }
         }
         if chance(5, &rng) == false {
-            tokens += ["FROM", table(&rng)]
+            if chance(8, &rng) {
+                tokens += ["FROM", "("] + subquery(2, &rng) + [")", "AS", name(&rng)]
+            } else {
+                tokens += ["FROM", table(&rng)]
+            }
             if chance(3, &rng) { tokens.append(name(&rng)) }
             if chance(3, &rng) {
                 let join = pick([["JOIN"], ["INNER", "JOIN"], ["LEFT", "JOIN"], ["RIGHT", "OUTER", "JOIN"], ["LEFT", "OUTER", "JOIN"]], &rng)
@@ -109,6 +130,10 @@ struct FuzzSQLGenerator {
             tokens += ["GROUP", "BY"] + expression(1, &rng)
             if chance(2, &rng) { tokens += ["HAVING"] + expression(2, &rng) }
         }
+        if chance(6, &rng) {
+            tokens += [pick(["UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL"], &rng)]
+                + subquery(2, &rng)
+        }
         if chance(3, &rng) {
             tokens += ["ORDER", "BY"] + expression(1, &rng)
             if chance(2, &rng) { tokens.append(chance(2, &rng) ? "ASC" : "DESC") }
@@ -116,6 +141,21 @@ struct FuzzSQLGenerator {
         }
         if chance(4, &rng) { tokens += ["LIMIT", "\(rng.next() % 5)"] }
         if chance(6, &rng) { tokens += ["OFFSET", "\(rng.next() % 3)"] }
+        return tokens
+    }
+
+    /// `SELECT` of `width` (default: all) real columns of one table, often filtered: a query
+    /// CREATE TABLE … AS and INSERT … SELECT can mostly use as it is.
+    func copy(_ rng: inout SplitMix64, width: Int? = nil) -> [String] {
+        let source = pick(Self.schema, &rng)
+        var tokens = ["SELECT"]
+        if let width {
+            for i in 0..<width { tokens += (i > 0 ? [","] : []) + [pick(source.columns, &rng)] }
+        } else {
+            tokens.append("*")
+        }
+        tokens += ["FROM", source.table]
+        if chance(2, &rng) { tokens += ["WHERE"] + expression(1, &rng) }
         return tokens
     }
 
@@ -157,7 +197,8 @@ struct FuzzSQLGenerator {
         for i in 0..<(1 + Int(rng.next() % 4)) {
             if i > 0 { tokens.append(",") }
             tokens += [name(&rng), pick(["INTEGER", "INT", "STRING", "TEXT", "VARCHAR", "FLOAT", "DOUBLE", "BOOLEAN", "BOOL"], &rng)]
-            if i == 0 || chance(8, &rng) { tokens += ["PRIMARY", "KEY"] }
+            // A third of the tables have no primary key (their rows get hidden row ids).
+            if (i == 0 && !chance(3, &rng)) || chance(8, &rng) { tokens += ["PRIMARY", "KEY"] }
             if chance(4, &rng) { tokens += chance(2, &rng) ? ["NOT", "NULL"] : ["NULL"] }
             if chance(5, &rng) { tokens += ["DEFAULT", literal(&rng)] }
             if chance(6, &rng) { tokens.append("UNIQUE") }
@@ -167,10 +208,28 @@ struct FuzzSQLGenerator {
         return tokens + [")"]
     }
 
-    /// An expression of at most `depth` levels of operators.
+    /// A small SELECT whose expressions are at most `depth` levels deep, for subqueries and
+    /// set operations (its expressions hold subqueries only while depth lasts, so it ends).
+    func subquery(_ depth: Int, _ rng: inout SplitMix64) -> [String] {
+        var tokens = ["SELECT"] + expression(depth, &rng)
+        if chance(4, &rng) { tokens += [",", column(&rng)] }
+        tokens += ["FROM", table(&rng)]
+        if chance(3, &rng) { tokens.append(name(&rng)) }
+        if chance(2, &rng) { tokens += ["WHERE"] + expression(depth, &rng) }
+        return tokens
+    }
+
+    /// An expression of at most `depth` levels of operators (a subquery counts as one).
     func expression(_ depth: Int, _ rng: inout SplitMix64) -> [String] {
         if depth <= 0 || chance(4, &rng) { return atom(&rng) }
-        switch rng.next() % 14 {
+        switch rng.next() % 17 {
+        case 14: return ["("] + subquery(depth - 1, &rng) + [")"]
+        case 15:
+            if chance(2, &rng) { return [chance(3, &rng) ? "NOT EXISTS" : "EXISTS", "("] + subquery(depth - 1, &rng) + [")"] }
+            return expression(depth - 1, &rng) + [chance(3, &rng) ? "NOT IN" : "IN", "("] + subquery(depth - 1, &rng) + [")"]
+        case 16:
+            return ["CAST", "("] + expression(depth - 1, &rng)
+                + ["AS", pick(["INTEGER", "INT", "FLOAT", "STRING", "TEXT", "BOOLEAN", "DATE"], &rng), ")"]
         case 0..<5:
             return expression(depth - 1, &rng) + [pick(Self.binaryOperators, &rng)] + expression(depth - 1, &rng)
         case 5: return [pick(["-", "+", "NOT"], &rng)] + expression(depth - 1, &rng)

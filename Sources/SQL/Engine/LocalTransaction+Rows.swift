@@ -9,27 +9,30 @@ extension LocalTransaction {
         let info = try mustTable(name)
         for var row in rows {
             if info.table.hasRowID, row.indices.contains(info.table.primaryKey) {
-                row[info.table.primaryKey] = try nextRowID(info.table.name)
+                row[info.table.primaryKey] = try nextRowID(info.table)
             }
             try insertRow(try validateRow(row, for: info.table), into: info)
         }
     }
 
-    /// The next hidden row id of a table without a primary key, from a per-table counter kept
-    /// as unversioned metadata (`Unversioned(table t)` in `.keys`): it is not part of any
+    /// The next hidden row id of a table without a primary key, from a per-table-name counter
+    /// kept as unversioned metadata (`Unversioned(table t)` in `.keys`): it is not part of any
     /// transaction, so two transactions inserting into the same table never conflict on it,
     /// and an id taken by a transaction that rolls back is simply skipped (gaps are harmless;
     /// ids only ever increase). On a cluster every node applies the same log entries in the
-    /// same order to its own store, so every node assigns the same ids.
-    private func nextRowID(_ table: String) throws(SQLError) -> Value {
-        let key = SQLKey.table(table).encoded
-        let stored = try sqlStorage { try mvcc.getUnversioned(key) }
-        var next: Int64 = 1
-        if let stored, case .integer(let last)? = try? RowCodec.decode(stored).first {
-            next = last &+ 1
-        }
-        try sqlStorage { try mvcc.setUnversioned(key, RowCodec.encode([.integer(next)])) }
-        return .integer(next)
+    /// same order to its own store, so every node assigns the same ids. The id is the counter
+    /// less the table's `rowIDBase`, so a table created again after a DROP starts at 1.
+    private func nextRowID(_ table: Table) throws(SQLError) -> Value {
+        let next = try lastRowID(table.name) &+ 1
+        try sqlStorage { try mvcc.setUnversioned(SQLKey.table(table.name).encoded, RowCodec.encode([.integer(next)])) }
+        return .integer(next &- table.rowIDBase)
+    }
+
+    /// The row-id counter of the table name: the last id handed out under it, 0 for none yet.
+    func lastRowID(_ table: String) throws(SQLError) -> Int64 {
+        let stored = try sqlStorage { try mvcc.getUnversioned(SQLKey.table(table).encoded) }
+        if let stored, case .integer(let last)? = try? RowCodec.decode(stored).first { return last }
+        return 0
     }
 
     /// Applies the updates in primary-key order (like toyDB and Postgres, every intermediate

@@ -53,7 +53,10 @@ public final class LocalTransaction: Transaction {
         if try self.table(table.name) != nil {
             throw SQLError(.semantic, "table \(table.name) already exists")
         }
-        let table = try validateNewTable(table)
+        var table = try validateNewTable(table)
+        // A keyless table numbers its rows from 1 even if an earlier table of this name used
+        // the counter: it counts from where the counter stands now.
+        table.rowIDBase = table.hasRowID ? try lastRowID(table.name) : 0
         try write(.table(table.name), SchemaCodec.encode(table))
         forgetSchemas()
     }

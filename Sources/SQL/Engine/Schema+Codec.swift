@@ -3,17 +3,20 @@ import Encoding
 /// How a table's schema is stored as the value of its catalog key (`SQLKey.table`).
 ///
 /// A format byte first, so a later layout can still read schemas written by this one; then the
-/// name, the primary key position and each column's definition.
+/// name, the primary key position and each column's definition. Format 2 adds the row-id base
+/// of a keyless table that was created again after a DROP; every other schema keeps format 1.
 enum SchemaCodec {
-    /// The layout written by `encode`.
+    /// The layout written by `encode`, unless the table needs a row-id base.
     static let format: UInt8 = 1
+    /// Format 1 followed by the row-id base.
+    static let formatWithRowIDBase: UInt8 = 2
 
     private static let dataTypes: [DataType] = [.boolean, .integer, .float, .string]
 
     /// The schema's bytes.
     static func encode(_ table: Table) -> [UInt8] {
         var writer = BinaryWriter()
-        writer.writeByte(format)
+        writer.writeByte(table.rowIDBase == 0 ? format : formatWithRowIDBase)
         writer.writeString(table.name)
         writer.writeUVarint(UInt64(table.primaryKey))
         writer.writeUVarint(UInt64(table.columns.count))
@@ -37,6 +40,7 @@ enum SchemaCodec {
                 writer.writeByte(0)
             }
         }
+        if table.rowIDBase != 0 { writer.writeUVarint(UInt64(bitPattern: table.rowIDBase)) }
         return writer.bytes
     }
 
@@ -47,8 +51,8 @@ enum SchemaCodec {
         do {
             var reader = BinaryReader(bytes)
             let version = try reader.readByte()
-            guard version == format else {
-                throw SQLError(.storage, "table schema has unknown format \(version) (this build reads \(format))")
+            guard version == format || version == formatWithRowIDBase else {
+                throw SQLError(.storage, "table schema has unknown format \(version) (this build reads \(format) and \(formatWithRowIDBase))")
             }
             let name = try reader.readString()
             let primaryKey = try readCount(&reader)
@@ -70,13 +74,17 @@ enum SchemaCodec {
                                       defaultValue: defaultValue, unique: unique, indexes: indexes,
                                       references: references, uniqueIndexes: uniqueIndexes))
             }
+            var rowIDBase: Int64 = 0
+            if version == formatWithRowIDBase {
+                rowIDBase = Int64(bitPattern: try reader.readUVarint())
+            }
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "\(reader.remainingCount) stray bytes after the schema")
             }
             guard columns.indices.contains(primaryKey) else {
                 throw SQLError(.storage, "primary key position \(primaryKey) is outside the \(columns.count) columns")
             }
-            return Table(name: name, primaryKey: primaryKey, columns: columns)
+            return Table(name: name, primaryKey: primaryKey, columns: columns, rowIDBase: rowIDBase)
         } catch let error as SQLError {
             throw SQLError(.storage, "corrupt table schema: \(error.message)")
         } catch {

@@ -4,11 +4,17 @@ public struct Table: Sendable, Hashable {
     /// Position of the primary key column in `columns`.
     public var primaryKey: Int
     public var columns: [Column]
+    /// For a table without a primary key: the value of the table name's row-id counter when
+    /// this table was created, so its hidden row ids start again at 1 (id = counter − base).
+    /// The counter itself is never reset, because it lives outside transactions: a DROP and
+    /// CREATE that roll back must leave the old table's next ids above its existing ones.
+    public var rowIDBase: Int64
 
-    public init(name: String, primaryKey: Int, columns: [Column]) {
+    public init(name: String, primaryKey: Int, columns: [Column], rowIDBase: Int64 = 0) {
         self.name = name
         self.primaryKey = primaryKey
         self.columns = columns
+        self.rowIDBase = rowIDBase
     }
 
     /// The name of the hidden row id column a table without a primary key gets as its key. It

@@ -27,10 +27,10 @@ final class ExpressionBuilder {
             // Unknown or ambiguous names are reported before the GROUP BY rule.
             let reference = try scope.reference(table: table, name: name)
             // An outer column is one value for the whole subquery run, like a constant.
-            guard case .column = reference, let aggregation else { return reference }
+            guard case .column = reference, aggregation != nil else { return reference }
             // Grouped columns were replaced above; a bare column reaching here is not grouped.
             let written = table.map { "\($0.value).\(name.value)" } ?? name.value
-            throw aggregation.notGrouped(written, at: name.position)
+            throw Scope.notGrouped(written, at: name.position)
         case .function(let name, let args, let distinct):
             if AggregateFunction(rawValue: name.value.uppercased()) != nil, args.count == 1 {
                 let message = clause == "an aggregate"
@@ -129,14 +129,15 @@ final class ExpressionBuilder {
         guard let subqueries, !scope.constantOnly else {
             throw SQLError(.semantic, "subqueries are not allowed in \(clause)", at: position)
         }
-        // After GROUP BY the row is the aggregate's, which has no names to correlate with.
-        let outer = aggregation == nil ? [scope] + scope.outer : []
+        // After GROUP BY the row the subquery is bound to is the aggregate's: it may refer to
+        // the grouped columns only, which the aggregation's scope maps to that row.
+        let outer = [aggregation?.scopeForSubqueries ?? scope] + scope.outer
         let node = try subqueries.planner.planQuery(query, outer: outer)
         if kind != .exists && node.columns.count != 1 {
             throw SQLError(.semantic, "subquery must return one column, found \(node.columns.count)",
                            at: query.position)
         }
-        return subqueries.add(node, kind)
+        return subqueries.add(node, kind, at: position)
     }
 
     /// Whether the expression contains an aggregate function call.
@@ -186,6 +187,15 @@ final class Aggregation {
                 argument = .constant(.boolean(true))
             } else {
                 argument = try ExpressionBuilder(scope: input, clause: "an aggregate").build(args[0])
+                // SQL evaluates an aggregate of only outer columns over the *outer* query's rows
+                // (`(SELECT max(t.x) FROM u)` is t's maximum); run here it would aggregate one
+                // outer value per row instead. Refused rather than answered differently.
+                let outerOnly = argument.contains { if case .outer = $0 { return true } else { return false } }
+                    && !argument.contains { if case .column = $0 { return true } else { return false } }
+                if outerOnly {
+                    throw SQLError(.semantic, "\(name.value)() uses only an outer query's columns, so it would aggregate "
+                                   + "that query's rows (not supported); compute it in the outer query", at: name.position)
+                }
             }
             return .column(groupBy.count + add(Aggregate(function, argument, distinct: distinct)))
         }
@@ -201,11 +211,20 @@ final class Aggregation {
     func column(_ index: Int) throws(SQLError) -> Expression {
         if let grouped = groupBy.firstIndex(of: .column(index)) { return .column(grouped) }
         let label = input.labels.indices.contains(index) ? input.labels[index].description : "#\(index)"
-        throw notGrouped(label, at: nil)
+        throw Scope.notGrouped(label, at: nil)
     }
 
-    func notGrouped(_ name: String, at position: SourcePosition?) -> SQLError {
-        SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
+    /// The grouped query as a subquery in its select list, HAVING or ORDER BY sees it: the
+    /// input's names, of which only the grouped columns may be used (as the aggregate's
+    /// output columns, which is the row the subquery runs for).
+    var scopeForSubqueries: Scope {
+        var scope = input
+        var grouped: [Int: Int] = [:]
+        for (output, e) in groupBy.enumerated() {
+            if case .column(let column) = e, grouped[column] == nil { grouped[column] = output }
+        }
+        scope.groupedColumns = grouped
+        return scope
     }
 
     /// Registers an aggregate (reusing an identical one) and returns its index.
@@ -225,7 +244,7 @@ final class Aggregation {
 final class SubqueryList {
     static let placeholderBase = 1 << 40
     let planner: Planner
-    private var pending: [(node: Node, kind: SubqueryKind)] = []
+    private var pending: [(node: Node, kind: SubqueryKind, position: SourcePosition)] = []
 
     init(planner: Planner) {
         self.planner = planner
@@ -233,22 +252,33 @@ final class SubqueryList {
 
     var isEmpty: Bool { pending.isEmpty }
 
-    /// Registers a planned subquery; returns the placeholder for its answer.
-    func add(_ node: Node, _ kind: SubqueryKind) -> Expression {
-        pending.append((node, kind))
+    /// Registers a planned subquery written at `position`; returns the placeholder for its answer.
+    func add(_ node: Node, _ kind: SubqueryKind, at position: SourcePosition) -> Expression {
+        pending.append((node, kind, position))
         return .column(SubqueryList.placeholderBase + pending.count - 1)
     }
 
     /// `node` under one apply per subquery, and the function that turns placeholders in
     /// expressions over `node` into the columns the applies add.
-    func attach(to node: Node) -> (Node, (Expression) -> Expression) {
+    ///
+    /// - Throws: a type error for `x IN (SELECT …)` when the plan knows that x and the
+    ///   subquery's values can't be compared: run as a semi-join, it would find no match
+    ///   rather than fail as `=` does.
+    func attach(to node: Node) throws(SQLError) -> (Node, (Expression) -> Expression) {
         let width = node.columns.count
         let base = SubqueryList.placeholderBase
         let renumber: (Expression) -> Expression = { e in e.shiftingColumns { $0 >= base ? width + ($0 - base) : $0 } }
         var result = node
         for subquery in pending {
             var kind = subquery.kind
-            if case .in(let operand) = kind { kind = .in(renumber(operand)) }
+            if case .in(let operand) = kind {
+                kind = .in(renumber(operand))
+                if let a = Planner.staticType(of: renumber(operand), over: node),
+                   let b = Planner.staticType(subquery.node, 0), !a.isComparable(with: b) {
+                    throw SQLError(.type, "IN can't compare \(a.rawValue) with the subquery's \(b.rawValue) values",
+                                   at: subquery.position)
+                }
+            }
             result = .apply(source: result, subquery: subquery.node, kind: kind)
         }
         return (result, renumber)

@@ -10,6 +10,8 @@ extension Planner {
         first.limit = nil
         first.offset = nil
         var node = try planSelect(first, outer: outer)
+        // Per output column, the first type the plan knows on any side so far.
+        var known = node.columns.indices.map { Planner.staticType(node, $0) }
         for part in query.compound {
             let right = try planSelect(part.select, outer: outer)
             let (l, r) = (node.columns.count, right.columns.count)
@@ -17,13 +19,15 @@ extension Planner {
                 throw SQLError(.semantic, "each side of \(part.operation.rawValue) must have the same number of columns: "
                                + "the left has \(l), the right \(r)", at: part.position)
             }
-            // Types known from the plan (columns, constants) must agree; others are checked per row.
+            // Types known from the plan (columns, constants, typed expressions) must agree
+            // before anything runs; others are checked per row.
             for i in 0..<l {
-                guard let a = Planner.staticType(node, i), let b = Planner.staticType(right, i) else { continue }
-                let numeric: Set<DataType> = [.integer, .float]
-                if a != b && !(numeric.contains(a) && numeric.contains(b)) {
+                guard let b = Planner.staticType(right, i) else { continue }
+                guard let a = known[i] else { known[i] = b; continue }
+                if !a.isComparable(with: b) {
                     throw SQLError(.type, "\(part.operation.rawValue) column \(i + 1) is \(a.rawValue) on the left "
-                                   + "but \(b.rawValue) on the right", at: part.position)
+                                   + "but \(b.rawValue) on the right",
+                                   at: Planner.columnPosition(part.select, i) ?? part.position)
                 }
             }
             node = .setOperation(left: node, right: right, operation: part.operation, all: part.all)
@@ -60,28 +64,16 @@ extension Planner {
         return node
     }
 
-    /// The type of output column `column` of `node` when the plan alone tells it: a table
-    /// column passed up through projections and filters, or a non-NULL constant.
-    static func staticType(_ node: Node, _ column: Int) -> DataType? {
-        switch node {
-        case .scan(let table, _, _), .keyLookup(let table, _, _), .indexLookup(let table, _, _, _):
-            return table.columns.indices.contains(column) ? table.columns[column].dataType : nil
-        case .projection(let source, let expressions, _):
-            guard expressions.indices.contains(column) else { return nil }
-            switch expressions[column] {
-            case .constant(let value): return value.dataType
-            case .column(let i): return staticType(source, i)
-            default: return nil
-            }
-        case .filter(let source, _), .order(let source, _), .limit(let source, _), .offset(let source, _),
-             .distinct(let source), .setOperation(let source, _, _, _):
-            return staticType(source, column)
-        case .nestedLoopJoin(let left, let right, _, _):
-            let width = left.columns.count
-            return column < width ? staticType(left, column) : staticType(right, column - width)
-        default:
+    /// Where output column `column` of `select` is written, when each select item is one
+    /// column (no `*`), for errors about that column.
+    static func columnPosition(_ select: AST.SelectStatement, _ column: Int) -> SourcePosition? {
+        guard select.projection.indices.contains(column) else { return nil }
+        for item in select.projection {
+            if case .expression = item { continue }
             return nil
         }
+        guard case .expression(let e, _) = select.projection[column] else { return nil }
+        return e.position
     }
 
     /// Plans a SELECT into a query tree (see the order of clauses in `Planner`'s docs).
@@ -91,7 +83,7 @@ extension Planner {
         var scope = Scope()
         var seenTables: [String] = []
         for (i, item) in select.from.enumerated() {
-            let (itemNode, itemScope) = try planFrom(item, &seenTables)
+            let (itemNode, itemScope) = try planFrom(item, &seenTables, outer: outer, beside: i == 0 ? nil : scope)
             if i == 0 {
                 (node, scope) = (itemNode, itemScope)
             } else {
@@ -104,7 +96,7 @@ extension Planner {
         if let predicate = select.where {
             let subqueries = SubqueryList(planner: self)
             let built = try ExpressionBuilder(scope: scope, clause: "WHERE", subqueries: subqueries).build(predicate)
-            node = filter(node, built, subqueries)
+            node = try filter(node, built, subqueries)
         }
 
         // GROUP BY and aggregates: expressions after this point see the aggregate's output.
@@ -207,8 +199,8 @@ extension Planner {
         if let aggregation {
             node = .aggregate(source: node, groupBy: aggregation.groupBy, aggregates: aggregation.aggregates)
         }
-        if let having { node = filter(node, having, havingSubqueries) }
-        let (withApplies, renumber) = selectSubqueries.attach(to: node)
+        if let having { node = try filter(node, having, havingSubqueries) }
+        let (withApplies, renumber) = try selectSubqueries.attach(to: node)
         node = withApplies
         expressions = expressions.map(renumber)
 
@@ -236,16 +228,20 @@ extension Planner {
 
     /// `node` filtered by `predicate`, with the subqueries it uses answered first (and their
     /// columns dropped again after the filter).
-    func filter(_ node: Node, _ predicate: Expression, _ subqueries: SubqueryList) -> Node {
+    func filter(_ node: Node, _ predicate: Expression, _ subqueries: SubqueryList) throws(SQLError) -> Node {
         guard !subqueries.isEmpty else { return .filter(source: node, predicate: predicate) }
         let labels = node.columns
-        let (withApplies, renumber) = subqueries.attach(to: node)
+        let (withApplies, renumber) = try subqueries.attach(to: node)
         let filtered = Node.filter(source: withApplies, predicate: renumber(predicate))
         return .projection(source: filtered, expressions: labels.indices.map(Expression.column), labels: labels)
     }
 
-    /// Plans one FROM item, returning its node and the names it makes visible.
-    private func planFrom(_ item: AST.FromItem, _ seen: inout [String]) throws(SQLError) -> (Node, Scope) {
+    /// Plans one FROM item, returning its node and the names it makes visible. `outer`: the
+    /// scopes of the queries around this one, which an ON condition or a subquery in FROM may
+    /// refer to. `beside`: the FROM items before this one, which a subquery in FROM may not
+    /// (they are not rows yet), named so that the error can say so.
+    private func planFrom(_ item: AST.FromItem, _ seen: inout [String], outer: [Scope],
+                          beside: Scope? = nil) throws(SQLError) -> (Node, Scope) {
         switch item {
         case .table(let name, let alias):
             let table = try lookup(name)
@@ -260,17 +256,35 @@ extension Planner {
                 throw SQLError(.semantic, "duplicate table name \(alias.value)", at: alias.position)
             }
             seen.append(alias.value)
-            let inner = try planQuery(query)
+            // Last, so the levels of the real outer queries stay as they are.
+            var besideScope = beside
+            besideScope?.isBeside = true
+            let inner = try planQuery(query, outer: outer + (besideScope.map { [$0] } ?? []))
             let labels = inner.columns.map { Label(table: alias.value, name: $0.name) }
             let node = Node.projection(source: inner, expressions: labels.indices.map(Expression.column), labels: labels)
             return (node, Scope(labels: labels, tables: [alias.value]))
         case .join(let left, let right, let kind, let on):
-            let (leftNode, leftScope) = try planFrom(left, &seen)
-            let (rightNode, rightScope) = try planFrom(right, &seen)
+            let (leftNode, leftScope) = try planFrom(left, &seen, outer: outer, beside: beside)
+            let (rightNode, rightScope) = try planFrom(right, &seen, outer: outer,
+                                                       beside: beside.map { $0.joined(with: leftScope) } ?? leftScope)
             let scope = leftScope.joined(with: rightScope)
-            let predicate = try on.map { e throws(SQLError) in try ExpressionBuilder(scope: scope, clause: "ON").build(e) }
+            var onScope = scope
+            onScope.outer = outer
+            // An inner join's ON is a filter of the pairs, so its subqueries are answered per
+            // pair like WHERE's; an outer join's ON also decides which rows get NULLs, which a
+            // filter above the join can't express.
+            let inner = kind == .inner || kind == .cross
+            let subqueries = SubqueryList(planner: self)
+            let predicate = try on.map { e throws(SQLError) in
+                try ExpressionBuilder(scope: onScope, clause: inner ? "ON" : "the ON of an outer join",
+                                      subqueries: inner ? subqueries : nil).build(e)
+            }
             switch kind {
             case .inner, .cross:
+                if let predicate, !subqueries.isEmpty {
+                    let pairs = Node.nestedLoopJoin(left: leftNode, right: rightNode, predicate: nil, outer: false)
+                    return (try filter(pairs, predicate, subqueries), scope)
+                }
                 return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: false), scope)
             case .left:
                 return (.nestedLoopJoin(left: leftNode, right: rightNode, predicate: predicate, outer: true), scope)

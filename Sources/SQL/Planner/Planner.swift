@@ -71,7 +71,7 @@ public struct Planner {
                 assignments.append(Assignment(column: index, expression: expression))
             }
             // Subqueries in SET are answered per row, in columns after the table's own.
-            let (source, renumber) = subqueries.attach(to: try planTableSource(schema, predicate))
+            let (source, renumber) = try subqueries.attach(to: try planTableSource(schema, predicate))
             return .update(table: schema, source: source,
                            assignments: assignments.map { Assignment(column: $0.column, expression: renumber($0.expression)) })
         case .delete(let table, let predicate):
@@ -86,6 +86,15 @@ public struct Planner {
             guard source.columns.count == targets.count else {
                 throw SQLError(.semantic, "INSERT into \(schema.name) takes \(targets.count) column\(targets.count == 1 ? "" : "s"), "
                                + "but the query returns \(source.columns.count)", at: query.position)
+            }
+            // A type the plan knows must be the column's (as a written value must), checked
+            // before any row is read, at the query's column.
+            for (i, target) in targets.enumerated() {
+                let column = schema.columns[target]
+                guard let type = Planner.staticType(source, i), type != column.dataType else { continue }
+                throw SQLError(.type, "column \(column.name) of \(schema.name) is \(column.dataType.rawValue), "
+                               + "but the query's column \(i + 1) is \(type.rawValue)",
+                               at: Planner.columnPosition(query, i) ?? query.position)
             }
             var row: [Expression] = []
             for (i, column) in schema.columns.enumerated() {
@@ -170,11 +179,11 @@ public struct Planner {
         for (i, label) in source.columns.enumerated() {
             guard let column = label.name, !column.isEmpty else {
                 throw SQLError(.semantic, "column \(i + 1) of the query has no name; name it with AS",
-                               at: query.position)
+                               at: Planner.columnPosition(query, i) ?? query.position)
             }
             if names.contains(column) {
                 throw SQLError(.semantic, "the query has two columns named \(column); rename one with AS",
-                               at: query.position)
+                               at: Planner.columnPosition(query, i) ?? query.position)
             }
             names.append(column)
         }
@@ -251,6 +260,6 @@ public struct Planner {
         let subqueries = SubqueryList(planner: self)
         let condition = try ExpressionBuilder(scope: Scope(table: table), clause: "WHERE", subqueries: subqueries)
             .build(predicate)
-        return filter(scan, condition, subqueries)
+        return try filter(scan, condition, subqueries)
     }
 }

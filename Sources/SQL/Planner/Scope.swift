@@ -14,6 +14,14 @@ struct Scope {
     /// For a subquery, the scopes of the queries around it, nearest first: a name this scope
     /// lacks may be a correlated reference to one of them.
     var outer: [Scope] = []
+    /// For a grouped query seen from a subquery in its select list, HAVING or ORDER BY: which
+    /// input columns are grouped, each mapped to its column of the aggregate's output (the row
+    /// the subquery is bound to). Any other column of the query is not one value per group,
+    /// so referring to it is an error. Nil for an ordinary scope.
+    var groupedColumns: [Int: Int]?
+    /// For a subquery in FROM: the FROM items beside it, listed last among its outer scopes
+    /// only so that a reference to one gets a clear error (they are not rows it could see).
+    var isBeside = false
 
     init(labels: [Label] = [], tables: [String] = []) {
         self.labels = labels
@@ -45,9 +53,26 @@ struct Scope {
         if constantOnly || has(table: table, name: name) {
             return .column(try resolve(table: table, name: name))
         }
+        let written = table.map { "\($0.value).\(name.value)" } ?? name.value
         for (i, scope) in outer.enumerated() where scope.has(table: table, name: name) {
             let index = try scope.resolve(table: table, name: name)
-            return .outer(level: i + 1, column: index, label: scope.labels[index])
+            if scope.isBeside {
+                throw SQLError(.semantic, "a subquery in FROM can't refer to \(written) of a table beside it in the same FROM; "
+                               + "join them with a condition instead", at: name.position)
+            }
+            guard let grouped = scope.groupedColumns else {
+                return .outer(level: i + 1, column: index, label: scope.labels[index])
+            }
+            guard let output = grouped[index] else {
+                throw Scope.notGrouped(written, at: name.position)
+            }
+            return .outer(level: i + 1, column: output, label: scope.labels[index])
+        }
+        // No query has the column. If the qualifier names a table of a query around this one,
+        // say the column is unknown there (`t.nope`), not that `t` is unknown.
+        if let table, !tables.contains(table.value),
+           let around = outer.first(where: { $0.tables.contains(table.value) }) {
+            _ = try around.resolve(table: table, name: name)
         }
         return .column(try resolve(table: table, name: name))
     }
@@ -83,6 +108,11 @@ struct Scope {
                            at: name.position)
         }
         return match
+    }
+
+    /// The error for a column that a grouped query uses outside an aggregate without grouping it.
+    static func notGrouped(_ name: String, at position: SourcePosition?) -> SQLError {
+        SQLError(.semantic, "column \(name) must be used in an aggregate or GROUP BY expression", at: position)
     }
 
     /// "; did you mean 'name'?" when a candidate is close to `word`, else "".
