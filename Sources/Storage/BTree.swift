@@ -371,24 +371,10 @@ final class BTree<Value> {
         if !children.isEmpty, let bound = firstChild {
             if try !visitForward(children[first], from: bound, body) { return false }
         }
-        if children.isEmpty {
-            // A leaf: pairs are handed to `body` through buffer pointers, which lend each key
-            // and value to the call instead of copying (retaining and releasing) them.
-            return try keys.withUnsafeBufferPointer { keys in
-                try values.withUnsafeBufferPointer { values in
-                    var index = first
-                    while index < keys.count {
-                        if try !body(keys[index].bytes, values[index]) { return false }
-                        index += 1
-                    }
-                    return true
-                }
-            }
-        }
         var index = first
         while index < keys.count {
             if try !body(keys[index].bytes, values[index]) { return false }
-            if try !visitForward(children[index + 1], from: .unbounded, body) { return false }
+            if !children.isEmpty, try !visitForward(children[index + 1], from: .unbounded, body) { return false }
             index += 1
         }
         return true

@@ -107,19 +107,16 @@ public protocol KeyValueCursor: AnyObject {
     /// hands the value out in place instead of copying it (a table scan asks once per row).
     func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)?
     /// Passes up to `limit` of the next values to `read` (as `bytes[start...]`) and returns
-    /// how many stand: 0 at the end. An MVCC scan calls `read` under its lock, straight out of
-    /// the engine's buffers, and may take back the value it passed last (`withdraw`) when a
-    /// newer version of its key turns up.
-    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void,
-                    withdraw: () -> Void) throws -> Int
+    /// how many it passed: 0 at the end. An MVCC scan calls `read` under its lock, straight out
+    /// of the engine's buffers.
+    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int
 }
 
 extension KeyValueCursor {
     public func nextValue() throws -> [UInt8]? { try next()?.value }
     public func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)? { try nextValue().map { ($0, 0) } }
 
-    public func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void,
-                           withdraw: () -> Void) throws -> Int {
+    public func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
         var count = 0
         while count < limit, let (bytes, start) = try nextValueInPlace() {
             try read(bytes, start)

@@ -10,7 +10,7 @@ import Darwin
 /// fill takes the lock once and walks raw pairs from where the last fill stopped, deciding
 /// keys as it goes, until it has a batch of decided keys (16 first, doubling up to 4096, so
 /// `LIMIT 10` reads little and full scans lock rarely); then it remembers the raw key it
-/// stopped before and lets go. Raw pairs arrive grouped by user key, versions ascending (or
+/// stopped at and lets go. Raw pairs arrive grouped by user key, versions ascending (or
 /// descending when reversed), and the cursor keeps, per user key, the newest version the
 /// snapshot can see. Versions it passes over are never copied out of the engine.
 final class MVCCScanCursor: KeyValueCursor, VersionCounting {
@@ -26,9 +26,10 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     private var decided: [KeyValue] = []
     private var decidedIndex = 0
     private var batchSize = 16
-    /// The key being read (its raw key without the version), and how it stands so far.
-    private var userKey: [UInt8] = []
-    private var decision = Decision.undecided
+    /// Forward: the raw pair of the newest visible version seen so far of the key being read.
+    private var pending: KeyValue?
+    /// Reverse: the raw key of the version that decided the last key.
+    private var decidedKey: [UInt8]?
 
     static let maxBatchSize = 4096
     /// The most raw versions one fill walks: a long run of versions the snapshot can't see
@@ -67,18 +68,14 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
 
     /// Passes up to `limit` of the next visible values to `read` while the engine is locked:
     /// a table scan decodes its rows straight out of the engine's own buffers, and nothing in
-    /// between is copied. When a newer visible version of the key just passed turns up, the
-    /// cursor calls `withdraw` to take that value back. Returns how many values stand, 0 at
-    /// the end.
-    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void,
-                    withdraw: () -> Void) throws -> Int {
+    /// between is copied. Returns how many it passed, 0 at the end.
+    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
         if decidedIndex < decided.count {
             defer { (decided, decidedIndex) = ([], 0) }
             for pair in decided[decidedIndex...] { try read(pair.value, MVCCValues.payloadOffset) }
             return decided.count - decidedIndex
         }
-        return try fill(limit: max(1, limit), emit: { _, value in try read(value, MVCCValues.payloadOffset) },
-                        withdraw: withdraw)
+        return try fill(limit: max(1, limit)) { key, value in try read(value, MVCCValues.payloadOffset) }
     }
 
     /// The next decided raw pair, filling a batch when the last one is used up.
@@ -86,8 +83,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
         while decidedIndex == decided.count {
             if exhausted { return nil }
             var batch: [KeyValue] = []
-            _ = try fill(limit: batchSize, emit: { key, value in batch.append(KeyValue(key: key, value: value)) },
-                         withdraw: { _ = batch.popLast() })
+            _ = try fill(limit: batchSize) { key, value in batch.append(KeyValue(key: key, value: value)) }
             (decided, decidedIndex) = (batch, 0)
             batchSize = min(batchSize * 2, Self.maxBatchSize)
         }
@@ -95,88 +91,78 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
         return decided[decidedIndex]
     }
 
-    /// How the key being read stands so far.
-    private enum Decision {
-        /// No visible version of it yet.
-        case undecided
-        /// Its newest visible version so far is a value, already passed to `emit`.
-        case emitted
-        /// Its newest visible version so far is a tombstone (counted as deleted).
-        case deleted
-    }
-
-    /// Walks on from `remaining` under the lock, deciding each key as its versions go by,
-    /// until `limit` keys are decided (or the walk limit or the range's end is reached); each
-    /// visible value goes to `emit`. Forward, versions come oldest first, so a key's value is
-    /// passed on at once and withdrawn (`withdraw`) if a newer visible version follows —
-    /// cheaper than holding every pair back until the next key shows up. A walk stops only
-    /// between keys, so a value is never withdrawn after its batch has been handed over.
-    /// Returns how many values stand: at least one unless the range is used up.
-    private func fill(limit: Int, emit: (_ key: [UInt8], _ value: [UInt8]) throws -> Void,
-                      withdraw: () -> Void) throws -> Int {
+    /// Walks on from `remaining` under the lock until `limit` keys are decided (or the walk
+    /// limit or the range's end is reached), passing each decided value's raw pair to `emit`.
+    /// Returns how many it emitted: at least one unless the range is used up.
+    private func fill(limit: Int, _ emit: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws -> Int {
         var emitted = 0
         while emitted == 0 && !exhausted {
             // The scan's state in locals while walking: properties of a class cost a dynamic
-            // exclusivity check on every access. The user-key buffer is moved out, so
-            // refilling it copies bytes but never reallocates.
+            // exclusivity check on every access.
             var counts = versionCounts
-            var userKey = self.userKey
-            self.userKey = []
-            var decision = self.decision
-            var resumeAt: [UInt8]?
+            var pending = self.pending
+            var decidedKey = self.decidedKey
+            var stoppedAt: [UInt8]?
             let (range, reverse, state) = (remaining, self.reverse, self.state)
             try mvcc.locked { engine in
                 var walked = 0
                 try engine.walk(range, reverse: reverse) { key, value in
-                    let sameKey = Self.isVersion(key, of: userKey)
-                    if !sameKey {
-                        guard emitted < limit && walked < Self.maxWalk else {
-                            resumeAt = key
-                            return false
-                        }
-                        userKey.removeAll(keepingCapacity: true)
-                        userKey.append(contentsOf: key.prefix(max(0, key.count - 8)))
-                        decision = .undecided
-                    }
                     let version = try Self.version(of: key)
                     counts.read += 1
                     walked += 1
-                    if reverse && decision != .undecided {
-                        // Newest first: the first visible version decided the key.
-                        counts.replaced += 1
-                        return true
-                    }
-                    guard state.isVisible(version) else {
+                    if reverse {
+                        if let decided = decidedKey, Self.sameUserKey(decided, key) {
+                            counts.replaced += 1
+                        } else if !state.isVisible(version) {
+                            Self.countInvisible(version, state: state, in: &counts)
+                        } else {
+                            // Versions come newest first: the first visible one decides its key.
+                            decidedKey = key
+                            if try MVCCValues.isTombstone(value, rawKey: key) {
+                                counts.deleted += 1
+                            } else {
+                                try emit(key, value)
+                                emitted += 1
+                            }
+                        }
+                    } else if !state.isVisible(version) {
                         Self.countInvisible(version, state: state, in: &counts)
-                        return true
-                    }
-                    switch decision {
-                    case .undecided: break
-                    case .emitted:
-                        counts.replaced += 1
-                        withdraw()
-                        emitted -= 1
-                    case .deleted:
-                        counts.replaced += 1
-                        counts.deleted -= 1
-                    }
-                    if try MVCCValues.isTombstone(value, rawKey: key) {
-                        counts.deleted += 1
-                        decision = .deleted
                     } else {
-                        try emit(key, value)
-                        emitted += 1
-                        decision = .emitted
+                        // Versions come oldest first: a key is decided when the next key shows up.
+                        if let last = pending {
+                            if Self.sameUserKey(last.key, key) {
+                                counts.replaced += 1
+                            } else if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
+                                counts.deleted += 1
+                            } else {
+                                try emit(last.key, last.value)
+                                emitted += 1
+                            }
+                        }
+                        pending = KeyValue(key: key, value: value)
+                    }
+                    guard emitted < limit && walked < Self.maxWalk else {
+                        stoppedAt = key
+                        return false
                     }
                     return true
                 }
             }
-            if let resumeAt {
-                if reverse { remaining.end = .included(resumeAt) } else { remaining.start = .included(resumeAt) }
+            if let stoppedAt {
+                if reverse { remaining.end = .excluded(stoppedAt) } else { remaining.start = .excluded(stoppedAt) }
             } else {
                 exhausted = true
+                if let last = pending {
+                    pending = nil
+                    if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
+                        counts.deleted += 1
+                    } else {
+                        try emit(last.key, last.value)
+                        emitted += 1
+                    }
+                }
             }
-            (versionCounts, self.userKey, self.decision) = (counts, userKey, decision)
+            (versionCounts, self.pending, self.decidedKey) = (counts, pending, decidedKey)
         }
         return emitted
     }
@@ -193,14 +179,14 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
         return try MVCC.decodeVersion(KeyValue(key: raw, value: [0x00])).version
     }
 
-    /// Whether the raw `Version` key `raw` is a version of `userKey` (a raw key without its
-    /// 8-byte version suffix).
-    static func isVersion(_ raw: [UInt8], of userKey: [UInt8]) -> Bool {
-        guard raw.count == userKey.count + 8, !userKey.isEmpty else { return false }
-        return raw.withUnsafeBytes { pa in
-            userKey.withUnsafeBytes { pb in
-                guard let left = pa.baseAddress, let right = pb.baseAddress else { return false }
-                return memcmp(left, right, userKey.count) == 0
+    /// Whether two well-formed raw `Version` keys belong to the same user key: everything but
+    /// their 8-byte version suffix is equal.
+    static func sameUserKey(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                guard let left = pa.baseAddress, let right = pb.baseAddress else { return true }
+                return memcmp(left, right, a.count - 8) == 0
             }
         }
     }

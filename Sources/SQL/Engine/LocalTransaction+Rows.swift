@@ -100,11 +100,8 @@ extension LocalTransaction {
         let rows = StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { limit throws(SQLError) in
             var rows: [Row] = []
             rows.reserveCapacity(limit)
-            _ = try sqlStorage {
-                try cursor.readValues(limit: limit, { bytes, start in
-                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
-                }, withdraw: { _ = rows.popLast() })
-            }
+            _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+            } }
             return rows
         }
         rows.versionCounts = (cursor as? VersionCounting).map { counting in { counting.versionCounts } }
