@@ -163,6 +163,16 @@ public final class BitCask: StorageEngine {
         }
     }
 
+    /// One finger walk of the key directory for all the ranges (see `BTree.lastInEach`),
+    /// then one read per value found.
+    /// - Complexity: O(log n) per range (less for sorted, nearby ranges), one `pread` per value.
+    public func lastInEach(_ ranges: [KeyRange]) throws -> [KeyValue?] {
+        try checkUsable()
+        return try keydir.lastInEach(ranges).map { found in
+            try found.map { KeyValue(key: $0.0, value: try readValue(at: $0.1)) }
+        }
+    }
+
     private func readValue(at location: Location) throws -> [UInt8] {
         let length = Int(location.length)
         if location.offset >= bufferStart {
