@@ -163,12 +163,12 @@ public final class BitCask: StorageEngine {
         }
     }
 
-    /// One finger walk of the key directory for all the ranges (see `BTree.lastInEach`),
+    /// One finger search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
     /// then one read per value found.
-    /// - Complexity: O(log n) per range (less for sorted, nearby ranges), one `pread` per value.
-    public func lastInEach(_ ranges: [KeyRange]) throws -> [KeyValue?] {
+    /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
+    public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
         try checkUsable()
-        return try keydir.lastInEach(ranges).map { found in
+        return try keydir.lastAtOrBefore(keys).map { found in
             try found.map { KeyValue(key: $0.0, value: try readValue(at: $0.1)) }
         }
     }

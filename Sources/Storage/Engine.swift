@@ -21,15 +21,16 @@ public protocol StorageEngine: AnyObject {
     /// The default reads `scan` until `limit` pairs.
     /// - Complexity: O(log n + limit) for the engines here.
     func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) throws -> [KeyValue]
-    /// For each range, the pair with the greatest key inside it (nil: none), in the order
-    /// given: `scanBatch(range, reverse: true, limit: 1)` for many ranges at once.
+    /// For each key, the stored pair with the greatest key at or before it (nil: none), in
+    /// the order given: `scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1)`
+    /// for many keys at once.
     ///
     /// For MVCC's batched get (the newest version of each of many keys, a lookup join's
-    /// thousand ids): an engine indexed by a B-tree walks it once with a finger, climbing only
-    /// as far as the next range needs, instead of descending from the root for every range.
-    /// The default asks `scanBatch` once per range.
-    /// - Complexity: O(log n) per range for the engines here; much less for sorted, nearby ranges.
-    func lastInEach(_ ranges: [KeyRange]) throws -> [KeyValue?]
+    /// thousand ids): an engine indexed by a B-tree searches it with a finger, staying in the
+    /// leaf of the previous answer while the keys allow, instead of descending from the root
+    /// for every key. The default asks `scanBatch` once per key.
+    /// - Complexity: O(log n) per key for the engines here; much less for sorted, nearby keys.
+    func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?]
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
     /// Sizes and counts for `.status`.
@@ -52,8 +53,8 @@ extension StorageEngine {
         return out
     }
 
-    public func lastInEach(_ ranges: [KeyRange]) throws -> [KeyValue?] {
-        try ranges.map { try scanBatch($0, reverse: true, limit: 1).first }
+    public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
+        try keys.map { try scanBatch(KeyRange(end: .included($0)), reverse: true, limit: 1).first }
     }
 }
 

@@ -47,41 +47,33 @@ public final class MVCCTransaction {
     /// The values of `keys` in this transaction's snapshot, in the order given (nil: absent
     /// or deleted): ``get(_:)`` for many keys at once, under one lock acquisition.
     ///
-    /// The engine finds the newest version of every key in one call (`lastInEach`: a finger
-    /// walk through its B-tree, cheap when the keys come sorted, as a lookup join's do). Usually
-    /// the snapshot sees that version; only a key whose newest version it cannot see is read
-    /// again the one-by-one way, passing over the invisible versions.
+    /// The engine finds the newest version of every key in one call (`lastAtOrBefore` our own
+    /// version of each key: a finger search through its B-tree, cheap when the keys come
+    /// sorted, as a lookup join's do). Usually the snapshot sees that version; only a key whose
+    /// newest version it cannot see is read again the one-by-one way, passing over the
+    /// invisible versions.
     /// - Complexity: O(log n) per key, less for sorted, nearby keys; plus O(k) for a key with
     ///   k versions invisible to this transaction.
     public func get(batch keys: [[UInt8]]) throws -> [[UInt8]?] {
         try checkNotFinished()
         let state = self.state
         return try mvcc.locked { engine in
-            var prefixLengths: [Int] = []
-            var ranges: [KeyRange] = []
-            prefixLengths.reserveCapacity(keys.count)
-            ranges.reserveCapacity(keys.count)
-            for key in keys {
-                // From the bare prefix (it sorts before every version of the key, and no stored
-                // key equals it) up to our own version.
-                let prefix = MVCCKey.versionsOf(key)
-                prefixLengths.append(prefix.count)
-                ranges.append(KeyRange(start: .included(prefix),
-                                       end: .included(MVCCKey.versionKey(prefix: prefix, version: state.version))))
-            }
-            let newest = try engine.lastInEach(ranges)
+            // Each key's version at our own version number: the newest version we could see.
+            let ownVersions = keys.map { MVCCKey.version(key: $0, version: state.version).encoded }
+            let newest = try engine.lastAtOrBefore(ownVersions)
             guard newest.count == keys.count else {
                 throw MVCCError.corrupt("the engine answered \(newest.count) of \(keys.count) lookups")
             }
             var values: [[UInt8]?] = []
             values.reserveCapacity(keys.count)
             for (index, pair) in newest.enumerated() {
-                guard let pair else {
+                // The pair at or before our version may belong to an earlier key: then this
+                // key has no version we could see.
+                guard let pair, MVCCScanCursor.sameUserKey(pair.key, ownVersions[index]) else {
                     values.append(nil)
                     continue
                 }
-                // Inside the range every key is the prefix plus an 8-byte version.
-                if pair.key.count == prefixLengths[index] + 8, state.isVisible(Self.versionSuffix(pair.key)) {
+                if let version = MVCCKey.versionIfWellFormed(pair.key), state.isVisible(version) {
                     values.append(try MVCCValues.decodeVersionValue(pair.value, rawKey: pair.key))
                 } else {
                     values.append(try Self.visibleValue(of: keys[index], in: engine, state: state))
@@ -89,11 +81,6 @@ public final class MVCCTransaction {
             }
             return values
         }
-    }
-
-    /// The big-endian version in a version key's last 8 bytes (the key has at least 8).
-    private static func versionSuffix(_ raw: [UInt8]) -> UInt64 {
-        raw.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: $0.count - 8, as: UInt64.self)) }
     }
 
     /// The newest version of `key` that `state` sees (nil: none, or a tombstone).

@@ -66,10 +66,10 @@ public final class MemoryEngine: StorageEngine {
             : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init)
     }
 
-    /// One finger walk of the tree for all the ranges (see `BTree.lastInEach`).
-    /// - Complexity: O(log n) per range, less for sorted, nearby ranges
-    public func lastInEach(_ ranges: [KeyRange]) -> [KeyValue?] {
-        tree.lastInEach(ranges).map { found in found.map { KeyValue(key: $0.0, value: $0.1) } }
+    /// One finger search of the tree for all the keys (see `BTree.lastAtOrBefore`).
+    /// - Complexity: O(log n) per key, less for sorted, nearby keys
+    public func lastAtOrBefore(_ keys: [[UInt8]]) -> [KeyValue?] {
+        tree.lastAtOrBefore(keys).map { found in found.map { KeyValue(key: $0.0, value: $0.1) } }
     }
 
     /// Nothing to make durable.

@@ -3,69 +3,70 @@ import Testing
 @testable import Storage
 
 /// The batched lookups a lookup join rides on must answer exactly what one-by-one lookups
-/// answer: the B-tree's finger walk against `last`, every engine's `lastInEach` against
+/// answer: the B-tree's finger search against `last`, every engine's `lastAtOrBefore` against
 /// `scanBatch(limit: 1)`, and MVCC's `get(batch:)` against `get` — over random trees,
 /// versions and snapshots, with keys sorted (the fast path), shuffled and repeated.
 @Suite struct BatchedLookupTests {
-    /// Random ranges over a tree shaped by inserts and deletes (three levels deep, so the
-    /// finger climbs through inner nodes), asked in ascending order and in random order.
+    /// Random probes into a tree shaped by inserts and deletes (three levels deep, so the
+    /// finger moves between leaves through inner nodes), asked sorted — in runs close together,
+    /// as a join asks, and spread out — and in random order.
     @Test(arguments: [1, 2, 3] as [UInt64])
-    func fingerWalkMatchesOneDescentPerRange(seed: UInt64) {
+    func fingerSearchMatchesOneDescentPerKey(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         let tree = BTree<Int>()
-        func randomKey() -> [UInt8] {
-            [UInt8(truncatingIfNeeded: generator.next() % 64), UInt8(truncatingIfNeeded: generator.next())]
+        func randomKey(_ first: UInt64 = 64) -> [UInt8] {
+            [UInt8(truncatingIfNeeded: generator.next() % first), UInt8(truncatingIfNeeded: generator.next())]
+                + (generator.next() % 3 == 0 ? [0x00] : [])
         }
+        var stored: [[UInt8]] = []
         for index in 0..<6000 {
-            if generator.next() % 4 == 0 { tree.remove(randomKey()) } else { tree.set(randomKey(), index) }
+            if generator.next() % 4 == 0, let victim = stored.randomElement(using: &generator) {
+                tree.remove(victim)
+            } else {
+                let key = randomKey()
+                tree.set(key, index)
+                stored.append(key)
+            }
         }
         #expect(tree.invariantViolation() == nil)
-        func randomBound() -> KeyRange.Bound {
-            switch generator.next() % 6 {
-            case 0: return .unbounded
-            case 1, 2, 3: return .included(randomKey())
-            default: return .excluded(randomKey())
-            }
-        }
-        var ranges = (0..<800).map { _ in KeyRange(start: randomBound(), end: randomBound()) }
         var found = 0
-        for round in 0..<2 {
-            if round == 0 {
-                ranges.sort { lhs, rhs in
-                    guard case .included(let l) = lhs.end, case .included(let r) = rhs.end else { return false }
-                    return compareBytes(l, r) < 0
-                }
-            } else {
-                ranges.shuffle(using: &generator)
+        for round in 0..<3 {
+            // Stored keys (answers found exactly) mixed with keys that fall between them.
+            var probes = (0..<800).map { _ in
+                generator.next() % 2 == 0 ? stored[Int(generator.next() % UInt64(stored.count))] : randomKey(round == 0 ? 4 : 70)
             }
-            let batched = tree.lastInEach(ranges)
-            #expect(batched.count == ranges.count)
-            for (range, answer) in zip(ranges, batched) {
-                let expected = tree.last(from: range.end, to: range.start)
-                #expect(answer?.0 == expected?.0 && answer?.1 == expected?.1)
+            if round < 2 { probes.sort { compareBytes($0, $1) < 0 } } else { probes.shuffle(using: &generator) }
+            let batched = tree.lastAtOrBefore(probes)
+            #expect(batched.count == probes.count)
+            for (probe, answer) in zip(probes, batched) {
+                let expected = tree.last(from: .included(probe), to: .unbounded)
+                #expect(answer?.0 == expected?.0 && answer?.1 == expected?.1, "seed \(seed), probe \(probe)")
                 if expected != nil { found += 1 }
             }
         }
-        #expect(found > 400, "most ranges should hold a key")
+        #expect(found > 2000, "most probes should have a key at or before them")
+        #expect(tree.lastAtOrBefore([]).isEmpty)
+        #expect(BTree<Int>().lastAtOrBefore([[1], [2]]).allSatisfy { $0 == nil })
     }
 
-    /// Each engine's `lastInEach` (and the protocol's default) against `scanBatch`.
+    /// Each engine's `lastAtOrBefore` (and the protocol's default) against `scanBatch`.
     @Test(arguments: EngineKind.allCases)
     func enginesMatchScanBatch(kind: EngineKind) throws {
-        let directory = try TemporaryDirectory("last-in-each")
+        let directory = try TemporaryDirectory("last-at-or-before")
         let engine = try kind.make(in: directory)
         var generator = SplitMix64(seed: 11)
         func randomKey() -> [UInt8] {
             (0..<Int(generator.next() % 3 + 1)).map { _ in [0x00, 0x01, 0x7F, 0xFF][Int(generator.next() % 4)] }
         }
         for _ in 0..<300 { try engine.set(randomKey(), [UInt8(truncatingIfNeeded: generator.next())]) }
-        let ranges = (0..<300).map { _ in
-            KeyRange(start: .included(randomKey()), end: generator.next() % 2 == 0 ? .included(randomKey()) : .excluded(randomKey()))
+        var probes = (0..<300).map { _ in randomKey() }
+        for _ in 0..<2 {
+            let expected = try probes.map { try engine.scanBatch(KeyRange(end: .included($0)), reverse: true, limit: 1).first }
+            #expect(try engine.lastAtOrBefore(probes) == expected)
+            #expect(try OneByOne(engine).lastAtOrBefore(probes) == expected)
+            #expect(expected.contains { $0 != nil })
+            probes.sort { compareBytes($0, $1) < 0 }
         }
-        let expected = try ranges.map { try engine.scanBatch($0, reverse: true, limit: 1).first }
-        #expect(try engine.lastInEach(ranges) == expected)
-        #expect(try OneByOne(engine).lastInEach(ranges) == expected)
-        #expect(expected.contains { $0 != nil })
     }
 
     /// Random transactions write, delete, commit and roll back; readers of every kind (read-
@@ -135,7 +136,7 @@ import Testing
     }
 }
 
-/// Forwards everything but `lastInEach`, so the protocol's default is tested.
+/// Forwards everything but `lastAtOrBefore`, so the protocol's default is tested.
 private final class OneByOne: StorageEngine {
     let inner: any StorageEngine
     init(_ inner: any StorageEngine) { self.inner = inner }

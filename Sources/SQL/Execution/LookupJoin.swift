@@ -49,7 +49,8 @@ final class LookupJoinCursor: RowCursor {
             throw SQLError(.semantic, "column #\(column) of \(table.name) does not exist")
         }
         let (keys, slots) = try sortedKeys(batch)
-        var matches: [[Row]] = Array(repeating: [], count: keys.count)
+        // The matching rows, each filed under its key's slot, in slot order.
+        var found: [(slot: Int, row: Row)] = []
         if !keys.isEmpty {
             if column == table.primaryKey {
                 // Rows come back in key order, one per key that exists: a merge files them.
@@ -58,11 +59,11 @@ final class LookupJoinCursor: RowCursor {
                     while slot < keys.count, Value.sortOrder(keys[slot], row[column]) < 0 { slot += 1 }
                     guard slot < keys.count, Value.sortOrder(keys[slot], row[column]) == 0 else { continue }
                     if let filter, try !filter.test(row) { continue }
-                    matches[slot].append(row)
+                    found.append((slot, row))
                 }
             } else {
                 // The index gives ids; the rows they name come back in id order, so each one
-                // finds its key's slot by a binary search.
+                // finds its key's slot by a binary search, and a stable sort groups them.
                 let ids = Executor.sortedUnique(try transaction.lookupIndex(table: table.name,
                                                                             column: table.columns[column].name,
                                                                             values: keys))
@@ -70,16 +71,23 @@ final class LookupJoinCursor: RowCursor {
                     for row in try transaction.get(table: table.name, ids: ids) where row.indices.contains(column) {
                         guard let slot = Self.slot(of: row[column], in: keys) else { continue }
                         if let filter, try !filter.test(row) { continue }
-                        matches[slot].append(row)
+                        found.append((slot, row))
                     }
+                    found = found.enumerated()
+                        .sorted { $0.element.slot != $1.element.slot ? $0.element.slot < $1.element.slot : $0.offset < $1.offset }
+                        .map(\.element)
                 }
             }
         }
+        // start[slot]..<start[slot + 1]: where the slot's matches sit in `found`.
+        var start = Array(repeating: 0, count: keys.count + 1)
+        for entry in found { start[entry.slot + 1] += 1 }
+        for slot in keys.indices { start[slot + 1] += start[slot] }
         for (index, row) in batch.enumerated() {
             let slot = slots[index]
-            let found = slot >= 0 ? matches[slot] : []
-            for match in found { pending.append(row + match) }
-            if found.isEmpty && outer { pending.append(row + Array(repeating: .null, count: table.columns.count)) }
+            let matches = slot >= 0 ? start[slot]..<start[slot + 1] : 0..<0
+            for match in matches { pending.append(row + found[match].row) }
+            if matches.isEmpty && outer { pending.append(row + Array(repeating: .null, count: table.columns.count)) }
         }
     }
 
