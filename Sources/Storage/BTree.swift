@@ -199,6 +199,128 @@ final class BTree<Value> {
         return (key.bytes, value)
     }
 
+    /// For each probe, the pair with the greatest key at or before it, or nil: ``last(from:to:)``
+    /// with an inclusive end for a batch of keys (MVCC's batched get: the newest version of
+    /// each of many keys).
+    ///
+    /// A *finger* search. It keeps the path of the previous search — each node, how far into
+    /// it the previous probe got, and the key just after the node's subtree — and a probe not
+    /// smaller than the one before climbs only until it is below such a key, then moves
+    /// *forward* from where the previous probe stopped, descending from there. For sorted,
+    /// nearby probes (a join looking up a thousand sorted ids) most probes climb nowhere and
+    /// step past a few neighbouring keys of one leaf, instead of a binary search per level from
+    /// the root. That matters because keys this alike (one table's rows share their first
+    /// bytes) are compared by their own bytes: each key touched is a likely cache miss.
+    /// A smaller probe starts again from the root, so any order is correct, only slower.
+    /// - Complexity: O(log n) per probe; O(d) for a probe d keys after the previous one.
+    func lastAtOrBefore(_ probes: [[UInt8]]) -> [([UInt8], Value)?] {
+        var answers: [([UInt8], Value)?] = []
+        answers.reserveCapacity(probes.count)
+        var path: [FingerLevel] = []
+        var leaf: LeafFinger?
+        var previous: BTreeKey?
+        for bytes in probes {
+            let probe = BTreeKey(bytes)
+            // The common case first: the probe lands in the leaf of the previous answer.
+            if let found = leaf?.answer(for: probe) {
+                answers.append((found.key.bytes, found.value))
+                previous = probe
+                continue
+            }
+            if let previous, previous.compare(probe) > 0 { path.removeAll(keepingCapacity: true) }
+            previous = probe
+            // Where the probe likely lands in the next leaf, if it moves as far as the last
+            // one did: past the rest of the old leaf and the key that separates the two.
+            let leafGuess = leaf.map { $0.step - ($0.keys.count - $0.passed) - 1 } ?? 0
+            let step = leaf?.step ?? 0
+            // Climb past every node whose subtree ends at or before the probe.
+            while let high = path.last?.high, high.compare(probe) <= 0 { path.removeLast() }
+            if path.isEmpty { path.append(FingerLevel(node: root, passed: 0, low: nil, high: nil)) }
+            var answer: (key: BTreeKey, value: Value)?
+            leaf = nil
+            while let level = path.last {
+                let node = level.node
+                // In an inner node the probe usually moves on by one child; in a new leaf, see above.
+                let guess = level.passed > 0 ? 1 : node.isLeaf ? leafGuess : 0
+                let passed = node.keys.withUnsafeBufferPointer {
+                    Self.count(atOrBefore: probe, in: $0, from: level.passed, guess: guess)
+                }
+                path[path.count - 1].passed = passed
+                answer = passed > 0 ? (node.keys[passed - 1], node.values[passed - 1]) : level.low
+                if node.isLeaf {
+                    if passed > 0 {
+                        leaf = LeafFinger(keys: node.keys, values: node.values, high: level.high, passed: passed,
+                                          step: step)
+                    }
+                    break
+                }
+                // An equal key is the answer: nothing below can be closer.
+                if passed > 0 && node.keys[passed - 1].compare(probe) == 0 { break }
+                path.append(FingerLevel(node: node.children[passed], passed: 0, low: answer,
+                                        high: passed < node.keys.count ? node.keys[passed] : level.high))
+            }
+            answers.append(answer.map { ($0.key.bytes, $0.value) })
+        }
+        return answers
+    }
+
+    /// One node on ``lastAtOrBefore(_:)``'s path: how many of its keys lie at or before the
+    /// previous probe, the answer should none of its subtree's keys do (`low`: the greatest
+    /// key before the subtree) and the first key after the subtree (nil: none).
+    private struct FingerLevel {
+        let node: BTreeNode<Value>
+        var passed: Int
+        let low: (key: BTreeKey, value: Value)?
+        let high: BTreeKey?
+    }
+
+    /// The leaf of the previous answer, held apart from the path so the common case — the
+    /// next probe lands in it — touches nothing else.
+    private struct LeafFinger {
+        let keys: [BTreeKey]
+        let values: [Value]
+        /// The first key after the leaf (nil: none).
+        let high: BTreeKey?
+        /// How many keys lie at or before the previous probe (at least one).
+        var passed: Int
+        /// How far the previous probe moved: with evenly spaced probes (a join's ids) the
+        /// next one usually moves as far, so that spot is tried first.
+        var step = 0
+
+        /// The answer if `probe` lies between the previous answer and `high`, else nil.
+        mutating func answer(for probe: BTreeKey) -> (key: BTreeKey, value: Value)? {
+            guard passed > 0, passed <= keys.count, keys[passed - 1].compare(probe) <= 0 else { return nil }
+            if let high, high.compare(probe) <= 0 { return nil }
+            let (start, guess) = (passed, step)
+            let count = keys.withUnsafeBufferPointer {
+                BTree.count(atOrBefore: probe, in: $0, from: start, guess: guess)
+            }
+            (passed, step) = (count, count - start)
+            return (keys[count - 1], values[count - 1])
+        }
+    }
+
+    /// How many of the sorted `keys` lie at or before `probe`, knowing the first `start` do.
+    /// The spot `guess` keys further is tried first (its two sides: two comparisons when it is
+    /// right), then a binary search narrows what is left.
+    private static func count(atOrBefore probe: BTreeKey, in keys: UnsafeBufferPointer<BTreeKey>,
+                              from start: Int, guess: Int) -> Int {
+        // The count lies in low...high: keys[..<low] are at or before the probe, keys[high...] after.
+        var (low, high) = (start, keys.count)
+        let expected = min(start + max(guess, 0), keys.count)
+        if expected > low {
+            if keys[expected - 1].compare(probe) <= 0 { low = expected } else { high = expected - 1 }
+        }
+        if low == expected, expected < high {
+            if keys[expected].compare(probe) > 0 { high = expected } else { low = expected + 1 }
+        }
+        while low < high {
+            let middle = (low + high) >> 1
+            if keys[middle].compare(probe) <= 0 { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// Calls `body` with every pair in ascending key order.
     /// - Complexity: O(n)
     func forEach(_ body: ([UInt8], Value) throws -> Void) rethrows {

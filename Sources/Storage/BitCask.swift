@@ -163,6 +163,16 @@ public final class BitCask: StorageEngine {
         }
     }
 
+    /// One finger search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
+    /// then one read per value found.
+    /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
+    public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
+        try checkUsable()
+        return try keydir.lastAtOrBefore(keys).map { found in
+            try found.map { KeyValue(key: $0.0, value: try readValue(at: $0.1)) }
+        }
+    }
+
     private func readValue(at location: Location) throws -> [UInt8] {
         let length = Int(location.length)
         if location.offset >= bufferStart {

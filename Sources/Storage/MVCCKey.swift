@@ -31,6 +31,7 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The order-preserving engine key.
     public var encoded: [UInt8] {
+        if case .version(let key, let version) = self { return Self.versionKey(key, version: version) }
         var e = KeyEncoder()
         switch self {
         case .nextVersion:
@@ -46,13 +47,23 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
             e.append(version)
             e.append(bytes: key)
         case .version(let key, let version):
-            e.appendTag(Tag.version.rawValue)
-            e.append(bytes: key)
-            e.append(version)
+            return Self.versionKey(key, version: version)
         case .unversioned(let key):
             e.appendTag(Tag.unversioned.rawValue)
             e.append(bytes: key)
         }
+        return e.bytes
+    }
+
+    /// `version(key:version:)` encoded into a buffer sized up front (escaping at most doubles
+    /// the key), so it allocates once: the commonest key, and batched reads build thousands.
+    static func versionKey(_ key: [UInt8], version: UInt64) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 + 2 * key.count + 2 + 8)
+        var e = KeyEncoder(bytes: buffer)
+        e.appendTag(Tag.version.rawValue)
+        e.append(bytes: key)
+        e.append(version)
         return e.bytes
     }
 

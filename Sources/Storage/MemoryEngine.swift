@@ -73,6 +73,12 @@ public final class MemoryEngine: StorageEngine {
         try tree.walk(from: range.start, to: range.end, reverse: reverse, body)
     }
 
+    /// One finger search of the tree for all the keys (see `BTree.lastAtOrBefore`).
+    /// - Complexity: O(log n) per key, less for sorted, nearby keys
+    public func lastAtOrBefore(_ keys: [[UInt8]]) -> [KeyValue?] {
+        tree.lastAtOrBefore(keys).map { found in found.map { KeyValue(key: $0.0, value: $0.1) } }
+    }
+
     /// Nothing to make durable.
     public func flush() {}
 

@@ -215,8 +215,19 @@ public struct Executor {
     }
 
     /// Keys in key order without duplicates, so lookups return rows like a scan would.
+    /// Sorting puts equal keys side by side, so dropping each key equal to the one before
+    /// removes the duplicates without hashing them (the first of equal keys stays).
     static func sortedUnique(_ ids: [Value]) -> [Value] {
-        var seen = Set<ValueKey>()
-        return ids.filter { seen.insert(ValueKey($0)).inserted }.sorted { Value.sortOrder($0, $1) < 0 }
+        let order = ids.indices.sorted { lhs, rhs in
+            let comparison = Value.sortOrder(ids[lhs], ids[rhs])
+            return comparison != 0 ? comparison < 0 : lhs < rhs
+        }
+        var unique: [Value] = []
+        unique.reserveCapacity(ids.count)
+        for index in order {
+            if let last = unique.last, Value.sortOrder(last, ids[index]) == 0 { continue }
+            unique.append(ids[index])
+        }
+        return unique
     }
 }

@@ -1,7 +1,12 @@
 /// A lookup join: for the left rows, fetch the matching rows of a table by key instead of
 /// reading the whole table. With a primary key each match is one `get`; with an indexed column
 /// the index gives the keys first. Left rows are taken in batches, so a thousand left rows cost
-/// one round of lookups (one message on a cluster), not a thousand.
+/// one round of lookups (one message on a cluster, one walk through the storage's B-tree), not
+/// a thousand.
+///
+/// A batch's join keys are sorted once; every left row remembers the position of its key in
+/// that sorted list (its *slot*), and the fetched rows are filed under the same slots. So no
+/// key is hashed: sorting is what deduplicates the keys, and the storage wants them sorted anyway.
 final class LookupJoinCursor: RowCursor {
     private static let batchSize = 1_000
     private let left: any RowCursor
@@ -27,9 +32,10 @@ final class LookupJoinCursor: RowCursor {
 
     func next() throws(SQLError) -> Row? {
         while pendingIndex >= pending.count {
-            pending = []
+            pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
             var batch: [Row] = []
+            batch.reserveCapacity(LookupJoinCursor.batchSize)
             while batch.count < LookupJoinCursor.batchSize, let row = try left.next() { batch.append(row) }
             if batch.isEmpty { return nil }
             try join(batch)
@@ -42,28 +48,82 @@ final class LookupJoinCursor: RowCursor {
         guard table.columns.indices.contains(column) else {
             throw SQLError(.semantic, "column #\(column) of \(table.name) does not exist")
         }
-        var keys: [Value] = []
-        for row in batch {
-            guard row.indices.contains(leftColumn) else { throw SQLError(.semantic, "join column #\(leftColumn) is out of range") }
-            if let key = lookupKey(row[leftColumn]) { keys.append(key) }
-        }
-        var ids = Executor.sortedUnique(keys)
-        if column != table.primaryKey, !ids.isEmpty {
-            ids = Executor.sortedUnique(try transaction.lookupIndex(table: table.name, column: table.columns[column].name,
-                                                                    values: ids))
-        }
-        var matches: [ValueKey: [Row]] = [:]
-        if !ids.isEmpty {
-            for row in try transaction.get(table: table.name, ids: ids) where row.indices.contains(column) {
-                if let filter, try !filter.test(row) { continue }
-                matches[ValueKey(row[column]), default: []].append(row)
+        let (keys, slots) = try sortedKeys(batch)
+        // The matching rows, each filed under its key's slot, in slot order.
+        var found: [(slot: Int, row: Row)] = []
+        if !keys.isEmpty {
+            if column == table.primaryKey {
+                // Rows come back in key order, one per key that exists: a merge files them.
+                var slot = 0
+                for row in try transaction.get(table: table.name, ids: keys) where row.indices.contains(column) {
+                    while slot < keys.count, Value.sortOrder(keys[slot], row[column]) < 0 { slot += 1 }
+                    guard slot < keys.count, Value.sortOrder(keys[slot], row[column]) == 0 else { continue }
+                    if let filter, try !filter.test(row) { continue }
+                    found.append((slot, row))
+                }
+            } else {
+                // The index gives ids; the rows they name come back in id order, so each one
+                // finds its key's slot by a binary search, and a stable sort groups them.
+                let ids = Executor.sortedUnique(try transaction.lookupIndex(table: table.name,
+                                                                            column: table.columns[column].name,
+                                                                            values: keys))
+                if !ids.isEmpty {
+                    for row in try transaction.get(table: table.name, ids: ids) where row.indices.contains(column) {
+                        guard let slot = Self.slot(of: row[column], in: keys) else { continue }
+                        if let filter, try !filter.test(row) { continue }
+                        found.append((slot, row))
+                    }
+                    found = found.enumerated()
+                        .sorted { $0.element.slot != $1.element.slot ? $0.element.slot < $1.element.slot : $0.offset < $1.offset }
+                        .map(\.element)
+                }
             }
         }
-        for row in batch {
-            let found = lookupKey(row[leftColumn]).flatMap { matches[ValueKey($0)] } ?? []
-            for match in found { pending.append(row + match) }
-            if found.isEmpty && outer { pending.append(row + Array(repeating: .null, count: table.columns.count)) }
+        // start[slot]..<start[slot + 1]: where the slot's matches sit in `found`.
+        var start = Array(repeating: 0, count: keys.count + 1)
+        for entry in found { start[entry.slot + 1] += 1 }
+        for slot in keys.indices { start[slot + 1] += start[slot] }
+        for (index, row) in batch.enumerated() {
+            let slot = slots[index]
+            let matches = slot >= 0 ? start[slot]..<start[slot + 1] : 0..<0
+            for match in matches { pending.append(row + found[match].row) }
+            if matches.isEmpty && outer { pending.append(row + Array(repeating: .null, count: table.columns.count)) }
         }
+    }
+
+    /// The batch's lookup keys in key order without duplicates, and for each left row the
+    /// position of its key among them (-1: its value can match nothing).
+    private func sortedKeys(_ batch: [Row]) throws(SQLError) -> (keys: [Value], slots: [Int]) {
+        var keyed: [(key: Value, row: Int)] = []
+        keyed.reserveCapacity(batch.count)
+        for (index, row) in batch.enumerated() {
+            guard row.indices.contains(leftColumn) else { throw SQLError(.semantic, "join column #\(leftColumn) is out of range") }
+            if let key = lookupKey(row[leftColumn]) { keyed.append((key, index)) }
+        }
+        keyed.sort { Value.sortOrder($0.key, $1.key) < 0 }
+        var keys: [Value] = []
+        var slots = Array(repeating: -1, count: batch.count)
+        for entry in keyed {
+            if let last = keys.last, Value.sortOrder(last, entry.key) == 0 {
+                slots[entry.row] = keys.count - 1
+            } else {
+                slots[entry.row] = keys.count
+                keys.append(entry.key)
+            }
+        }
+        return (keys, slots)
+    }
+
+    /// The position of `value` in the sorted `keys`, or nil.
+    private static func slot(of value: Value, in keys: [Value]) -> Int? {
+        var (low, high) = (0, keys.count)
+        while low < high {
+            let middle = (low + high) / 2
+            let order = Value.sortOrder(keys[middle], value)
+            if order == 0 { return middle }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
+        return nil
     }
 
     /// The value as the key column stores it, or nil if it can equal no stored value (NULL,
