@@ -221,9 +221,15 @@ public final class Lexer {
             advance(2)
             return two
         }
-        guard let one = Symbol(rawValue: String(UnicodeScalar(first))) else { return nil }
+        guard Int(first) < Lexer.symbols.count, let one = Lexer.symbols[Int(first)] else { return nil }
         advance()
         return one
+    }
+
+    /// The one-character symbols by their ASCII byte: a table lookup per symbol instead of a
+    /// String built and matched against every spelling (it showed up in a bulk insert's profile).
+    private static let symbols: [Symbol?] = (0..<128).map { byte in
+        Symbol(rawValue: String(UnicodeScalar(UInt8(byte))))
     }
 
     // MARK: - Characters
