@@ -185,6 +185,7 @@ public final class Lexer {
 
     private func scanQuoted(by quote: UInt8, at start: SourcePosition, what: String) throws(Failure) -> String {
         advance()
+        if let plain = scanPlainQuoted(by: quote) { return plain }
         var value: [UInt8] = []
         while true {
             guard let unit = current() else {
@@ -202,6 +203,23 @@ public final class Lexer {
             }
             value.append(contentsOf: bytes[from..<index])
         }
+    }
+
+    /// The common case of a quoted text, read straight from the bytes: printable ASCII up to a
+    /// closing quote that no second quote or combining character follows. Each such byte is one
+    /// character on the same line, so the position moves by the byte count. Nil (nothing
+    /// consumed) for anything else, which the character-by-character loop then reads.
+    private func scanPlainQuoted(by quote: UInt8) -> String? {
+        var end = index
+        while end < bytes.count, bytes[end] != quote, bytes[end] >= 0x20, bytes[end] < 0x7F { end += 1 }
+        guard end < bytes.count, bytes[end] == quote,
+              end + 1 == bytes.count || (bytes[end + 1] < 0x80 && bytes[end + 1] != quote) else { return nil }
+        let value = String(decoding: bytes[index..<end], as: UTF8.self)
+        let consumed = end + 1 - index
+        index = end + 1
+        offset += consumed
+        column += consumed
+        return value
     }
 
     /// The longest operator at the current position (`<=` before `<`).
