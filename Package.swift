@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Encoding", "Storage", "Raft", "Inspect", "ScriptTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Encoding", "Storage", "SQL", "Raft", "Cluster", "Inspect", "Shell",
                                                           "ScriptTesting", "SQLScriptSupport"]),
-        .testTarget(name: "ShellTests", dependencies: ["Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
+        .testTarget(name: "ShellTests", dependencies: ["Encoding", "Storage", "SQL", "Cluster", "Inspect", "Shell", "ScriptTesting"]),
         .testTarget(name: "ServerTests", dependencies: ["Encoding", "Raft", "SQL", "Cluster", "Shell", "Server", "ScriptTesting",
                                                          "SQLScriptSupport", nio, nioPosix]),
         .testTarget(name: "PGWireTests", dependencies: ["Encoding", "SQL", "Cluster", "Shell", "PGWire", "ScriptTesting"],

@@ -52,6 +52,9 @@ public final class ShellDriver {
 
     /// Text typed so far that does not yet end a statement.
     public private(set) var pending = ""
+    /// Whether `pending` (when not empty) ends inside a string, quoted name or comment, so the
+    /// next line cannot be lexed on its own.
+    private var pendingIsOpen = false
     /// Where lines come from when it is not a person typing (piped stdin, `-c`, a file): errors
     /// then name the line of the input they are on. Nil in the interactive REPL.
     public var input: InputSource?
@@ -107,9 +110,25 @@ public final class ShellDriver {
             return
         }
         recorder?.record(line)
-        pending += line + "\n"
-        let (statements, remainder) = StatementSplitter.split(pending)
-        pending = remainder
+        var statements: [String]
+        if !pending.isEmpty && !pendingIsOpen {
+            // Only the new line is lexed (see `StatementSplitter.split(_:continuing:)`):
+            // re-splitting the whole statement on every line made a long one quadratic.
+            let split = StatementSplitter.split(line + "\n", continuing: true)
+            statements = split.statements
+            if statements.isEmpty {
+                pending += split.remainder
+            } else {
+                statements[0] = pending + statements[0]
+                pending = split.remainder
+            }
+            pendingIsOpen = split.isOpen
+        } else {
+            let split = StatementSplitter.split(pending + line + "\n", continuing: false)
+            statements = split.statements
+            pending = split.remainder
+            pendingIsOpen = split.isOpen
+        }
         for statement in statements {
             guard !finished else { break }
             runStatement(statement)

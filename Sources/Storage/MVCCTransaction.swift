@@ -146,30 +146,57 @@ public final class MVCCTransaction {
     /// is visible — the usual case.
     /// - Complexity: O(log n).
     public func setIfAbsent(_ key: [UInt8], _ value: [UInt8]) throws -> Bool {
+        try setAllIfAbsent([(key, value)]) == nil
+    }
+
+    /// ``setIfAbsent(_:_:)`` for many keys in order, under one lock: a multi-row INSERT checks
+    /// and writes all its rows in one batch instead of taking the lock and checking the
+    /// transaction once per row. Stops at the first key the transaction already sees a value
+    /// under and returns its position, with the keys before it written (as a loop of
+    /// ``setIfAbsent(_:_:)`` would have left them); nil when every key was written.
+    /// - Throws: as ``setIfAbsent(_:_:)``, for the first key that fails (earlier ones stay
+    ///   written, and a savepoint rollback undoes them).
+    /// - Complexity: O(k log n) for k keys.
+    public func setAllIfAbsent(_ pairs: [(key: [UInt8], value: [UInt8])]) throws -> Int? {
         try checkNotFinished()
         guard !state.readOnly else {
-            if try get(key) != nil { return false }
+            guard let first = pairs.first else { return nil }
+            if try get(first.key) != nil { return 0 }
             throw MVCCError.readOnly
         }
         let state = self.state
-        let undo: Undo? = try mvcc.withStore { store in
-            let engine = store.engine
-            let prefix = MVCCKey.versionsOf(key)
-            let latest = try Self.latestVersion(prefix: prefix, in: engine)
-            guard let latest, !state.isVisible(latest.version) else {
-                // The newest version is what `get` would return.
-                if latest?.value != nil { return nil }
-                guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
-                return try Self.writeVersion(key, prefix: prefix, value, latest: latest, state: state, engine: engine)
+        let logging = self.logging
+        // Filled inside the lock and logged whatever happens, so a failure midway still leaves
+        // the savepoint log knowing every write the batch made.
+        var written: [Undo] = []
+        defer { if logging { undoLog.append(contentsOf: written) } }
+        return try mvcc.withStore { store in
+            let active = store.active.contains(state.version)
+            for (position, pair) in pairs.enumerated() {
+                guard let undo = try Self.writeIfAbsent(pair.key, pair.value, state: state, active: active,
+                                                        engine: store.engine) else { return position }
+                if logging { written.append(undo) }
             }
-            // Invisible newest version: `get` reads further back, then `set` would fail.
-            if try Self.visibleValue(of: key, in: engine, state: state) != nil { return nil }
-            guard store.active.contains(state.version) else { throw MVCCError.notActive(state.version) }
-            throw MVCCError.serialization(key: key, otherVersion: latest.version)
+            return nil
         }
-        guard let undo else { return false }
-        if logging { undoLog.append(undo) }
-        return true
+    }
+
+    /// One key of ``setAllIfAbsent(_:)``: its write, or nil when the transaction already sees
+    /// a value there. `active` says whether the transaction is still running. Lock held.
+    private static func writeIfAbsent(_ key: [UInt8], _ value: [UInt8], state: TransactionState, active: Bool,
+                                      engine: any StorageEngine) throws -> Undo? {
+        let prefix = MVCCKey.versionsOf(key)
+        let latest = try latestVersion(prefix: prefix, in: engine)
+        guard let latest, !state.isVisible(latest.version) else {
+            // The newest version is what `get` would return.
+            if latest?.value != nil { return nil }
+            guard active else { throw MVCCError.notActive(state.version) }
+            return try writeVersion(key, prefix: prefix, value, latest: latest, state: state, engine: engine)
+        }
+        // Invisible newest version: `get` reads further back, then `set` would fail.
+        if try visibleValue(of: key, in: engine, state: state) != nil { return nil }
+        guard active else { throw MVCCError.notActive(state.version) }
+        throw MVCCError.serialization(key: key, otherVersion: latest.version)
     }
 
     private func write(_ key: [UInt8], _ value: [UInt8]?) throws {

@@ -7,12 +7,40 @@ extension LocalTransaction {
     ///   index entry it touches.
     public func insert(table name: String, rows: [Row]) throws(SQLError) {
         let info = try mustTable(name)
-        for var row in rows {
-            if info.table.hasRowID, row.indices.contains(info.table.primaryKey) {
-                row[info.table.primaryKey] = try nextRowID(info.table)
+        // Without UNIQUE, REFERENCES or indexes a row needs no check but its primary key's, so
+        // the rows go to the MVCC store in one batch (one lock, one transaction check).
+        guard info.unique.isEmpty && info.references.isEmpty && info.indexed.isEmpty else {
+            for var row in rows {
+                if info.table.hasRowID, row.indices.contains(info.table.primaryKey) {
+                    row[info.table.primaryKey] = try nextRowID(info.table)
+                }
+                try insertRow(try validateRow(row, for: info.table), into: info)
             }
-            try insertRow(try validateRow(row, for: info.table), into: info)
+            return
         }
+        var valid: [Row] = []
+        valid.reserveCapacity(rows.count)
+        // An invalid row is reported after the rows before it are written, so that a statement
+        // with several faults names the same first one as a row-by-row insert would.
+        var invalid: SQLError?
+        for var row in rows {
+            do throws(SQLError) {
+                if info.table.hasRowID, row.indices.contains(info.table.primaryKey) {
+                    row[info.table.primaryKey] = try nextRowID(info.table)
+                }
+                valid.append(try validateRow(row, for: info.table))
+            } catch {
+                invalid = error
+                break
+            }
+        }
+        let primaryKey = info.table.primaryKey
+        let prefix = SQLKey.rowPrefix(table: info.name)
+        let pairs = valid.map { row in (key: SQLKey.rowKey(prefix: prefix, id: row[primaryKey]), value: RowCodec.encode(row)) }
+        if let existing = try sqlStorage({ try mvccTransaction.setAllIfAbsent(pairs) }), valid.indices.contains(existing) {
+            throw SQLError(.constraint, "primary key \(valid[existing][primaryKey]) already exists in table \(info.name)")
+        }
+        if let invalid { throw invalid }
     }
 
     /// The next hidden row id of a table without a primary key, from a per-table-name counter

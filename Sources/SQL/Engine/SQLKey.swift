@@ -81,6 +81,14 @@ public enum SQLKey: Hashable, CustomStringConvertible {
         return encoder.bytes
     }
 
+    /// The encoded `.row(table:id:)` key from the table's `rowPrefix(table:)`, computed once
+    /// for a batch of rows instead of once per row.
+    public static func rowKey(prefix: [UInt8], id: Value) -> [UInt8] {
+        var encoder = KeyEncoder(bytes: prefix)
+        append(id, to: &encoder)
+        return encoder.bytes
+    }
+
     /// The prefix shared by all index entries of `table` (every indexed column).
     public static func indexPrefix(table: String) -> [UInt8] {
         var encoder = KeyEncoder()

@@ -185,6 +185,7 @@ public final class Lexer {
 
     private func scanQuoted(by quote: UInt8, at start: SourcePosition, what: String) throws(Failure) -> String {
         advance()
+        if let plain = scanPlainQuoted(by: quote) { return plain }
         var value: [UInt8] = []
         while true {
             guard let unit = current() else {
@@ -204,6 +205,23 @@ public final class Lexer {
         }
     }
 
+    /// The common case of a quoted text, read straight from the bytes: printable ASCII up to a
+    /// closing quote that no second quote or combining character follows. Each such byte is one
+    /// character on the same line, so the position moves by the byte count. Nil (nothing
+    /// consumed) for anything else, which the character-by-character loop then reads.
+    private func scanPlainQuoted(by quote: UInt8) -> String? {
+        var end = index
+        while end < bytes.count, bytes[end] != quote, bytes[end] >= 0x20, bytes[end] < 0x7F { end += 1 }
+        guard end < bytes.count, bytes[end] == quote,
+              end + 1 == bytes.count || (bytes[end + 1] < 0x80 && bytes[end + 1] != quote) else { return nil }
+        let value = String(decoding: bytes[index..<end], as: UTF8.self)
+        let consumed = end + 1 - index
+        index = end + 1
+        offset += consumed
+        column += consumed
+        return value
+    }
+
     /// The longest operator at the current position (`<=` before `<`).
     private func scanSymbol() -> Symbol? {
         guard case .ascii(let first)? = current() else { return nil }
@@ -221,9 +239,15 @@ public final class Lexer {
             advance(2)
             return two
         }
-        guard let one = Symbol(rawValue: String(UnicodeScalar(first))) else { return nil }
+        guard Int(first) < Lexer.symbols.count, let one = Lexer.symbols[Int(first)] else { return nil }
         advance()
         return one
+    }
+
+    /// The one-character symbols by their ASCII byte: a table lookup per symbol instead of a
+    /// String built and matched against every spelling (it showed up in a bulk insert's profile).
+    private static let symbols: [Symbol?] = (0..<128).map { byte in
+        Symbol(rawValue: String(UnicodeScalar(UInt8(byte))))
     }
 
     // MARK: - Characters

@@ -286,7 +286,8 @@ extension Parser {
 
     /// A number token's value: an integer if it has no `.` or exponent, else a float.
     static func number(_ text: String, at position: SourcePosition) throws(SQLError) -> Value {
-        if text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+        // The UTF-8 view: iterating Characters here was a fifth of parsing a bulk INSERT.
+        if text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
             guard let value = Double(text) else {
                 throw SQLError(.syntax, "invalid number '\(text)'", at: position)
             }

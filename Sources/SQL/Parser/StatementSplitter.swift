@@ -17,6 +17,26 @@ public enum StatementSplitter {
     ///   parser to report.
     /// - Complexity: O(n) in the length of the text.
     public static func split(_ text: String) -> (statements: [String], remainder: String) {
+        let result = split(text, continuing: false)
+        return (result.statements, result.remainder)
+    }
+
+    /// What ``split(_:continuing:)`` finds: the statements, the remainder, and whether the
+    /// remainder ends inside a string, quoted name or comment (`isOpen`).
+    public struct Split: Sendable, Hashable {
+        public var statements: [String]
+        public var remainder: String
+        public var isOpen: Bool
+    }
+
+    /// ``split(_:)``, for text fed a line at a time. With `continuing`, `text` carries on a
+    /// statement already started (an earlier remainder that is not open): its first statement
+    /// and its remainder then keep `text` from its very first character, for the caller to
+    /// append to what it kept. Lexing only the new line is what keeps a statement typed or piped
+    /// over thousands of lines linear: a line break ends every token except an open string,
+    /// quoted name or comment, so the new line lexes the same alone as after the earlier lines.
+    /// - Complexity: O(n) in the length of `text`.
+    public static func split(_ text: String, continuing: Bool) -> Split {
         // Token positions are character offsets; they only grow, so one index walking forward
         // turns them into string indices, and each statement is one slice of the text (not a
         // copy of an array of characters, rebuilt character by character).
@@ -29,7 +49,7 @@ public enum StatementSplitter {
         }
         let lexer = Lexer(text)
         var statements: [String] = []
-        var start: Int?  // offset of the current statement's first token
+        var start: Int? = continuing ? 0 : nil  // offset of the current statement's first token
         while true {
             let token: Token
             do {
@@ -39,7 +59,7 @@ public enum StatementSplitter {
                 case .unterminated(let failure):
                     // More input may close it; everything from the statement's start waits.
                     let from = start ?? failure.position?.offset ?? text.count
-                    return (statements, String(text[index(from)...]))
+                    return Split(statements: statements, remainder: String(text[index(from)...]), isOpen: true)
                 case .invalid(let failure):
                     // The offending text was consumed; it belongs to the statement it is in.
                     if start == nil { start = failure.position?.offset }
@@ -48,8 +68,8 @@ public enum StatementSplitter {
             }
             switch token.kind {
             case .end:
-                guard let from = start else { return (statements, "") }
-                return (statements, String(text[index(from)...]))
+                guard let from = start else { return Split(statements: statements, remainder: "", isOpen: false) }
+                return Split(statements: statements, remainder: String(text[index(from)...]), isOpen: false)
             case .symbol(.semicolon):
                 if let from = start {
                     let lower = index(from)

@@ -227,12 +227,28 @@ public struct Planner {
         var planned: [[Expression]] = []
         planned.reserveCapacity(rows.count)
         let builder = ExpressionBuilder(scope: .constant, clause: "VALUES")
+        // Whether a full row lists every column in order (the usual bulk load): it is then
+        // built in place, without the per-row table of which value goes where.
+        let inOrder = targets.elementsEqual(table.columns.indices)
         for row in rows {
             if row.count > targets.count {
                 throw SQLError(.semantic, "too many values for table \(table.name)", at: row.last?.position)
             }
             if columnNames != nil && row.count < targets.count {
                 throw SQLError(.semantic, "too few values for the columns given", at: row.last?.position)
+            }
+            if inOrder && row.count == targets.count {
+                var full: [Expression] = []
+                full.reserveCapacity(row.count)
+                for (i, value) in row.enumerated() {
+                    if case .default = value.kind {
+                        full.append(.constant(try defaultValue(table.columns[i], at: value.position)))
+                    } else {
+                        full.append(try builder.build(value))
+                    }
+                }
+                planned.append(full)
+                continue
             }
             var values: [Expression?] = Array(repeating: nil, count: table.columns.count)
             for (value, target) in zip(row, targets) {
