@@ -117,9 +117,6 @@ public protocol KeyValueCursor: AnyObject {
     func next() throws -> KeyValue?
     /// The next pair's value only; a cursor that must decode keys can skip that work here.
     func nextValue() throws -> [UInt8]?
-    /// The next pair's value as `bytes[start...]`: a cursor whose stored values carry a header
-    /// hands the value out in place instead of copying it (a table scan asks once per row).
-    func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)?
     /// Passes up to `limit` of the next values to `read` (as `bytes[start...]`) and returns
     /// how many it passed: 0 at the end. An MVCC scan calls `read` under its lock, straight out
     /// of the engine's buffers.
@@ -128,12 +125,11 @@ public protocol KeyValueCursor: AnyObject {
 
 extension KeyValueCursor {
     public func nextValue() throws -> [UInt8]? { try next()?.value }
-    public func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)? { try nextValue().map { ($0, 0) } }
 
     public func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
         var count = 0
-        while count < limit, let (bytes, start) = try nextValueInPlace() {
-            try read(bytes, start)
+        while count < limit, let value = try nextValue() {
+            try read(value, 0)
             count += 1
         }
         return count

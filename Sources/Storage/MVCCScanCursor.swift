@@ -59,16 +59,10 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
         return try MVCCValues.decodeVersionValue(raw.value, rawKey: raw.key)
     }
 
-    /// `nextValue` without copying: decided versions are values (not tombstones), so their
-    /// bytes start after the value marker.
-    func nextValueInPlace() throws -> (bytes: [UInt8], start: Int)? {
-        guard let raw = try nextDecided() else { return nil }
-        return (raw.value, MVCCValues.payloadOffset)
-    }
-
     /// Passes up to `limit` of the next visible values to `read` while the engine is locked:
     /// a table scan decodes its rows straight out of the engine's own buffers, and nothing in
-    /// between is copied. Returns how many it passed, 0 at the end.
+    /// between is copied (decided versions are values, not tombstones, so their bytes start
+    /// after the value marker). Returns how many it passed, 0 at the end.
     func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
         if decidedIndex < decided.count {
             defer { (decided, decidedIndex) = ([], 0) }
