@@ -50,10 +50,11 @@ extension Node {
         switch self {
         case .scan(let table, let alias, let filter):
             var text = "Scan: \(table.name)\(alias.map { " as \($0)" } ?? "")"
-            if let filter { text += " (\(filter.display(columns)))" }
+            // The key interval before the filter: a long filter is cut at the screen's edge.
             if let interval = KeyInterval(filter: filter, table: table) {
                 text += " " + interval.display(column: table.columns[table.primaryKey].name)
             }
+            if let filter { text += " (\(filter.display(columns)))" }
             return text
         case .keyLookup(let table, let alias, let ids):
             return "KeyLookup: \(table.name)\(alias.map { " as \($0)" } ?? "") (\(ids.map(\.description).joined(separator: ", ")))"
