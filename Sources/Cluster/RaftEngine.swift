@@ -236,7 +236,8 @@ final class RaftTransaction: Transaction {
         return tables
     }
 
-    func get(table: String, ids: [Value]) throws(SQLError) -> [Row] {
+    /// Decodes every column (`reading` only allows leaving some out): the rows come over the wire whole.
+    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
         var r = try engine.query(.get(state, table: table, ids: ids))
         return try SQLWire.readRows(&r)
     }

@@ -200,125 +200,78 @@ final class BTree<Value> {
     }
 
     /// For each probe, the pair with the greatest key at or before it, or nil: ``last(from:to:)``
-    /// with an inclusive end for a batch of keys (MVCC's batched get: the newest version of
-    /// each of many keys).
-    ///
-    /// A *finger* search. It keeps the path of the previous search — each node, how far into
-    /// it the previous probe got, and the key just after the node's subtree — and a probe not
-    /// smaller than the one before climbs only until it is below such a key, then moves
-    /// *forward* from where the previous probe stopped, descending from there. For sorted,
-    /// nearby probes (a join looking up a thousand sorted ids) most probes climb nowhere and
-    /// step past a few neighbouring keys of one leaf, instead of a binary search per level from
-    /// the root. That matters because keys this alike (one table's rows share their first
-    /// bytes) are compared by their own bytes: each key touched is a likely cache miss.
-    /// A smaller probe starts again from the root, so any order is correct, only slower.
-    /// - Complexity: O(log n) per probe; O(d) for a probe d keys after the previous one.
+    /// with an inclusive end for a batch of keys. See the visiting form below.
     func lastAtOrBefore(_ probes: [[UInt8]]) -> [([UInt8], Value)?] {
-        var answers: [([UInt8], Value)?] = []
-        answers.reserveCapacity(probes.count)
-        var path: [FingerLevel] = []
-        var leaf: LeafFinger?
-        var previous: BTreeKey?
-        for bytes in probes {
-            let probe = BTreeKey(bytes)
-            // The common case first: the probe lands in the leaf of the previous answer.
-            if let found = leaf?.answer(for: probe) {
-                answers.append((found.key.bytes, found.value))
-                previous = probe
-                continue
-            }
-            if let previous, previous.compare(probe) > 0 { path.removeAll(keepingCapacity: true) }
-            previous = probe
-            // Where the probe likely lands in the next leaf, if it moves as far as the last
-            // one did: past the rest of the old leaf and the key that separates the two.
-            let leafGuess = leaf.map { $0.step - ($0.keys.count - $0.passed) - 1 } ?? 0
-            let step = leaf?.step ?? 0
-            // Climb past every node whose subtree ends at or before the probe.
-            while let high = path.last?.high, high.compare(probe) <= 0 { path.removeLast() }
-            if path.isEmpty { path.append(FingerLevel(node: root, passed: 0, low: nil, high: nil)) }
-            var answer: (key: BTreeKey, value: Value)?
-            leaf = nil
-            while let level = path.last {
-                let node = level.node
-                // In an inner node the probe usually moves on by one child; in a new leaf, see above.
-                let guess = level.passed > 0 ? 1 : node.isLeaf ? leafGuess : 0
-                let passed = node.keys.withUnsafeBufferPointer {
-                    Self.count(atOrBefore: probe, in: $0, from: level.passed, guess: guess)
-                }
-                path[path.count - 1].passed = passed
-                answer = passed > 0 ? (node.keys[passed - 1], node.values[passed - 1]) : level.low
-                if node.isLeaf {
-                    if passed > 0 {
-                        leaf = LeafFinger(keys: node.keys, values: node.values, high: level.high, passed: passed,
-                                          step: step)
-                    }
-                    break
-                }
-                // An equal key is the answer: nothing below can be closer.
-                if passed > 0 && node.keys[passed - 1].compare(probe) == 0 { break }
-                path.append(FingerLevel(node: node.children[passed], passed: 0, low: answer,
-                                        high: passed < node.keys.count ? node.keys[passed] : level.high))
-            }
-            answers.append(answer.map { ($0.key.bytes, $0.value) })
-        }
+        var answers = [([UInt8], Value)?](repeating: nil, count: probes.count)
+        lastAtOrBefore(probes) { index, key, value in answers[index] = (key, value) }
         return answers
     }
 
-    /// One node on ``lastAtOrBefore(_:)``'s path: how many of its keys lie at or before the
-    /// previous probe, the answer should none of its subtree's keys do (`low`: the greatest
-    /// key before the subtree) and the first key after the subtree (nil: none).
-    private struct FingerLevel {
-        let node: BTreeNode<Value>
-        var passed: Int
-        let low: (key: BTreeKey, value: Value)?
-        let high: BTreeKey?
+    /// Calls `body` with the position of each probe that has a key at or before it, and the
+    /// greatest such pair, in the probes' order: ``last(from:to:)`` with an inclusive end for
+    /// a batch of keys (MVCC's batched get: the newest version of each of many keys).
+    ///
+    /// It remembers the leaf of the previous answer: a probe that lands in it again (sorted,
+    /// nearby probes, as a join's are) costs a search of that leaf alone. Any other probe
+    /// descends from the root, whose upper levels stay in the cache from probe to probe. (A
+    /// finger search that climbed from the previous leaf and moved forward measured slower:
+    /// its path of nodes and fence keys costs more reference counting than the levels it
+    /// saves.) Any order of probes is correct, sorted is faster. Answers go to `body` rather
+    /// than into an array: a join decodes each row straight out of the tree's value.
+    /// - Complexity: O(log n) per probe; O(log t) for a probe in the previous probe's leaf.
+    func lastAtOrBefore(_ probes: [[UInt8]],
+                        _ body: (_ index: Int, _ key: [UInt8], _ value: Value) throws -> Void) rethrows {
+        var leaf: LeafFinger?
+        for (index, bytes) in probes.enumerated() {
+            let probe = BTreeKey(bytes)
+            if let found = leaf?.answer(for: probe) {
+                try body(index, found.key.bytes, found.value)
+                continue
+            }
+            leaf = nil
+            // The descent of `last(from:to:)`, remembering the separator passed last (the
+            // answer if the leaf holds nothing at or before the probe) and the one after the
+            // leaf (its upper fence, for the next probe).
+            var node = root
+            var high: BTreeKey?
+            var candidate: (node: BTreeNode<Value>, index: Int)?
+            while true {
+                let passed = node.count(atOrBefore: probe, from: 0, guess: 0)
+                if node.isLeaf {
+                    if passed > 0 {
+                        leaf = LeafFinger(node: node, high: high, passed: passed)
+                        candidate = (node, passed - 1)
+                    }
+                    break
+                }
+                if passed > 0 { candidate = (node, passed - 1) }
+                if passed < node.keys.count { high = node.keys[passed] }
+                node = node.children[passed]
+            }
+            if let (node, position) = candidate { try body(index, node.keys[position].bytes, node.values[position]) }
+        }
     }
 
-    /// The leaf of the previous answer, held apart from the path so the common case — the
-    /// next probe lands in it — touches nothing else.
+    /// The leaf of the previous answer and where in it that answer lay.
     private struct LeafFinger {
-        let keys: [BTreeKey]
-        let values: [Value]
+        let node: BTreeNode<Value>
         /// The first key after the leaf (nil: none).
         let high: BTreeKey?
-        /// How many keys lie at or before the previous probe (at least one).
+        /// How many keys lie at or before the previous probe.
         var passed: Int
         /// How far the previous probe moved: with evenly spaced probes (a join's ids) the
         /// next one usually moves as far, so that spot is tried first.
         var step = 0
 
-        /// The answer if `probe` lies between the previous answer and `high`, else nil.
+        /// The answer if `probe` lies between the leaf's first key and `high`, else nil.
         mutating func answer(for probe: BTreeKey) -> (key: BTreeKey, value: Value)? {
-            guard passed > 0, passed <= keys.count, keys[passed - 1].compare(probe) <= 0 else { return nil }
             if let high, high.compare(probe) <= 0 { return nil }
-            let (start, guess) = (passed, step)
-            let count = keys.withUnsafeBufferPointer {
-                BTree.count(atOrBefore: probe, in: $0, from: start, guess: guess)
-            }
-            (passed, step) = (count, count - start)
-            return (keys[count - 1], values[count - 1])
+            let count = node.count(atOrBefore: probe, from: 0, guess: passed + step)
+            // Before the leaf's first key: the answer lies in an earlier leaf.
+            guard count > 0 else { return nil }
+            (passed, step) = (count, count - passed)
+            return (node.keys[count - 1], node.values[count - 1])
         }
-    }
-
-    /// How many of the sorted `keys` lie at or before `probe`, knowing the first `start` do.
-    /// The spot `guess` keys further is tried first (its two sides: two comparisons when it is
-    /// right), then a binary search narrows what is left.
-    private static func count(atOrBefore probe: BTreeKey, in keys: UnsafeBufferPointer<BTreeKey>,
-                              from start: Int, guess: Int) -> Int {
-        // The count lies in low...high: keys[..<low] are at or before the probe, keys[high...] after.
-        var (low, high) = (start, keys.count)
-        let expected = min(start + max(guess, 0), keys.count)
-        if expected > low {
-            if keys[expected - 1].compare(probe) <= 0 { low = expected } else { high = expected - 1 }
-        }
-        if low == expected, expected < high {
-            if keys[expected].compare(probe) > 0 { high = expected } else { low = expected + 1 }
-        }
-        while low < high {
-            let middle = (low + high) >> 1
-            if keys[middle].compare(probe) <= 0 { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 
     /// Calls `body` with every pair in ascending key order.
@@ -343,13 +296,11 @@ final class BTree<Value> {
             return (old, nil)
         }
         if node.isLeaf {
-            node.keys.insert(key, at: index)
-            node.values.insert(value, at: index)
+            node.insert(key, value, at: index)
         } else {
             let (old, childSplit) = insert(key, value, into: node.children[index])
             guard let childSplit else { return (old, nil) }
-            node.keys.insert(childSplit.key, at: index)
-            node.values.insert(childSplit.value, at: index)
+            node.insert(childSplit.key, childSplit.value, at: index)
             node.children.insert(childSplit.right, at: index + 1)
         }
         return (nil, node.keys.count > Self.maximumKeys ? split(node) : nil)
@@ -363,8 +314,7 @@ final class BTree<Value> {
             values: Array(node.values[(middle + 1)...]),
             children: node.isLeaf ? [] : Array(node.children[(middle + 1)...]))
         let result = Split(key: node.keys[middle], value: node.values[middle], right: right)
-        node.keys.removeSubrange(middle...)
-        node.values.removeSubrange(middle...)
+        node.removePairs(from: middle)
         if !node.isLeaf { node.children.removeSubrange((middle + 1)...) }
         return result
     }
@@ -376,8 +326,7 @@ final class BTree<Value> {
         let (index, found) = node.search(key)
         if node.isLeaf {
             guard found else { return nil }
-            node.keys.remove(at: index)
-            return node.values.remove(at: index)
+            return node.remove(at: index).value
         }
         guard found else {
             return remove(key, from: makeRoomInChild(of: node, at: index))
@@ -389,16 +338,10 @@ final class BTree<Value> {
         let right = node.children[index + 1]
         if left.keys.count >= Self.minimumDegree {
             let predecessor = left.lastKey
-            if let value = remove(predecessor, from: left) {
-                node.keys[index] = predecessor
-                node.values[index] = value
-            }
+            if let value = remove(predecessor, from: left) { node.replace(at: index, with: predecessor, value) }
         } else if right.keys.count >= Self.minimumDegree {
             let successor = right.firstKey
-            if let value = remove(successor, from: right) {
-                node.keys[index] = successor
-                node.values[index] = value
-            }
+            if let value = remove(successor, from: right) { node.replace(at: index, with: successor, value) }
         } else {
             merge(node, at: index)
             _ = remove(key, from: left)
@@ -414,20 +357,18 @@ final class BTree<Value> {
         if index > 0, node.children[index - 1].keys.count >= Self.minimumDegree {
             // Rotate right: the parent's separator moves down, the left sibling's last key up.
             let left = node.children[index - 1]
-            child.keys.insert(node.keys[index - 1], at: 0)
-            child.values.insert(node.values[index - 1], at: 0)
-            node.keys[index - 1] = left.keys.removeLast()
-            node.values[index - 1] = left.values.removeLast()
+            child.insert(node.keys[index - 1], node.values[index - 1], at: 0)
+            let last = left.remove(at: left.keys.count - 1)
+            node.replace(at: index - 1, with: last.key, last.value)
             if !left.isLeaf { child.children.insert(left.children.removeLast(), at: 0) }
             return child
         }
         if index + 1 < node.children.count, node.children[index + 1].keys.count >= Self.minimumDegree {
             // Rotate left: the mirror image.
             let right = node.children[index + 1]
-            child.keys.append(node.keys[index])
-            child.values.append(node.values[index])
-            node.keys[index] = right.keys.removeFirst()
-            node.values[index] = right.values.removeFirst()
+            child.insert(node.keys[index], node.values[index], at: child.keys.count)
+            let first = right.remove(at: 0)
+            node.replace(at: index, with: first.key, first.value)
             if !right.isLeaf { child.children.append(right.children.removeFirst()) }
             return child
         }
@@ -443,11 +384,7 @@ final class BTree<Value> {
     private func merge(_ node: BTreeNode<Value>, at index: Int) {
         let left = node.children[index]
         let right = node.children.remove(at: index + 1)
-        left.keys.append(node.keys.remove(at: index))
-        left.values.append(node.values.remove(at: index))
-        left.keys.append(contentsOf: right.keys)
-        left.values.append(contentsOf: right.values)
-        left.children.append(contentsOf: right.children)
+        left.absorb(separator: node.remove(at: index), right)
     }
 
     // MARK: - Traversal
@@ -573,90 +510,5 @@ final class BTree<Value> {
         }
         if let problem = check(root, depth: 0, isRoot: true) { return problem }
         return seen == count ? nil : "count is \(count) but the tree holds \(seen) keys"
-    }
-}
-
-/// One B-tree node: sorted keys, their values, and (for inner nodes) `keys.count + 1` children,
-/// where `children[i]` holds the keys between `keys[i - 1]` and `keys[i]`.
-final class BTreeNode<Value> {
-    var keys: [BTreeKey]
-    var values: [Value]
-    var children: [BTreeNode<Value>]
-
-    init(keys: [BTreeKey] = [], values: [Value] = [], children: [BTreeNode<Value>] = []) {
-        self.keys = keys
-        self.values = values
-        self.children = children
-    }
-
-    var isLeaf: Bool { children.isEmpty }
-
-    /// The smallest key in this subtree (the subtree must not be empty).
-    var firstKey: BTreeKey {
-        var node = self
-        while let child = node.children.first { node = child }
-        return node.keys.first ?? BTreeKey([])
-    }
-
-    /// The largest key in this subtree (the subtree must not be empty).
-    var lastKey: BTreeKey {
-        var node = self
-        while let child = node.children.last { node = child }
-        return node.keys.last ?? BTreeKey([])
-    }
-
-    /// Binary search: the index of `key` if present, else the index where it would be inserted
-    /// (which is also the child to descend into).
-    /// - Complexity: O(log t) key comparisons
-    @inline(__always)
-    func search(_ key: BTreeKey) -> (index: Int, found: Bool) {
-        // One access to `keys` for the whole search: each access to a class's stored property
-        // costs a dynamic exclusivity check, which adds up in a loop this hot.
-        keys.withUnsafeBufferPointer { keys in
-            var low = 0
-            var high = keys.count
-            while low < high {
-                let middle = (low + high) >> 1
-                let order = keys[middle].compare(key)
-                if order < 0 {
-                    low = middle + 1
-                } else if order > 0 {
-                    high = middle
-                } else {
-                    return (middle, true)
-                }
-            }
-            return (low, false)
-        }
-    }
-}
-
-/// A key as the B-tree stores it: the bytes, plus their first 8 bytes as a big-endian integer.
-///
-/// Most comparisons are decided by the prefixes alone, which sit inside the node's own array;
-/// only equal prefixes need the key's bytes, a separate heap allocation (a likely cache miss).
-/// That keeps a lookup in a large tree to about one cache miss per level instead of one per
-/// comparison. Prefixes order like the keys: zero padding sorts a shorter key first, and equal
-/// prefixes fall back to the full comparison.
-struct BTreeKey {
-    let prefix: UInt64
-    let bytes: [UInt8]
-
-    @inline(__always)
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        prefix = bytes.withUnsafeBytes { raw -> UInt64 in
-            if raw.count >= 8 { return raw.loadUnaligned(as: UInt64.self).bigEndian }
-            var value: UInt64 = 0
-            for (index, byte) in raw.enumerated() { value |= UInt64(byte) << (56 - 8 * UInt64(index)) }
-            return value
-        }
-    }
-
-    /// Three-way comparison, like `compareBytes`.
-    @inline(__always)
-    func compare(_ other: BTreeKey) -> Int {
-        if prefix != other.prefix { return prefix < other.prefix ? -1 : 1 }
-        return compareBytes(bytes, other.bytes)
     }
 }

@@ -166,11 +166,10 @@ public final class BitCask: StorageEngine {
     /// One finger search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
     /// then one read per value found.
     /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
-    public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
+    public func lastAtOrBefore(_ keys: [[UInt8]],
+                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
         try checkUsable()
-        return try keydir.lastAtOrBefore(keys).map { found in
-            try found.map { KeyValue(key: $0.0, value: try readValue(at: $0.1)) }
-        }
+        try keydir.lastAtOrBefore(keys) { index, key, location in try body(index, key, try readValue(at: location)) }
     }
 
     private func readValue(at location: Location) throws -> [UInt8] {

@@ -28,16 +28,18 @@ public protocol StorageEngine: AnyObject {
     /// handed over without building an array, so versions a snapshot cannot see, and rows
     /// decoded on the spot, cost no copies. The default pages through `scanBatch`.
     func walk(_ range: KeyRange, reverse: Bool, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws
-    /// For each key, the stored pair with the greatest key at or before it (nil: none), in
-    /// the order given: `scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1)`
-    /// for many keys at once.
+    /// For each key that has a stored pair at or before it, calls `body` with the key's
+    /// position and the greatest such pair, in the order given:
+    /// `scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1)` for many keys at once.
     ///
     /// For MVCC's batched get (the newest version of each of many keys, a lookup join's
     /// thousand ids): an engine indexed by a B-tree searches it with a finger, staying in the
     /// leaf of the previous answer while the keys allow, instead of descending from the root
-    /// for every key. The default asks `scanBatch` once per key.
+    /// for every key, and hands each pair over without building an array (the join decodes
+    /// its row on the spot). The default asks `scanBatch` once per key.
     /// - Complexity: O(log n) per key for the engines here; much less for sorted, nearby keys.
-    func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?]
+    func lastAtOrBefore(_ keys: [[UInt8]],
+                        _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
     /// Sizes and counts for `.status`.
@@ -76,8 +78,20 @@ extension StorageEngine {
         }
     }
 
+    public func lastAtOrBefore(_ keys: [[UInt8]],
+                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
+        for (index, key) in keys.enumerated() {
+            if let pair = try scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1).first {
+                try body(index, pair.key, pair.value)
+            }
+        }
+    }
+
+    /// ``lastAtOrBefore(_:_:)`` answered as an array, one element per key (nil: none).
     public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
-        try keys.map { try scanBatch(KeyRange(end: .included($0)), reverse: true, limit: 1).first }
+        var answers = [KeyValue?](repeating: nil, count: keys.count)
+        try lastAtOrBefore(keys) { index, key, value in answers[index] = KeyValue(key: key, value: value) }
+        return answers
     }
 }
 

@@ -45,7 +45,17 @@ public final class MVCCTransaction {
     }
 
     /// The values of `keys` in this transaction's snapshot, in the order given (nil: absent
-    /// or deleted): ``get(_:)`` for many keys at once, under one lock acquisition.
+    /// or deleted): ``get(_:)`` for many keys at once; see ``readValues(batch:_:)``.
+    public func get(batch keys: [[UInt8]]) throws -> [[UInt8]?] {
+        var values = [[UInt8]?](repeating: nil, count: keys.count)
+        try readValues(batch: keys) { index, bytes, start in values[index] = Array(bytes[start...]) }
+        return values
+    }
+
+    /// Calls `read` with the position of each of `keys` that has a value in this
+    /// transaction's snapshot and that value — `bytes[start...]`, read in place while the
+    /// engine is locked — in the order given; absent and deleted keys are skipped. A lookup
+    /// join decodes its rows this way without copying them out of the engine.
     ///
     /// The engine finds the newest version of every key in one call (`lastAtOrBefore` our own
     /// version of each key: a finger search through its B-tree, cheap when the keys come
@@ -54,32 +64,23 @@ public final class MVCCTransaction {
     /// invisible versions.
     /// - Complexity: O(log n) per key, less for sorted, nearby keys; plus O(k) for a key with
     ///   k versions invisible to this transaction.
-    public func get(batch keys: [[UInt8]]) throws -> [[UInt8]?] {
+    public func readValues(batch keys: [[UInt8]],
+                           _ read: (_ index: Int, _ bytes: [UInt8], _ start: Int) throws -> Void) throws {
         try checkNotFinished()
         let state = self.state
-        return try mvcc.locked { engine in
+        try mvcc.locked { engine in
             // Each key's version at our own version number: the newest version we could see.
             let ownVersions = keys.map { MVCCKey.version(key: $0, version: state.version).encoded }
-            let newest = try engine.lastAtOrBefore(ownVersions)
-            guard newest.count == keys.count else {
-                throw MVCCError.corrupt("the engine answered \(newest.count) of \(keys.count) lookups")
-            }
-            var values: [[UInt8]?] = []
-            values.reserveCapacity(keys.count)
-            for (index, pair) in newest.enumerated() {
+            try engine.lastAtOrBefore(ownVersions) { index, key, value in
                 // The pair at or before our version may belong to an earlier key: then this
                 // key has no version we could see.
-                guard let pair, MVCCScanCursor.sameUserKey(pair.key, ownVersions[index]) else {
-                    values.append(nil)
-                    continue
-                }
-                if let version = MVCCKey.versionIfWellFormed(pair.key), state.isVisible(version) {
-                    values.append(try MVCCValues.decodeVersionValue(pair.value, rawKey: pair.key))
-                } else {
-                    values.append(try Self.visibleValue(of: keys[index], in: engine, state: state))
+                guard ownVersions.indices.contains(index), MVCCScanCursor.sameUserKey(key, ownVersions[index]) else { return }
+                if let version = MVCCKey.versionIfWellFormed(key), state.isVisible(version) {
+                    if try !MVCCValues.isTombstone(value, rawKey: key) { try read(index, value, MVCCValues.payloadOffset) }
+                } else if let visible = try Self.visibleValue(of: keys[index], in: engine, state: state) {
+                    try read(index, visible, 0)
                 }
             }
-            return values
         }
     }
 

@@ -75,8 +75,9 @@ public final class MemoryEngine: StorageEngine {
 
     /// One finger search of the tree for all the keys (see `BTree.lastAtOrBefore`).
     /// - Complexity: O(log n) per key, less for sorted, nearby keys
-    public func lastAtOrBefore(_ keys: [[UInt8]]) -> [KeyValue?] {
-        tree.lastAtOrBefore(keys).map { found in found.map { KeyValue(key: $0.0, value: $0.1) } }
+    public func lastAtOrBefore(_ keys: [[UInt8]],
+                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) rethrows {
+        try tree.lastAtOrBefore(keys, body)
     }
 
     /// Nothing to make durable.

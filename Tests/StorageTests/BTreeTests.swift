@@ -47,6 +47,38 @@ import Testing
         #expect(tree.pairs(from: .unbounded, to: .unbounded, limit: 10).isEmpty)
     }
 
+    /// Searches against a sorted array, with keys made to share long beginnings (as one
+    /// table's keys do, beyond the 8-byte prefix the tree caches), to be prefixes of one
+    /// another and of the probes (and the probes of them), under inserts and deletes.
+    @Test(arguments: [5, 6, 7] as [UInt64])
+    func searchesWithSharedBeginningsMatchASortedArray(seed: UInt64) throws {
+        var generator = SplitMix64(seed: seed)
+        let beginnings: [[UInt8]] = [[], [0x05, 0x02, 0x74, 0x00, 0xFF], Array(repeating: 0x07, count: 19)]
+        func randomKey() -> [UInt8] {
+            let beginning = beginnings[Int(generator.next() % UInt64(beginnings.count))]
+            return beginning + (0..<Int(generator.next() % 14)).map { _ in [0x00, 0x01, 0xFF][Int(generator.next() % 3)] }
+        }
+        let tree = BTree<Int>()
+        var model: [[UInt8]: Int] = [:]
+        for step in 0..<8000 {
+            let key = randomKey()
+            if generator.next() % 3 == 0 {
+                #expect(tree.remove(key) == model.removeValue(forKey: key))
+            } else {
+                #expect(tree.set(key, step) == model.updateValue(step, forKey: key))
+            }
+            guard step % 500 == 499 else { continue }
+            if let problem = tree.invariantViolation() { Issue.record("seed \(seed): \(problem)"); return }
+            let sorted = model.keys.sorted { compareBytes($0, $1) < 0 }
+            for _ in 0..<200 {
+                let probe = randomKey()
+                #expect(tree.get(probe) == model[probe], "seed \(seed)")
+                let expected = sorted.last { compareBytes($0, probe) <= 0 }
+                #expect(tree.last(from: .included(probe), to: .unbounded)?.0 == expected, "seed \(seed)")
+            }
+        }
+    }
+
     /// Bulk loading (used when BitCask opens) builds a valid tree for every size, including the
     /// sizes around a full node and a full two-level tree, and the tree stays valid under
     /// inserts and deletes afterwards.

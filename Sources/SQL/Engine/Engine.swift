@@ -56,8 +56,8 @@ public protocol Transaction: AnyObject {
     func update(table: String, rows: [Value: Row]) throws(SQLError)
     /// Deletes rows by primary key; fails if another table's row references one.
     func delete(table: String, ids: [Value]) throws(SQLError)
-    /// The rows with these primary keys (missing keys are skipped).
-    func get(table: String, ids: [Value]) throws(SQLError) -> [Row]
+    /// The rows with these primary keys (missing keys are skipped). `reading` as for `scan`.
+    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row]
     /// Streams the rows of `table` in primary-key order, keeping those for which `filter`
     /// evaluates to TRUE. With `reading`, the caller looks at no other column positions than
     /// these, so the others may be left NULL instead of decoded (nil: every column).
@@ -67,6 +67,11 @@ public protocol Transaction: AnyObject {
 }
 
 extension Transaction {
+    /// Every column of the rows with these primary keys.
+    public func get(table: String, ids: [Value]) throws(SQLError) -> [Row] {
+        try get(table: table, ids: ids, reading: nil)
+    }
+
     /// Every column of `table`'s rows that `filter` keeps.
     public func scan(table: String, filter: Expression?) throws(SQLError) -> any RowCursor {
         try scan(table: table, filter: filter, reading: nil)

@@ -136,6 +136,10 @@ public struct Executor {
         case .filter(_, let predicate): childReading = reading?.union(predicate.referencedColumns)
         case .order(_, let keys): childReading = reading?.union(keys.flatMap(\.expression.referencedColumns))
         case .limit, .offset: childReading = reading
+        case .lookupJoin(let left, let leftColumn, _, _, _, _, _):
+            // The left row comes first in each joined row; the left side also needs its join column.
+            let width = left.columns.count
+            childReading = reading.map { $0.filter { $0 < width }.union([leftColumn]) }
         default: childReading = nil
         }
         var inputs: [any RowCursor] = []
@@ -172,9 +176,16 @@ public struct Executor {
             cursor = HashJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn,
                                     right: try input(inputs, 1), rightColumn: rightColumn,
                                     rightWidth: right.columns.count, outer: outer)
-        case .lookupJoin(_, let leftColumn, let table, _, let column, let filter, let outer):
+        case .lookupJoin(let left, let leftColumn, let table, _, let column, let filter, let outer):
+            // The looked-up table's columns the parents, the join and its filter read.
+            let width = left.columns.count
+            let tableReading = reading.map { reading in
+                Set(reading.filter { $0 >= width }.map { $0 - width })
+                    .union([column]).union(filter?.referencedColumns ?? [])
+            }
             cursor = LookupJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn, table: table,
-                                      column: column, filter: filter, outer: outer, transaction: transaction)
+                                      column: column, filter: filter, outer: outer, reading: tableReading,
+                                      transaction: transaction)
         case .apply(_, let subquery, let kind):
             cursor = ApplyCursor(source: try input(inputs, 0), subquery: subquery, kind: kind,
                                  executor: Executor(transaction: transaction))

@@ -15,18 +15,21 @@ final class LookupJoinCursor: RowCursor {
     private let column: Int
     private let filter: Expression?
     private let outer: Bool
+    /// The table's columns anyone reads (nil: all); the others are left NULL, not decoded.
+    private let reading: Set<Int>?
     private let transaction: any Transaction
     private var pending: [Row] = []
     private var pendingIndex = 0
 
     init(left: any RowCursor, leftColumn: Int, table: Table, column: Int, filter: Expression?, outer: Bool,
-         transaction: any Transaction) {
+         reading: Set<Int>?, transaction: any Transaction) {
         self.left = left
         self.leftColumn = leftColumn
         self.table = table
         self.column = column
         self.filter = filter
         self.outer = outer
+        self.reading = reading
         self.transaction = transaction
     }
 
@@ -55,7 +58,7 @@ final class LookupJoinCursor: RowCursor {
             if column == table.primaryKey {
                 // Rows come back in key order, one per key that exists: a merge files them.
                 var slot = 0
-                for row in try transaction.get(table: table.name, ids: keys) where row.indices.contains(column) {
+                for row in try transaction.get(table: table.name, ids: keys, reading: reading) where row.indices.contains(column) {
                     while slot < keys.count, Value.sortOrder(keys[slot], row[column]) < 0 { slot += 1 }
                     guard slot < keys.count, Value.sortOrder(keys[slot], row[column]) == 0 else { continue }
                     if let filter, try !filter.test(row) { continue }
@@ -68,7 +71,7 @@ final class LookupJoinCursor: RowCursor {
                                                                             column: table.columns[column].name,
                                                                             values: keys))
                 if !ids.isEmpty {
-                    for row in try transaction.get(table: table.name, ids: ids) where row.indices.contains(column) {
+                    for row in try transaction.get(table: table.name, ids: ids, reading: reading) where row.indices.contains(column) {
                         guard let slot = Self.slot(of: row[column], in: keys) else { continue }
                         if let filter, try !filter.test(row) { continue }
                         found.append((slot, row))
