@@ -134,15 +134,20 @@ extension LocalTransaction {
         let rows = StoredRowCursor(filter: filter, columns: columns, table: info.name, sieveSlot: slot) { limit throws(SQLError) in
             var rows: [Row] = []
             rows.reserveCapacity(limit)
-            let sieve = slot.sieve
+            guard let sieve = slot.sieve else {
+                _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
+                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+                } }
+                return rows
+            }
             // With a sieve, a batch may reject every row it reads: read on (a lock at a time)
             // until one is kept, since an empty batch means the end.
             while rows.isEmpty {
                 let read = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
-                    if let sieve, !RowCodec.admits(bytes, from: start, columns: columns, sieve) { return }
+                    guard RowCodec.admits(bytes, from: start, columns: columns, sieve) else { return }
                     rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
                 } }
-                if read == 0 || sieve == nil { break }
+                if read == 0 { break }
             }
             return rows
         }
