@@ -123,7 +123,11 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                         Self.countInvisible(version, state: state, in: &counts)
                     } else {
                         // Versions come oldest first: a key is decided when the next key shows up.
-                        if let last = pending {
+                        // (`take()` moves the last pair out rather than copying it: one pair of
+                        // reference counts less per row.)
+                        let last = pending.take()
+                        pending = KeyValue(key: key, value: value)
+                        if let last {
                             if Self.sameUserKey(last.key, key) {
                                 counts.replaced += 1
                             } else if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
@@ -133,7 +137,6 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                                 emitted += 1
                             }
                         }
-                        pending = KeyValue(key: key, value: value)
                     }
                     guard emitted < limit && walked < Self.maxWalk else {
                         stoppedAt = key

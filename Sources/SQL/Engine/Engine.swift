@@ -99,10 +99,32 @@ public protocol RowCursor: AnyObject {
     func next() throws(SQLError) -> Row?
     /// What a table scan has examined so far, for EXPLAIN ANALYZE; nil for other cursors.
     var scanCounts: ScanCounts? { get }
+    /// Offers the cursor a test its consumer applies to every row anyway (see `RowSieve`);
+    /// returns whether the cursor (or one below it) took it. Most cursors decline.
+    func offer(_ sieve: RowSieve) -> Bool
 }
 
 extension RowCursor {
     public var scanCounts: ScanCounts? { nil }
+    public func offer(_ sieve: RowSieve) -> Bool { false }
+}
+
+/// A cheap test on one column of a cursor's rows, from a consumer that drops every row the
+/// test rejects anyway: a top-N's "could this row still make the cut", a semi-join's "is this
+/// key in the set". A table scan can run it on the column's stored bytes and never build the
+/// rows it rejects, which for `ORDER BY … LIMIT 10` or a selective `IN (SELECT …)` is nearly
+/// all of them. It is only advice: the consumer still checks every row it gets, so a sieve
+/// may admit too much, never too little.
+public struct RowSieve {
+    /// The column of the offered-to cursor's rows that the test reads.
+    public var column: Int
+    /// False only for a value whose row the consumer is sure to drop.
+    public var admits: (Value) -> Bool
+
+    public init(column: Int, admits: @escaping (Value) -> Bool) {
+        self.column = column
+        self.admits = admits
+    }
 }
 
 /// What a table scan examined: rows decoded before its filter, and the MVCC versions read and

@@ -135,11 +135,26 @@ extension LocalTransaction {
             }
         }
         let cursor = try sqlStorage { try mvccTransaction.scan(range) }
-        let rows = StoredRowCursor(filter: filter, columns: info.table.columns.count, table: info.name) { limit throws(SQLError) in
+        let slot = SieveSlot()
+        let columns = info.table.columns.count
+        let rows = StoredRowCursor(filter: filter, columns: columns, table: info.name, sieveSlot: slot) { limit throws(SQLError) in
             var rows: [Row] = []
             rows.reserveCapacity(limit)
-            _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
-            } }
+            guard let sieve = slot.sieve else {
+                _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
+                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+                } }
+                return rows
+            }
+            // With a sieve, a batch may reject every row it reads: read on (a lock at a time)
+            // until one is kept, since an empty batch means the end.
+            while rows.isEmpty {
+                let read = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
+                    guard RowCodec.admits(bytes, from: start, columns: columns, sieve) else { return }
+                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+                } }
+                if read == 0 { break }
+            }
             return rows
         }
         rows.versionCounts = (cursor as? VersionCounting).map { counting in { counting.versionCounts } }
@@ -384,13 +399,31 @@ public final class StoredRowCursor: RowCursor {
         return counts
     }
 
+    /// Where `nextRows` looks for a sieve a consumer offered; nil when it decodes every row.
+    private let sieveSlot: SieveSlot?
+
     /// - Parameter nextRows: up to `limit` further rows, decoded; empty at the end.
-    public init(filter: Expression?, columns: Int, table: String,
-                nextRows: @escaping (_ limit: Int) throws(SQLError) -> [Row]) {
+    public convenience init(filter: Expression?, columns: Int, table: String,
+                            nextRows: @escaping (_ limit: Int) throws(SQLError) -> [Row]) {
+        self.init(filter: filter, columns: columns, table: table, sieveSlot: nil, nextRows: nextRows)
+    }
+
+    /// - Parameter sieveSlot: read by `nextRows` to skip rows before decoding them whole.
+    init(filter: Expression?, columns: Int, table: String, sieveSlot: SieveSlot?,
+         nextRows: @escaping (_ limit: Int) throws(SQLError) -> [Row]) {
         self.nextRows = nextRows
         self.filter = filter
         self.columns = columns
         self.table = table
+        self.sieveSlot = sieveSlot
+    }
+
+    /// Taken only without a filter: a sieve runs before the filter would, and a row it drops
+    /// must not hide an error the filter would have raised on it.
+    public func offer(_ sieve: RowSieve) -> Bool {
+        guard let sieveSlot, filter == nil, (0..<columns).contains(sieve.column) else { return false }
+        sieveSlot.sieve = sieve
+        return true
     }
 
     public func next() throws(SQLError) -> Row? {
@@ -416,4 +449,10 @@ public final class StoredRowCursor: RowCursor {
             batchSize = min(batchSize * 2, 1024)
         }
     }
+}
+
+/// The sieve a scan's consumer offered, shared between the cursor that takes the offer and
+/// the closure that decodes its rows.
+final class SieveSlot {
+    var sieve: RowSieve?
 }

@@ -45,6 +45,14 @@ final class ProjectionCursor: RowCursor {
         for case .column(let index) in expressions { columns.append(index) }
         self.columns = columns.count == expressions.count ? columns : nil
     }
+    /// A sieve on an output column that is a plain input column tests that input column.
+    func offer(_ sieve: RowSieve) -> Bool {
+        guard expressions.indices.contains(sieve.column), case .column(let input) = expressions[sieve.column] else {
+            return false
+        }
+        return source.offer(RowSieve(column: input, admits: sieve.admits))
+    }
+
     func next() throws(SQLError) -> Row? {
         guard let row = try source.next() else { return nil }
         if let columns {
@@ -159,6 +167,19 @@ final class SortCursor: RowCursor {
         // is dropped at once instead of being buffered and sorted. That makes `LIMIT k` over a
         // long input cost about one comparison per row.
         var worstKept: Entry?
+        // The same early reject, offered to the input on the first key when it is a plain
+        // column: a table scan then tests that one stored value and builds no row for the
+        // (nearly all) rows that cannot make the cut. Ties on the first key are admitted when
+        // later keys could still break them.
+        var worstFirstKey: Value?
+        if limit != nil, let first = keys.first, case .column(let column) = first.expression {
+            let ascending = first.direction == .ascending, tiesMayWin = keys.count > 1
+            _ = source.offer(RowSieve(column: column) { value in
+                guard let worst = worstFirstKey else { return true }
+                let c = Value.sortOrder(value, worst)
+                return c == 0 ? tiesMayWin : (ascending ? c < 0 : c > 0)
+            })
+        }
         while let row = try source.next() {
             // Against the worst row kept, decide key by key before building an entry: most
             // rows of a long input lose on the first key and cost no allocation.
@@ -172,6 +193,7 @@ final class SortCursor: RowCursor {
                 entries.sort(by: precedes)
                 entries.removeSubrange(limit...)
                 worstKept = entries.last
+                worstFirstKey = worstKept?.keys.first
             }
         }
         entries.sort(by: precedes)

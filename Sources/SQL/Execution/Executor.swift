@@ -150,7 +150,14 @@ public struct Executor {
             children = [source]
             unbuilt = subquery.nodeCount
         }
-        for child in children { inputs.append(try build(child, &counter, wanted: childWanted, reading: childReading)) }
+        for (index, child) in children.enumerated() {
+            var reads = childReading
+            // A semi-join passes its left rows on whole and reads one column of each side.
+            if case .semiJoin(_, let leftColumn, _, let rightColumn, _) = node {
+                reads = index == 0 ? reading?.union([leftColumn]) : [rightColumn]
+            }
+            inputs.append(try build(child, &counter, wanted: childWanted, reading: reads))
+        }
         counter += unbuilt
         let cursor: any RowCursor
         switch node {

@@ -157,7 +157,7 @@ final class SemiJoinCursor: RowCursor {
     private let right: any RowCursor
     private let rightColumn: Int
     private let anti: Bool
-    private var keys: Set<ValueKey>?
+    private var keys: ValueKeySet?
 
     init(left: any RowCursor, leftColumn: Int, right: any RowCursor, rightColumn: Int, anti: Bool) {
         self.left = left
@@ -169,17 +169,23 @@ final class SemiJoinCursor: RowCursor {
 
     func next() throws(SQLError) -> Row? {
         if keys == nil {
-            var set = Set<ValueKey>()
+            var set = ValueKeySet()
             while let row = try right.next() {
                 guard row.indices.contains(rightColumn) else { throw SQLError(.semantic, "join column #\(rightColumn) is out of range") }
-                if HashJoinCursor.joinable(row[rightColumn]) { set.insert(ValueKey(row[rightColumn])) }
+                if HashJoinCursor.joinable(row[rightColumn]) { set.insert(row[rightColumn]) }
             }
             keys = set
+            // A scan below can test each key before building its row (most rows of a
+            // selective IN don't match); the set is final, so the sieve keeps its own copy.
+            let anti = self.anti
+            _ = left.offer(RowSieve(column: leftColumn) { key in
+                (HashJoinCursor.joinable(key) && set.contains(key)) != anti
+            })
         }
         while let row = try left.next() {
             guard row.indices.contains(leftColumn) else { throw SQLError(.semantic, "join column #\(leftColumn) is out of range") }
             let key = row[leftColumn]
-            let matched = HashJoinCursor.joinable(key) && keys?.contains(ValueKey(key)) == true
+            let matched = HashJoinCursor.joinable(key) && keys?.contains(key) == true
             if matched != anti { return row }
         }
         return nil

@@ -76,4 +76,13 @@ private final class CancellableCursor: RowCursor {
     }
 
     var scanCounts: ScanCounts? { base.scanCounts }
+
+    /// Passed on, admitting every row once the statement is cancelled: a sieve that rejects a
+    /// whole table would otherwise keep `next()` from returning, and the check from running.
+    func offer(_ sieve: RowSieve) -> Bool {
+        let check = self.check
+        return base.offer(RowSieve(column: sieve.column) { value in
+            (try? check()) == nil || sieve.admits(value)
+        })
+    }
 }

@@ -142,6 +142,27 @@ public struct ValueKey: Hashable, Sendable {
     }
 }
 
+/// A set of values with `ValueKey`'s sameness, built once and probed once per row (a
+/// semi-join's keys). Join keys are nearly always integers, and while every member is one
+/// the set also keeps them as plain `Int64`s: an integer probe then hashes one machine word
+/// instead of going through `ValueKey`'s general hashing (as a Double) and comparison.
+struct ValueKeySet {
+    private var keys = Set<ValueKey>()
+    /// The members as integers while they all are; nil once one is not.
+    private var integers: Set<Int64>? = []
+
+    mutating func insert(_ value: Value) {
+        keys.insert(ValueKey(value))
+        if case .integer(let i) = value { integers?.insert(i) } else { integers = nil }
+    }
+
+    func contains(_ value: Value) -> Bool {
+        // An integer equals an integer member only when the two are the same number.
+        if let integers, case .integer(let i) = value { return integers.contains(i) }
+        return keys.contains(ValueKey(value))
+    }
+}
+
 /// A row as a dictionary key (see `ValueKey`). It keeps the row itself, compared and hashed
 /// value by value as `ValueKey` does, so making one allocates nothing.
 public struct RowKey: Hashable, Sendable {
