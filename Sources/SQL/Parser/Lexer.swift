@@ -56,6 +56,9 @@ public final class Lexer {
     public static func tokenize(_ text: String) throws(SQLError) -> [Token] {
         let lexer = Lexer(text)
         var tokens: [Token] = []
+        // A long statement is mostly short tokens (a bulk INSERT's averages about three bytes):
+        // reserving for that skips most of the regrowing.
+        tokens.reserveCapacity(lexer.bytes.count / 3 + 1)
         while true {
             let token: Token
             do { token = try lexer.scan() } catch { throw error.error }
@@ -98,7 +101,9 @@ public final class Lexer {
 
     private func skipWhitespaceAndComments() throws(Failure) {
         while let unit = current() {
-            if unit.isWhitespace {
+            if asciiRun(while: { $0 == 0x20 }) > 0 {
+                continue
+            } else if unit.isWhitespace {
                 advance()
             } else if unit.is("-"), current(after: 1)?.is("-") == true {
                 while let c = current(), !c.isNewline { advance() }
@@ -165,7 +170,29 @@ public final class Lexer {
     }
 
     private func consumeDigits() {
+        asciiRun(while: { $0 >= 0x30 && $0 <= 0x39 })
         while let c = current(), c.isDigit { advance() }
+    }
+
+    /// Moves past the run of bytes from here that `matches` accepts (ASCII bytes other than
+    /// line breaks) and returns how many. A bulk INSERT is mostly digits and spaces; taking
+    /// them straight from the bytes skips classifying each as a character, which was a third
+    /// of its lexing. Each such byte followed by an ASCII byte is a whole character on the same
+    /// line, so the position moves by the byte count; the run stops before a byte that the
+    /// next byte might combine with (`unit(at:)` decides that one).
+    @discardableResult
+    private func asciiRun(while matches: (UInt8) -> Bool) -> Int {
+        let start = index
+        let end = bytes.withUnsafeBufferPointer { bytes in
+            var end = start
+            while end < bytes.count, matches(bytes[end]), end + 1 == bytes.count || bytes[end + 1] < 0x80 { end += 1 }
+            return end
+        }
+        let count = end - start
+        index = end
+        offset += count
+        column += count
+        return count
     }
 
     /// `'...'` with `''` for a quote inside.
