@@ -82,6 +82,15 @@ public final class Lexer {
     func scan() throws(Failure) -> Token {
         try skipWhitespaceAndComments()
         let start = position
+        // `(`, `)` and `,` begin no longer token, so one of them followed by an ASCII byte is
+        // a whole token: the punctuation between a bulk INSERT's values skips the checks below.
+        if index < bytes.count, Lexer.isPunctuation(bytes[index]),
+           index + 1 == bytes.count || bytes[index + 1] < 0x80, let symbol = Lexer.symbols[Int(bytes[index])] {
+            index += 1
+            offset += 1
+            column += 1
+            return Token(.symbol(symbol), at: start)
+        }
         guard let unit = current() else { return Token(.end, at: start) }
 
         if unit.isLetter { return scanWord(at: start) }
@@ -100,10 +109,10 @@ public final class Lexer {
     }
 
     private func skipWhitespaceAndComments() throws(Failure) {
-        while let unit = current() {
-            if asciiRun(while: { $0 == 0x20 }) > 0 {
-                continue
-            } else if unit.isWhitespace {
+        while true {
+            asciiRun(while: { $0 == 0x20 })
+            guard let unit = current() else { return }
+            if unit.isWhitespace {
                 advance()
             } else if unit.is("-"), current(after: 1)?.is("-") == true {
                 while let c = current(), !c.isNewline { advance() }
@@ -377,6 +386,11 @@ public final class Lexer {
                 column += 1
             }
         }
+    }
+
+    /// `(`, `)` or `,`.
+    static func isPunctuation(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: ",")
     }
 
     static func isASCIILetter(_ byte: UInt8) -> Bool {
