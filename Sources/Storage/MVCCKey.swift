@@ -154,6 +154,15 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         return e.bytes
     }
 
+    /// The key's version `version`, encoded from another version of the same key (tag,
+    /// escaped key, terminator, version) into a buffer of exactly its size.
+    static func versionKey(sameKeyAs other: [UInt8], version: UInt64) -> [UInt8] {
+        var e = KeyEncoder(capacity: other.count)
+        e.appendRaw(other.dropLast(8))
+        e.append(version)
+        return e.bytes
+    }
+
     /// `txnWrite(version, key:)` encoded from `versionsOf(key)` (tag, escaped key, terminator):
     /// the same escaped key and terminator follow a different tag and the version.
     static func txnWriteKey(version: UInt64, versionsPrefix prefix: [UInt8]) -> [UInt8] {

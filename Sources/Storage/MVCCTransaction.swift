@@ -233,11 +233,9 @@ public final class MVCCTransaction {
             throw MVCCError.corrupt("the engine answered \(newest.count) of \(pairs.count) lookups")
         }
         for (position, pair) in pairs.enumerated() {
-            // Taken out of the array so that the version is written into it without a copy.
-            var versionKey = probes[position]
-            probes[position] = []
+            let probe = probes[position]
             var ownTombstone = false
-            if let found = newest[position], MVCCScanCursor.sameUserKey(found.key, versionKey) {
+            if let found = newest[position], MVCCScanCursor.sameUserKey(found.key, probe) {
                 guard let version = MVCCKey.versionIfWellFormed(found.key), state.isVisible(version),
                       let tombstone = MVCCValues.isTombstone(found.value) else {
                     // Invisible (or unreadable) newest version: the key-by-key path knows what to do.
@@ -251,11 +249,13 @@ public final class MVCCTransaction {
                 ownTombstone = version == state.version
             }
             guard active else { throw MVCCError.notActive(state.version) }
-            versionKey.withUnsafeMutableBytes { bytes in
-                bytes.storeBytes(of: state.version.bigEndian, toByteOffset: bytes.count - 8, as: UInt64.self)
-            }
-            try engine.set(MVCCKey.txnWriteKey(version: state.version, versionKey: versionKey), [])
-            try engine.set(versionKey, MVCCValues.encodeVersionValue(pair.value))
+            try engine.set(MVCCKey.txnWriteKey(version: state.version, versionKey: probe), [])
+            // The stored key is a new buffer of its exact size, allocated right before its value,
+            // not the probe: keys made all together, apart from their values and with room to
+            // spare, made later scans of the table a fifth slower (more cache lines per row).
+            try engine.set(MVCCKey.versionKey(sameKeyAs: probe, version: state.version),
+                           MVCCValues.encodeVersionValue(pair.value))
+            probes[position] = []
             logged(ownTombstone ? .replaced(key: pair.key, previous: nil) : .created(key: pair.key))
         }
         return nil

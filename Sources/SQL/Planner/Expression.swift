@@ -1,57 +1,54 @@
 /// An expression after planning: column references are resolved to positions in the input row.
 /// The planner builds it from the AST; the executor and engines evaluate it against rows.
-///
-/// Constants and column references are stored inline, the other cases `indirect`: an INSERT's
-/// values and a filter's leaves then need no heap box each (a bulk INSERT plans a million).
-public enum Expression: Sendable, Hashable {
+public indirect enum Expression: Sendable, Hashable {
     case constant(Value)
     /// The value at this position of the input row.
     case column(Int)
     /// A correlated reference: column `column` of the row of the query `level` levels out
     /// (1: the query this subquery sits in), named `label` for drawings. Replaced by a constant
     /// before the subquery runs.
-    indirect case outer(level: Int, column: Int, label: Label)
+    case outer(level: Int, column: Int, label: Label)
 
     /// `a AND b AND …`: a flat list (two or more), so a long chain is wide, not deep.
     case and([Expression])
     /// `a OR b OR …`: a flat list (two or more), like AND.
     case or([Expression])
-    indirect case not(Expression)
+    case not(Expression)
 
-    indirect case equal(Expression, Expression)
-    indirect case notEqual(Expression, Expression)
-    indirect case greaterThan(Expression, Expression)
-    indirect case greaterThanOrEqual(Expression, Expression)
-    indirect case lessThan(Expression, Expression)
-    indirect case lessThanOrEqual(Expression, Expression)
-    indirect case isNull(Expression)
-    indirect case isNaN(Expression)
+    case equal(Expression, Expression)
+    case notEqual(Expression, Expression)
+    case greaterThan(Expression, Expression)
+    case greaterThanOrEqual(Expression, Expression)
+    case lessThan(Expression, Expression)
+    case lessThanOrEqual(Expression, Expression)
+    case isNull(Expression)
+    case isNaN(Expression)
     /// `a IS DISTINCT FROM b`: NULL-safe inequality (never NULL itself).
-    indirect case isDistinctFrom(Expression, Expression)
+    case isDistinctFrom(Expression, Expression)
     /// `x IN (a, b, …)`: TRUE if equal to one, NULL if none matched but one was NULL.
-    indirect case inList(Expression, [Expression])
+    case inList(Expression, [Expression])
     /// `x BETWEEN low AND high` (inclusive).
-    indirect case between(Expression, low: Expression, high: Expression)
+    case between(Expression, low: Expression, high: Expression)
 
-    indirect case add(Expression, Expression)
-    indirect case subtract(Expression, Expression)
-    indirect case multiply(Expression, Expression)
-    indirect case divide(Expression, Expression)
-    indirect case remainder(Expression, Expression)
-    indirect case exponentiate(Expression, Expression)
-    indirect case factorial(Expression)
-    indirect case identity(Expression)
-    indirect case negate(Expression)
+    case add(Expression, Expression)
+    case subtract(Expression, Expression)
+    case multiply(Expression, Expression)
+    case divide(Expression, Expression)
+    case remainder(Expression, Expression)
+    case exponentiate(Expression, Expression)
+    case factorial(Expression)
+    case identity(Expression)
+    case negate(Expression)
 
-    indirect case like(Expression, Expression)
+    case like(Expression, Expression)
     /// `a || b`: string concatenation.
-    indirect case concat(Expression, Expression)
+    case concat(Expression, Expression)
     /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
-    indirect case caseWhen(operand: Expression?, branches: [CaseBranch], otherwise: Expression?)
+    case caseWhen(operand: Expression?, branches: [CaseBranch], otherwise: Expression?)
     /// A scalar function call (`abs`, `round`, `upper`, …).
-    indirect case function(ScalarFunction, [Expression])
+    case function(ScalarFunction, [Expression])
     /// `CAST(x AS type)`: converts between the four types, or fails for values that don't convert.
-    indirect case cast(Expression, DataType)
+    case cast(Expression, DataType)
 }
 
 /// One `WHEN condition THEN result` arm of a CASE expression.
