@@ -18,6 +18,13 @@ public struct KeyEncoder: Sendable {
     /// Starts from already-encoded bytes (for example a prefix built elsewhere).
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// An empty key with room for `capacity` bytes, for keys built once per row: appending
+    /// into a buffer sized up front saves the reallocations of growing it from empty.
+    public init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
     /// A one-byte tag that says which kind of key follows, so kinds group together and sort
     /// by tag value.
     public mutating func appendTag(_ tag: UInt8) {
@@ -105,6 +112,13 @@ public struct KeyEncoder: Sendable {
 
     /// Raw bytes appended as they are, for keys whose tail is already encoded elsewhere.
     public mutating func appendRaw(_ raw: some Sequence<UInt8>) {
+        bytes.append(contentsOf: raw)
+    }
+
+    /// ``appendRaw(_:)`` for part of an array, copied in one go (the generic one is not
+    /// specialized across the module boundary and copies byte by byte; MVCC builds a write-set
+    /// key this way for every row written).
+    public mutating func appendRaw(_ raw: ArraySlice<UInt8>) {
         bytes.append(contentsOf: raw)
     }
 

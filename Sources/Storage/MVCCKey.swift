@@ -58,9 +58,7 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
     /// `version(key:version:)` encoded into a buffer sized up front (escaping at most doubles
     /// the key), so it allocates once: the commonest key, and batched reads build thousands.
     static func versionKey(_ key: [UInt8], version: UInt64) -> [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 + 2 * key.count + 2 + 8)
-        var e = KeyEncoder(bytes: buffer)
+        var e = KeyEncoder(capacity: 1 + 2 * key.count + 2 + 8)
         e.appendTag(Tag.version.rawValue)
         e.append(bytes: key)
         e.append(version)
@@ -156,13 +154,33 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         return e.bytes
     }
 
+    /// The key's version `version`, encoded from another version of the same key (tag,
+    /// escaped key, terminator, version) into a buffer of exactly its size.
+    static func versionKey(sameKeyAs other: [UInt8], version: UInt64) -> [UInt8] {
+        var e = KeyEncoder(capacity: other.count)
+        e.appendRaw(other.dropLast(8))
+        e.append(version)
+        return e.bytes
+    }
+
     /// `txnWrite(version, key:)` encoded from `versionsOf(key)` (tag, escaped key, terminator):
     /// the same escaped key and terminator follow a different tag and the version.
     static func txnWriteKey(version: UInt64, versionsPrefix prefix: [UInt8]) -> [UInt8] {
-        var e = KeyEncoder()
+        txnWriteKey(version: version, escapedKey: prefix.dropFirst())
+    }
+
+    /// `txnWrite(version, key:)` encoded from any version of the key (tag, escaped key,
+    /// terminator, version).
+    static func txnWriteKey(version: UInt64, versionKey: [UInt8]) -> [UInt8] {
+        txnWriteKey(version: version, escapedKey: versionKey.dropFirst().dropLast(8))
+    }
+
+    /// The tag, the version, then the key already escaped and terminated.
+    private static func txnWriteKey(version: UInt64, escapedKey: ArraySlice<UInt8>) -> [UInt8] {
+        var e = KeyEncoder(capacity: 9 + escapedKey.count)
         e.appendTag(Tag.txnWrite.rawValue)
         e.append(version)
-        e.appendRaw(prefix.dropFirst())
+        e.appendRaw(escapedKey)
         return e.bytes
     }
 

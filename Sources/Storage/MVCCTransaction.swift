@@ -173,6 +173,11 @@ public final class MVCCTransaction {
         defer { if logging { undoLog.append(contentsOf: written) } }
         return try mvcc.withStore { store in
             let active = store.active.contains(state.version)
+            if pairs.count > 1 && Self.strictlyAscending(pairs) {
+                return try Self.writeAscendingIfAbsent(pairs, state: state, active: active, engine: store.engine) {
+                    if logging { written.append($0) }
+                }
+            }
             for (position, pair) in pairs.enumerated() {
                 guard let undo = try Self.writeIfAbsent(pair.key, pair.value, state: state, active: active,
                                                         engine: store.engine) else { return position }
@@ -198,6 +203,63 @@ public final class MVCCTransaction {
         if try visibleValue(of: key, in: engine, state: state) != nil { return nil }
         guard active else { throw MVCCError.notActive(state.version) }
         throw MVCCError.serialization(key: key, otherVersion: latest.version)
+    }
+
+    /// Whether every key sorts after the one before it: then no key repeats, so a write made
+    /// for one key cannot change what another key's lookup found.
+    private static func strictlyAscending(_ pairs: [(key: [UInt8], value: [UInt8])]) -> Bool {
+        for position in pairs.indices.dropFirst() where compareBytes(pairs[position - 1].key, pairs[position].key) >= 0 {
+            return false
+        }
+        return true
+    }
+
+    /// ``setAllIfAbsent(_:)`` for distinct keys in ascending order (a bulk INSERT's rows), with
+    /// the same results and errors as the key-by-key loop, which it falls back to for any key
+    /// whose newest version this transaction cannot see. Lock held.
+    ///
+    /// Why it exists: the loop finds each key's newest version by its own descent from the
+    /// root of the engine's B-tree, and in a large tree that was a quarter of a bulk insert's
+    /// MVCC time. Here the engine finds all of them in one finger search (`lastAtOrBefore`),
+    /// which for ascending keys mostly stays in one leaf. Finding them all before writing any is
+    /// safe because the keys are distinct: each write adds a version of its own key only.
+    private static func writeAscendingIfAbsent(_ pairs: [(key: [UInt8], value: [UInt8])], state: TransactionState,
+                                               active: Bool, engine: any StorageEngine,
+                                               logged: (Undo) -> Void) throws -> Int? {
+        // Each key's greatest possible version key: what sorts at or before it is the key's
+        // newest version, if it has any (else a version of a smaller key).
+        var probes = pairs.map { MVCCKey.versionKey($0.key, version: .max) }
+        let newest = try engine.lastAtOrBefore(probes)
+        guard newest.count == pairs.count else {
+            throw MVCCError.corrupt("the engine answered \(newest.count) of \(pairs.count) lookups")
+        }
+        for (position, pair) in pairs.enumerated() {
+            let probe = probes[position]
+            var ownTombstone = false
+            if let found = newest[position], MVCCScanCursor.sameUserKey(found.key, probe) {
+                guard let version = MVCCKey.versionIfWellFormed(found.key), state.isVisible(version),
+                      let tombstone = MVCCValues.isTombstone(found.value) else {
+                    // Invisible (or unreadable) newest version: the key-by-key path knows what to do.
+                    guard let undo = try writeIfAbsent(pair.key, pair.value, state: state, active: active,
+                                                       engine: engine) else { return position }
+                    logged(undo)
+                    continue
+                }
+                // A visible value is what `get` would return: the key is taken.
+                if !tombstone { return position }
+                ownTombstone = version == state.version
+            }
+            guard active else { throw MVCCError.notActive(state.version) }
+            try engine.set(MVCCKey.txnWriteKey(version: state.version, versionKey: probe), [])
+            // The stored key is a new buffer of its exact size, allocated right before its value,
+            // not the probe: keys made all together, apart from their values and with room to
+            // spare, made later scans of the table a fifth slower (more cache lines per row).
+            try engine.set(MVCCKey.versionKey(sameKeyAs: probe, version: state.version),
+                           MVCCValues.encodeVersionValue(pair.value))
+            probes[position] = []
+            logged(ownTombstone ? .replaced(key: pair.key, previous: nil) : .created(key: pair.key))
+        }
+        return nil
     }
 
     private func write(_ key: [UInt8], _ value: [UInt8]?) throws {

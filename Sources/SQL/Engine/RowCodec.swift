@@ -20,7 +20,10 @@ public enum RowCodec {
     ///
     /// - Complexity: O(n) in the size of the row.
     public static func encode(_ row: Row) -> [UInt8] {
-        var writer = BinaryWriter()
+        // Sized once up front: growing from empty reallocated the buffer several times a row.
+        var capacity = 1
+        for value in row { capacity += maximumSize(value) }
+        var writer = BinaryWriter(capacity: capacity)
         writer.writeUVarint(UInt64(row.count))
         for value in row { write(value, to: &writer) }
         return writer.bytes
@@ -69,6 +72,16 @@ public enum RowCodec {
                 throw SQLError(.storage, "corrupt index entry: \(reader.remainingCount) stray bytes at its end")
             }
             return ids
+        }
+    }
+
+    /// The most bytes `write` takes for `value` (a varint takes up to 10).
+    private static func maximumSize(_ value: Value) -> Int {
+        switch value {
+        case .null, .boolean: 1
+        case .integer: 11
+        case .float: 9
+        case .string(let s): 11 + s.utf8.count
         }
     }
 

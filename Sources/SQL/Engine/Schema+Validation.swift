@@ -105,7 +105,9 @@ extension LocalTransaction {
                 if position == table.primaryKey && f.isNaN {
                     throw SQLError(.constraint, "invalid primary key NaN for table \(table.name)")
                 }
-                stored[position] = .float(Value.canonical(f))
+                // Written only when it changes: writing copies the row (the caller holds it too).
+                let canonical = Value.canonical(f)
+                if canonical.bitPattern != f.bitPattern { stored[position] = .float(canonical) }
             case (.boolean, .boolean), (.integer, .integer), (.string, .string):
                 break
             default:

@@ -228,41 +228,45 @@ public enum AST {
         }
 
         /// The shapes an expression can take.
-        public indirect enum Kind: Sendable, Hashable {
+        ///
+        /// Only the cases that hold other nodes (or large payloads) are `indirect`: a literal is
+        /// stored inline, so a bulk INSERT's million values cost no heap box each to build and
+        /// to free (boxing every case made freeing the AST a tenth of a bulk load).
+        public enum Kind: Sendable, Hashable {
             /// NULL, TRUE/FALSE, an integer (fits Int64), a float (incl. INFINITY and NAN), a string.
             case literal(Value)
             /// `name` or `table.name`.
-            case column(table: Name?, name: Name)
+            indirect case column(table: Name?, name: Name)
             /// `name(args)` or `name(DISTINCT arg)`. The name is lowercased (unless quoted).
             /// `COUNT(*)` is `function(count, [all], distinct: false)`.
-            case function(name: Name, args: [Expression], distinct: Bool)
+            indirect case function(name: Name, args: [Expression], distinct: Bool)
             /// The `*` of `COUNT(*)`; the parser allows it nowhere else.
             case all
             /// `DEFAULT` as a whole value in INSERT ... VALUES or UPDATE ... SET; the parser allows
             /// it nowhere else.
             case `default`
             /// A prefix or postfix operator applied to one operand.
-            case unary(UnaryOperator, Expression)
+            indirect case unary(UnaryOperator, Expression)
             /// An infix operator.
-            case binary(BinaryOperator, Expression, Expression)
+            indirect case binary(BinaryOperator, Expression, Expression)
             /// `a AND b AND …` or `a OR b OR …` (the operator is `.and` or `.or`): a chain is one
             /// flat list of two or more operands, so 5,000 ORed conditions are wide, not deep.
             case logical(BinaryOperator, [Expression])
             /// `expr [NOT] IN (list)`.
-            case inList(Expression, [Expression], negated: Bool)
+            indirect case inList(Expression, [Expression], negated: Bool)
             /// `expr [NOT] BETWEEN low AND high`.
-            case between(Expression, low: Expression, high: Expression, negated: Bool)
+            indirect case between(Expression, low: Expression, high: Expression, negated: Bool)
             /// `CASE [operand] WHEN w THEN t ... [ELSE e] END`. With an operand, each WHEN is
             /// compared with it (`operand = w`); without, each WHEN is a condition.
-            case `case`(operand: Expression?, whens: [WhenClause], else: Expression?)
+            indirect case `case`(operand: Expression?, whens: [WhenClause], else: Expression?)
             /// `(SELECT …)` as a value: one column, at most one row (NULL when none).
-            case subquery(SelectStatement)
+            indirect case subquery(SelectStatement)
             /// `EXISTS (SELECT …)`: whether the query returns any row.
-            case exists(SelectStatement)
+            indirect case exists(SelectStatement)
             /// `expr [NOT] IN (SELECT …)`.
-            case inSubquery(Expression, SelectStatement, negated: Bool)
+            indirect case inSubquery(Expression, SelectStatement, negated: Bool)
             /// `CAST(expr AS type)`.
-            case cast(Expression, DataType)
+            indirect case cast(Expression, DataType)
         }
     }
 

@@ -407,9 +407,14 @@ public struct Parser {
         return peek.kind == .symbol(symbol)
     }
 
-    /// Consumes the next token if it is `keyword`.
+    /// Consumes the next token if it is `keyword`. Only a miss is noted: once the token is
+    /// consumed, what was tried at it can no longer be reported (a bulk INSERT accepts
+    /// millions of tokens).
     mutating func accept(_ keyword: Keyword) -> Bool {
-        guard check(keyword) else { return false }
+        guard peek.kind == .keyword(keyword) else {
+            note(.keyword(keyword))
+            return false
+        }
         advance()
         return true
     }
@@ -422,9 +427,12 @@ public struct Parser {
         return true
     }
 
-    /// Consumes the next token if it is `symbol`.
+    /// Consumes the next token if it is `symbol` (only a miss is noted, as for keywords).
     mutating func accept(_ symbol: Symbol) -> Bool {
-        guard check(symbol) else { return false }
+        guard peek.kind == .symbol(symbol) else {
+            note(.symbol(symbol))
+            return false
+        }
         advance()
         return true
     }
