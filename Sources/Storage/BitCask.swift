@@ -163,7 +163,7 @@ public final class BitCask: StorageEngine {
         }
     }
 
-    /// One finger search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
+    /// One batched search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
     /// then one read per value found.
     /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
     public func lastAtOrBefore(_ keys: [[UInt8]],

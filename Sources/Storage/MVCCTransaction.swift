@@ -58,7 +58,7 @@ public final class MVCCTransaction {
     /// join decodes its rows this way without copying them out of the engine.
     ///
     /// The engine finds the newest version of every key in one call (`lastAtOrBefore` our own
-    /// version of each key: a finger search through its B-tree, cheap when the keys come
+    /// version of each key: one batched search of its B-tree, cheap when the keys come
     /// sorted, as a lookup join's do). Usually the snapshot sees that version; only a key whose
     /// newest version it cannot see is read again the one-by-one way, passing over the
     /// invisible versions.
@@ -220,7 +220,7 @@ public final class MVCCTransaction {
     ///
     /// Why it exists: the loop finds each key's newest version by its own descent from the
     /// root of the engine's B-tree, and in a large tree that was a quarter of a bulk insert's
-    /// MVCC time. Here the engine finds all of them in one finger search (`lastAtOrBefore`),
+    /// MVCC time. Here the engine finds all of them in one batched search (`lastAtOrBefore`),
     /// which for ascending keys mostly stays in one leaf. Finding them all before writing any is
     /// safe because the keys are distinct: each write adds a version of its own key only.
     private static func writeAscendingIfAbsent(_ pairs: [(key: [UInt8], value: [UInt8])], state: TransactionState,

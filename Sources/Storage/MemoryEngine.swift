@@ -73,7 +73,7 @@ public final class MemoryEngine: StorageEngine {
         try tree.walk(from: range.start, to: range.end, reverse: reverse, body)
     }
 
-    /// One finger search of the tree for all the keys (see `BTree.lastAtOrBefore`).
+    /// One batched search of the tree for all the keys (see `BTree.lastAtOrBefore`).
     /// - Complexity: O(log n) per key, less for sorted, nearby keys
     public func lastAtOrBefore(_ keys: [[UInt8]],
                                _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) rethrows {

@@ -3,15 +3,15 @@ import Testing
 @testable import Storage
 
 /// The batched lookups a lookup join rides on must answer exactly what one-by-one lookups
-/// answer: the B-tree's finger search against `last`, every engine's `lastAtOrBefore` against
+/// answer: the B-tree's batched search against `last`, every engine's `lastAtOrBefore` against
 /// `scanBatch(limit: 1)`, and MVCC's `get(batch:)` against `get` — over random trees,
 /// versions and snapshots, with keys sorted (the fast path), shuffled and repeated.
 @Suite struct BatchedLookupTests {
     /// Random probes into a tree shaped by inserts and deletes (three levels deep, so the
-    /// finger moves between leaves through inner nodes), asked sorted — in runs close together,
+    /// probes leave the remembered leaf and descend through inner nodes), asked sorted — in runs close together,
     /// as a join asks, and spread out — and in random order.
     @Test(arguments: [1, 2, 3] as [UInt64])
-    func fingerSearchMatchesOneDescentPerKey(seed: UInt64) {
+    func batchedSearchMatchesOneDescentPerKey(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
         let tree = BTree<Int>()
         func randomKey(_ first: UInt64 = 64) -> [UInt8] {

@@ -62,7 +62,7 @@ import Testing
     }
 }
 
-/// A batch of ascending keys takes `setAllIfAbsent`'s batched path (one finger search for all
+/// A batch of ascending keys takes `setAllIfAbsent`'s batched path (one batched search for all
 /// the keys' newest versions); a single key takes the key-by-key path. Over seeded random
 /// histories — committed, rolled-back, still running and later transactions, own writes and
 /// own tombstones — the batch must answer, throw and store exactly what the keys one at a

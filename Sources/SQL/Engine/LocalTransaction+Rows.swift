@@ -93,7 +93,7 @@ extension LocalTransaction {
         }
     }
 
-    /// One batched MVCC get for all the ids (one lock, one finger walk of the storage's
+    /// One batched MVCC get for all the ids (one lock, one batched search of the storage's
     /// B-tree), so ids in key order — as the executor passes them — cost little more than a
     /// scan over the rows they name.
     /// - Complexity: O(log n) per id, less for sorted, nearby ids.
