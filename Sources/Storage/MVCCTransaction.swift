@@ -229,10 +229,8 @@ public final class MVCCTransaction {
         // Each key's greatest possible version key: what sorts at or before it is the key's
         // newest version, if it has any (else a version of a smaller key).
         var probes = pairs.map { MVCCKey.versionKey($0.key, version: .max) }
-        let newest = try engine.lastAtOrBefore(probes)
-        guard newest.count == pairs.count else {
-            throw MVCCError.corrupt("the engine answered \(newest.count) of \(pairs.count) lookups")
-        }
+        // All lookups before any write (the callback form would walk the tree while we change it).
+        let newest = try engine.lastAtOrBefore(probes)  // one answer per probe, by construction
         for (position, pair) in pairs.enumerated() {
             let probe = probes[position]
             var ownTombstone = false
