@@ -482,8 +482,8 @@ final class BTree<Value> {
     // MARK: - Checking (tests)
 
     /// Checks the B-tree invariants: keys strictly ascending across the whole tree, every
-    /// non-root node holding t - 1…2t - 1 keys, inner nodes one more child than keys, and
-    /// every leaf at the same depth. Returns a description of the first violation, or nil.
+    /// non-root node holding t - 1…2t - 1 keys, inner nodes one more child than keys, every
+    /// leaf at the same depth, and each node's comparison words in step with its keys. Returns a description of the first violation, or nil.
     func invariantViolation() -> String? {
         var leafDepth: Int?
         var previous: [UInt8]?
@@ -492,6 +492,7 @@ final class BTree<Value> {
             if !isRoot, node.keys.count < Self.minimumDegree - 1 { return "underfull node (\(node.keys.count) keys)" }
             if node.keys.count > Self.maximumKeys { return "overfull node (\(node.keys.count) keys)" }
             if node.keys.count != node.values.count { return "keys and values differ in number" }
+            if let problem = node.wordsViolation() { return problem }
             if node.isLeaf {
                 if let leafDepth, leafDepth != depth { return "leaves at depths \(leafDepth) and \(depth)" }
                 leafDepth = depth

@@ -2,16 +2,32 @@
 /// where `children[i]` holds the keys between `keys[i - 1]` and `keys[i]`.
 ///
 /// Keys change only through the methods below, so the tree's algorithms read as steps
-/// ("insert this pair", "absorb the right sibling") rather than as edits of parallel arrays.
+/// ("insert this pair", "absorb the right sibling") rather than as edits of parallel arrays,
+/// and so the comparison words stay in step with the keys.
+///
+/// **Comparison words.** Keys in one node share long beginnings: every MVCC version of a row of
+/// table `t` starts with the same tag, table name and escapes, and the keys deeper in the tree
+/// share more. The node keeps how many bytes all its keys share (`shared`) and, for each key,
+/// the 8 bytes after them as a big-endian integer (`words`). A search first checks the probe
+/// against the shared bytes once, then compares integers in the node's own array; only equal
+/// words need a key's bytes, a separate heap object (a likely cache miss). Zero padding makes a
+/// shorter key's word sort first, and equal words fall back to the full comparison, so words
+/// order exactly as the keys do.
 final class BTreeNode<Value> {
-    private(set) var keys: [BTreeKey]
-    var values: [Value]
-    var children: [BTreeNode<Value>]
+    @exclusivity(unchecked) private(set) var keys: [BTreeKey]
+    @exclusivity(unchecked) var values: [Value]
+    @exclusivity(unchecked) var children: [BTreeNode<Value>]
+    /// How many leading bytes every key of this node has in common (at most the shortest key's
+    /// length). It can only shrink while the node lives, except when a split or merge recomputes it.
+    @exclusivity(unchecked) private(set) var shared = 0
+    /// Each key's 8 bytes after the `shared` ones (see the type's comment).
+    @exclusivity(unchecked) private(set) var words: [UInt64] = []
 
     init(keys: [BTreeKey] = [], values: [Value] = [], children: [BTreeNode<Value>] = []) {
         self.keys = keys
         self.values = values
         self.children = children
+        recomputeWords()
     }
 
     var isLeaf: Bool { children.isEmpty }
@@ -34,26 +50,33 @@ final class BTreeNode<Value> {
 
     /// Inserts a pair at `index`.
     func insert(_ key: BTreeKey, _ value: Value, at index: Int) {
+        admit(key.bytes, besides: index < keys.count ? index : index - 1)
         keys.insert(key, at: index)
         values.insert(value, at: index)
+        words.insert(Self.word(key.bytes, at: shared), at: index)
     }
 
-    /// Removes and returns the pair at `index`.
+    /// Removes and returns the pair at `index`. (What the rest share, they still share.)
     @discardableResult
     func remove(at index: Int) -> (key: BTreeKey, value: Value) {
-        (keys.remove(at: index), values.remove(at: index))
+        words.remove(at: index)
+        return (keys.remove(at: index), values.remove(at: index))
     }
 
     /// Puts another pair in the place of the one at `index`.
     func replace(at index: Int, with key: BTreeKey, _ value: Value) {
+        admit(key.bytes, besides: index == 0 ? 1 : 0)
         keys[index] = key
         values[index] = value
+        words[index] = Self.word(key.bytes, at: shared)
     }
 
-    /// Removes the pairs from `index` on (a split keeps the first half).
+    /// Removes the pairs from `index` on (a split keeps the first half, whose keys may now
+    /// share more).
     func removePairs(from index: Int) {
         keys.removeSubrange(index...)
         values.removeSubrange(index...)
+        recomputeWords()
     }
 
     /// Appends the separator and every pair and child of `right` (a merge).
@@ -63,23 +86,126 @@ final class BTreeNode<Value> {
         keys.append(contentsOf: right.keys)
         values.append(contentsOf: right.values)
         children.append(contentsOf: right.children)
+        recomputeWords()
+    }
+
+    /// Narrows `shared` to what `bytes` has in common with the key at `other` (when the node
+    /// holds one), recomputing the words if it shrank: every key shares the same beginning, so
+    /// any one of them tells how much of it the new key shares.
+    private func admit(_ bytes: [UInt8], besides other: Int) {
+        guard keys.indices.contains(other) else {
+            // No other key (an empty node, or replacing its only key): the new key is all there is.
+            shared = bytes.count
+            words = Array(repeating: 0, count: keys.count)
+            return
+        }
+        let common = Self.commonPrefixLength(bytes, keys[other].bytes, limit: shared)
+        if common < shared {
+            shared = common
+            words = keys.map { Self.word($0.bytes, at: common) }
+        }
+    }
+
+    /// Sets `shared` to what the first and last keys share (sorted keys: all of them share
+    /// it) and computes every word.
+    private func recomputeWords() {
+        if let first = keys.first, let last = keys.last {
+            shared = Self.commonPrefixLength(first.bytes, last.bytes, limit: min(first.bytes.count, last.bytes.count))
+        } else {
+            shared = 0
+        }
+        let offset = shared
+        words = keys.map { Self.word($0.bytes, at: offset) }
+    }
+
+    /// How many leading bytes `a` and `b` have in common, counting at most `limit`.
+    private static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                let end = min(limit, a.count, b.count)
+                var index = 0
+                while index < end, a[index] == b[index] { index += 1 }
+                return index
+            }
+        }
+    }
+
+    /// The 8 bytes of `bytes` from `offset` on, big-endian, zero-padded past the end.
+    @inline(__always)
+    static func word(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+        bytes.withUnsafeBytes { raw -> UInt64 in
+            guard offset < raw.count else { return 0 }
+            if raw.count - offset >= 8 { return raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian }
+            var value: UInt64 = 0
+            for index in offset..<raw.count { value |= UInt64(raw[index]) << (56 - 8 * UInt64(index - offset)) }
+            return value
+        }
+    }
+
+    /// What is wrong with `shared` and `words`, or nil (for the tree's invariant check).
+    func wordsViolation() -> String? {
+        if words.count != keys.count { return "\(words.count) comparison words for \(keys.count) keys" }
+        guard let first = keys.first else { return nil }
+        for (key, word) in zip(keys, words) {
+            if key.bytes.count < shared || key.bytes[..<shared] != first.bytes[..<shared] {
+                return "a key does not share the node's first \(shared) bytes"
+            }
+            if word != Self.word(key.bytes, at: shared) { return "stale comparison word" }
+        }
+        return nil
     }
 
     // MARK: - Searching
 
+    /// Where a probe lies against this node's keys, once checked against their shared bytes.
+    enum Placement {
+        /// Before every key (also: the node is empty).
+        case beforeAll
+        /// After every key.
+        case afterAll
+        /// Among the keys: it has their shared bytes, then this word.
+        case among(UInt64)
+    }
+
+    /// Compares the probe's first `shared` bytes with the keys' (read from the first key).
+    @inline(__always)
+    func place(_ probe: [UInt8]) -> Placement {
+        guard let first = keys.first else { return .beforeAll }
+        let shared = self.shared
+        let order = probe.withUnsafeBufferPointer { probe in
+            first.bytes.withUnsafeBufferPointer { key -> Int in
+                var index = 0
+                let end = min(shared, probe.count)
+                while index < end {
+                    if probe[index] != key[index] { return probe[index] < key[index] ? -1 : 1 }
+                    index += 1
+                }
+                // A probe that ends inside the shared bytes is a prefix of every key.
+                return probe.count < shared ? -1 : 0
+            }
+        }
+        if order < 0 { return .beforeAll }
+        if order > 0 { return .afterAll }
+        return .among(Self.word(probe, at: shared))
+    }
+
     /// Binary search: the index of `key` if present, else the index where it would be inserted
     /// (which is also the child to descend into).
-    /// - Complexity: O(log t) key comparisons
+    /// - Complexity: O(log t) word comparisons
     @inline(__always)
     func search(_ key: BTreeKey) -> (index: Int, found: Bool) {
-        // One access to `keys` for the whole search: each access to a class's stored property
-        // costs a dynamic exclusivity check, which adds up in a loop this hot.
-        keys.withUnsafeBufferPointer { keys in
+        let word: UInt64
+        switch place(key.bytes) {
+        case .beforeAll: return (0, false)
+        case .afterAll: return (keys.count, false)
+        case .among(let probeWord): word = probeWord
+        }
+        return words.withUnsafeBufferPointer { words in
             var low = 0
-            var high = keys.count
+            var high = words.count
             while low < high {
                 let middle = (low + high) >> 1
-                let order = keys[middle].compare(key)
+                let order = words[middle] != word ? (words[middle] < word ? -1 : 1) : compareBytes(keys[middle].bytes, key.bytes)
                 if order < 0 {
                     low = middle + 1
                 } else if order > 0 {
@@ -96,19 +222,29 @@ final class BTreeNode<Value> {
     /// keys further is tried first (its two sides: two comparisons when it is right), then a
     /// binary search narrows what is left.
     func count(atOrBefore probe: BTreeKey, from start: Int, guess: Int) -> Int {
-        keys.withUnsafeBufferPointer { keys in
+        let word: UInt64
+        switch place(probe.bytes) {
+        case .beforeAll: return 0
+        case .afterAll: return keys.count
+        case .among(let probeWord): word = probeWord
+        }
+        return words.withUnsafeBufferPointer { words in
+            // Whether the key at `index` lies at or before the probe.
+            func atOrBefore(_ index: Int) -> Bool {
+                words[index] != word ? words[index] < word : compareBytes(keys[index].bytes, probe.bytes) <= 0
+            }
             // The count lies in low...high: keys[..<low] are at or before the probe, keys[high...] after.
-            var (low, high) = (min(start, keys.count), keys.count)
+            var (low, high) = (min(start, words.count), words.count)
             let expected = min(low + max(guess, 0), high)
             if expected > low {
-                if keys[expected - 1].compare(probe) <= 0 { low = expected } else { high = expected - 1 }
+                if atOrBefore(expected - 1) { low = expected } else { high = expected - 1 }
             }
             if low == expected, expected < high {
-                if keys[expected].compare(probe) <= 0 { low = expected + 1 } else { high = expected }
+                if atOrBefore(expected) { low = expected + 1 } else { high = expected }
             }
             while low < high {
                 let middle = (low + high) >> 1
-                if keys[middle].compare(probe) <= 0 { low = middle + 1 } else { high = middle }
+                if atOrBefore(middle) { low = middle + 1 } else { high = middle }
             }
             return low
         }

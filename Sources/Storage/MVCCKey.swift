@@ -113,6 +113,14 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The last 8 bytes of a version key known to be well formed (one equal to a key this
+    /// process encoded in all but those bytes), as its version.
+    static func trailingVersion(_ raw: [UInt8]) -> UInt64 {
+        raw.withUnsafeBytes { bytes in
+            bytes.count < 8 ? 0 : UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+        }
+    }
+
     /// The engine prefix shared by every version of every user key that starts with `prefix`.
     ///
     /// Escaping is byte by byte, so the escaped prefix (without terminator) is a prefix of the

@@ -75,7 +75,9 @@ public final class MVCCTransaction {
                 // The pair at or before our version may belong to an earlier key: then this
                 // key has no version we could see.
                 guard ownVersions.indices.contains(index), MVCCScanCursor.sameUserKey(key, ownVersions[index]) else { return }
-                if let version = MVCCKey.versionIfWellFormed(key), state.isVisible(version) {
+                // Equal to our own (well-formed) key but for the version: the key is well formed
+                // too, so its last 8 bytes are its version.
+                if state.isVisible(MVCCKey.trailingVersion(key)) {
                     if try !MVCCValues.isTombstone(value, rawKey: key) { try read(index, value, MVCCValues.payloadOffset) }
                 } else if let visible = try Self.visibleValue(of: keys[index], in: engine, state: state) {
                     try read(index, visible, 0)

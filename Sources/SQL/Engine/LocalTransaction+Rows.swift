@@ -104,7 +104,8 @@ extension LocalTransaction {
         rows.reserveCapacity(ids.count)
         // Each row is decoded straight out of the engine (no copy of its bytes); the rows
         // come back in the order of the ids.
-        let keys = ids.map { SQLKey.row(table: info.name, id: $0.canonicalized).encoded }
+        let prefix = SQLKey.rowPrefix(table: info.name)
+        let keys = ids.map { SQLKey.rowKey(prefix: prefix, id: $0.canonicalized) }
         try sqlStorage {
             try mvccTransaction.readValues(batch: keys) { _, bytes, start in
                 rows.append(try checked(RowCodec.decode(bytes, from: start, keeping: keeping), in: info))
