@@ -122,17 +122,23 @@ public struct KeyEncoder: Sendable {
         bytes.append(contentsOf: raw)
     }
 
-    /// Copies runs without a zero byte in one go; only zeros need the byte-by-byte escape.
+    /// Escapes into a scratch buffer on the stack, then appends it in one go: keys are mostly
+    /// zeros (an integer id is eight big-endian bytes), and appending the runs between them
+    /// one by one cost more than the escaping.
     private mutating func appendEscaped(_ value: [UInt8]) {
-        bytes.reserveCapacity(bytes.count + value.count + 10)
         value.withUnsafeBufferPointer { source in
-            var runStart = 0
-            for index in 0..<source.count where source[index] == 0x00 {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart...index]))
-                bytes.append(0xFF)
-                runStart = index + 1
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * source.count) { scratch in
+                var count = 0
+                for byte in source {
+                    scratch[count] = byte
+                    count += 1
+                    if byte == 0x00 {
+                        scratch[count] = 0xFF
+                        count += 1
+                    }
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart...]))
         }
     }
 

@@ -84,7 +84,9 @@ public enum SQLKey: Hashable, CustomStringConvertible {
     /// The encoded `.row(table:id:)` key from the table's `rowPrefix(table:)`, computed once
     /// for a batch of rows instead of once per row.
     public static func rowKey(prefix: [UInt8], id: Value) -> [UInt8] {
-        var encoder = KeyEncoder(bytes: prefix)
+        // Room for the prefix and an integer or float id (tag and 8 bytes) from the start.
+        var encoder = KeyEncoder(capacity: prefix.count + 9)
+        encoder.appendRaw(prefix[...])
         append(id, to: &encoder)
         return encoder.bytes
     }
