@@ -18,7 +18,15 @@ final class LookupJoinCursor: RowCursor {
     /// The table's columns anyone reads (nil: all); the others are left NULL, not decoded.
     private let reading: Set<Int>?
     private let transaction: any Transaction
-    private var pending: [Row] = []
+    /// The current batch's left rows and the rows found for them.
+    private var batch: [Row] = []
+    private var found: [(slot: Int, row: Row)] = []
+    /// The output rows still to return, as a left row's position in `batch` and its match's in
+    /// `found` (-1: none, an outer join's NULLs). Each row is joined only when returned, so
+    /// the consumer is done with it before the next is built: building all of a batch's rows
+    /// up front held a thousand of them at once, which sent every allocation down the
+    /// allocator's slow path.
+    private var pending: [(left: Int, match: Int)] = []
     private var pendingIndex = 0
 
     init(left: any RowCursor, leftColumn: Int, table: Table, column: Int, filter: Expression?, outer: Bool,
@@ -36,24 +44,24 @@ final class LookupJoinCursor: RowCursor {
     func next() throws(SQLError) -> Row? {
         while pendingIndex >= pending.count {
             pending.removeAll(keepingCapacity: true)
+            batch.removeAll(keepingCapacity: true)
+            found.removeAll(keepingCapacity: true)
             pendingIndex = 0
-            var batch: [Row] = []
-            batch.reserveCapacity(LookupJoinCursor.batchSize)
             while batch.count < LookupJoinCursor.batchSize, let row = try left.next() { batch.append(row) }
             if batch.isEmpty { return nil }
-            try join(batch)
+            try join()
         }
-        defer { pendingIndex += 1 }
-        return pending[pendingIndex]
+        let (left, match) = pending[pendingIndex]
+        pendingIndex += 1
+        return batch[left] + (match >= 0 ? found[match].row : Array(repeating: .null, count: table.columns.count))
     }
 
-    private func join(_ batch: [Row]) throws(SQLError) {
+    private func join() throws(SQLError) {
         guard table.columns.indices.contains(column) else {
             throw SQLError(.semantic, "column #\(column) of \(table.name) does not exist")
         }
-        let (keys, slots) = try sortedKeys(batch)
+        let (keys, slots) = try sortedKeys()
         // The matching rows, each filed under its key's slot, in slot order.
-        var found: [(slot: Int, row: Row)] = []
         if !keys.isEmpty {
             if column == table.primaryKey {
                 // Rows come back in key order, one per key that exists: a merge files them.
@@ -86,17 +94,17 @@ final class LookupJoinCursor: RowCursor {
         var start = Array(repeating: 0, count: keys.count + 1)
         for entry in found { start[entry.slot + 1] += 1 }
         for slot in keys.indices { start[slot + 1] += start[slot] }
-        for (index, row) in batch.enumerated() {
+        for index in batch.indices {
             let slot = slots[index]
             let matches = slot >= 0 ? start[slot]..<start[slot + 1] : 0..<0
-            for match in matches { pending.append(row + found[match].row) }
-            if matches.isEmpty && outer { pending.append(row + Array(repeating: .null, count: table.columns.count)) }
+            for match in matches { pending.append((index, match)) }
+            if matches.isEmpty && outer { pending.append((index, -1)) }
         }
     }
 
     /// The batch's lookup keys in key order without duplicates, and for each left row the
     /// position of its key among them (-1: its value can match nothing).
-    private func sortedKeys(_ batch: [Row]) throws(SQLError) -> (keys: [Value], slots: [Int]) {
+    private func sortedKeys() throws(SQLError) -> (keys: [Value], slots: [Int]) {
         var keyed: [(key: Value, row: Int)] = []
         keyed.reserveCapacity(batch.count)
         for (index, row) in batch.enumerated() {
