@@ -34,16 +34,17 @@ struct ClusterBenchmark: ParsableCommand {
         let workload = SQLWorkload(rows: rows, joinRows: max(1, rows / 10), points: max(1, rows / 10), batch: 1_000)
         print("cluster: \(rows) rows, \(nodes) nodes (memory, manual clock) against --local, "
               + "\(singleInserts) single-row INSERTs")
-        var local = try workload.runCutaway(on: try LocalEngine.memory())
-        local["single-insert"] = try singleRowInserts(workload, on: try LocalEngine.memory())
-        print("  local done")
         var options = LocalCluster.Options()
         options.nodes = nodes
         options.clock = .manual
         let cluster = try LocalCluster(options: options)
-        var replicated = try workload.runCutaway(on: cluster.makeEngine(node: cluster.leader?.id ?? 1))
-        replicated["single-insert"] = try singleRowInserts(workload, on: cluster.makeEngine(node: cluster.leader?.id ?? 1))
-        print("  cluster done")
+        let results = try workload.run([CutawaySide(name: "local", engine: try LocalEngine.memory()),
+                                        CutawaySide(name: "cluster", engine: cluster.makeEngine(node: cluster.leader?.id ?? 1))])
+        var local = results["local"] ?? [:]
+        var replicated = results["cluster"] ?? [:]
+        local["single-insert"] = try singleRowInserts(on: try LocalEngine.memory())
+        replicated["single-insert"] = try singleRowInserts(on: cluster.makeEngine(node: cluster.leader?.id ?? 1))
+        print("  single-row inserts done")
         print("workload        local cpu   cluster cpu   cluster ops/s (cpu)   cluster/local")
         for name in SQLBenchmark.order + ["single-insert"] {
             guard let ours = local[name], let theirs = replicated[name] else { continue }
@@ -55,10 +56,12 @@ struct ClusterBenchmark: ParsableCommand {
     }
 
     /// `INSERT INTO single VALUES (i, …)`, one autocommitted statement each.
-    func singleRowInserts(_ workload: SQLWorkload, on engine: any Engine) throws -> SQLBenchmark.Measurement {
+    func singleRowInserts(on engine: any Engine) throws -> SQLBenchmark.Measurement {
         let session = Session(engine: engine)
         _ = try session.execute("CREATE TABLE single (id INTEGER PRIMARY KEY, name STRING, n INTEGER)")
         let statements = (0..<singleInserts).map { "INSERT INTO single VALUES (\($0), 'name \($0)', \($0 % 97))" }
-        return try workload.measure(statements, operations: singleInserts) { _ = try session.execute($0) }
+        var measurement = try SQLWorkload.measure(statements) { _ = try session.execute($0) }
+        measurement.operations = singleInserts
+        return measurement
     }
 }

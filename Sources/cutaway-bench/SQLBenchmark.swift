@@ -13,7 +13,8 @@ import SQL
 /// multisets: a fast wrong answer fails the benchmark. Each side times only statement execution:
 /// SQL text is generated before the clock starts. Both wall-clock and CPU time are recorded,
 /// and the ratio uses CPU time, so a machine shared with other work still compares the
-/// engines fairly (both run single-threaded).
+/// engines fairly (both run single-threaded). The engines take turns in small rounds (see
+/// `SQLWorkload.run(_:)`), so both are measured during the same minutes.
 struct SQLBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
@@ -60,18 +61,17 @@ struct SQLBenchmark: ParsableCommand {
                                     : SQLWorkload.compared.filter { only.contains($0.name) })
         print("sql: \(workload.rows) rows, join \(workload.joinRows) × \(workload.joinRows), "
               + "\(workload.points) point selects, \(workload.batch) rows per INSERT")
-        let cutaway = try workload.runCutaway()
-        let sqlite: [String: Measurement]?
-        if skipSQLite {
-            sqlite = nil
-        } else {
+        var sides: [any BenchSide] = [CutawaySide(name: "cutaway", engine: try LocalEngine.memory())]
+        if !skipSQLite {
             do {
-                sqlite = try workload.runSQLite()
+                sides.append(try SQLiteSide())
             } catch {
                 print("sqlite: not measured (\(error))")
-                sqlite = nil
             }
         }
+        let results = try workload.run(sides)
+        let cutaway = results["cutaway"] ?? [:]
+        let sqlite = results["sqlite"]
         print(Self.report(cutaway: cutaway, sqlite: sqlite))
         if let sqlite {
             for (name, ours) in cutaway.sorted(by: { $0.key < $1.key }) {
@@ -231,41 +231,53 @@ struct SQLWorkload {
         (0..<points).map { ($0 &* 7_919) % rows }
     }
 
-    // MARK: - Cutaway
+    // MARK: - Running
 
-    func runCutaway(on engine: (any Engine)? = nil) throws -> [String: SQLBenchmark.Measurement] {
-        let session = Session(engine: try engine ?? LocalEngine.memory())
-        var results: [String: SQLBenchmark.Measurement] = [:]
-        _ = try session.execute(Self.createBench)
-        let inserts = insertStatements(table: "bench", count: rows, values: Self.values)
-        results["insert"] = try measure(inserts, operations: rows) { _ = try session.execute($0) }
-        print("  cutaway insert done")
-        let points = pointIDs().map { "SELECT * FROM bench WHERE id = \($0)" }
-        results["point-select"] = try measure(points, operations: points.count) { sql in
-            guard case .query(_, let out) = try session.execute(sql), out.count == 1 else {
-                throw SQLBenchmarkError("point select did not return one row: \(sql)")
+    /// Runs every workload on every side, the sides taking turns: the bulk insert and the
+    /// point SELECTs in twenty rounds of statements each, a compared query all its repeats at
+    /// once (as a user's repeated query finds its data in the cache, on either side). So all
+    /// sides run a workload within seconds of each other, and a machine whose speed drifts
+    /// (this one's did by 2× within minutes) cannot tilt the ratio. Returns each side's
+    /// figures by workload, under the side's name.
+    func run(_ sides: [any BenchSide]) throws -> [String: [String: SQLBenchmark.Measurement]] {
+        var results: [String: [String: SQLBenchmark.Measurement]] = [:]
+        func record(_ workload: String, operations: Int, rounds: [[String]], columns: [Int]?) throws {
+            for round in rounds {
+                for side in sides {
+                    let figures = try side.run(round, columns: columns)
+                    results[side.name, default: [:]][workload, default: SQLBenchmark.Measurement(
+                        seconds: 0, cpuSeconds: 0, operations: operations, samples: [])].add(figures)
+                }
             }
         }
-        for statement in setupStatements() { _ = try session.execute(statement) }
-        print("  cutaway tables loaded")
-        for query in queries {
-            var rows: [String] = []
-            var measured = try measure(Array(repeating: query.sql, count: repeats),
-                                       operations: repeats * operations(query.name)) { sql in
-                guard case .query(_, let out) = try session.execute(sql) else {
-                    throw SQLBenchmarkError("\(query.name) returned no rows")
-                }
-                rows = out.map { row in query.columns.map { row.indices.contains($0) ? Self.text(row[$0]) : "?" }
-                    .joined(separator: "|") }.sorted()
+        for side in sides { _ = try side.run([side.createBench], columns: nil) }
+        try record("insert", operations: rows, rounds: Self.rounds(insertStatements(table: "bench", count: rows, values: Self.values)),
+                   columns: nil)
+        print("  insert done")
+        try record("point-select", operations: points,
+                   rounds: Self.rounds(pointIDs().map { "SELECT * FROM bench WHERE id = \($0)" }), columns: [0])
+        for side in sides {
+            guard results[side.name]?["point-select"]?.rows?.count == 1 else {
+                throw SQLBenchmarkError("\(side.name): a point select did not return one row")
             }
-            measured.rows = rows
-            results[query.name] = measured
+            _ = try side.run(setupStatements(), columns: nil)
+        }
+        print("  tables loaded")
+        for query in queries {
+            try record(query.name, operations: repeats * operations(query.name),
+                       rounds: [Array(repeating: query.sql, count: repeats)], columns: query.columns)
         }
         let expected = joinCount()
-        guard results["join"] == nil || results["join"]?.rows == ["\(expected)"] else {
-            throw SQLBenchmarkError("join count differs from the expected \(expected)")
+        for side in sides where results[side.name]?["join"].map({ $0.rows != ["\(expected)"] }) ?? false {
+            throw SQLBenchmarkError("\(side.name): join count differs from the expected \(expected)")
         }
         return results
+    }
+
+    /// `statements` cut into about twenty rounds, in order.
+    static func rounds(_ statements: [String]) -> [[String]] {
+        let size = max(1, (statements.count + 19) / 20)
+        return stride(from: 0, to: statements.count, by: size).map { Array(statements[$0..<min(statements.count, $0 + size)]) }
     }
 
     /// The join's result, computed directly so both engines are checked.
@@ -275,11 +287,12 @@ struct SQLWorkload {
         return (0..<joinRows).reduce(0) { $0 + (left[($1 &* 3) % 50_000] ?? 0) }
     }
 
-    func measure(_ statements: [String], operations: Int,
-                         _ body: (String) throws -> Void) throws -> SQLBenchmark.Measurement {
+    /// Runs `statements` through `body`, timing each (wall clock) and all of them (wall clock
+    /// and this process's CPU time). The caller fills in `operations`.
+    static func measure(_ statements: [String], _ body: (String) throws -> Void) throws -> SQLBenchmark.Measurement {
         var samples: [Double] = []
         samples.reserveCapacity(statements.count)
-        let cpuStart = Self.cpuSeconds()
+        let cpuStart = cpuSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         for statement in statements {
             let begin = DispatchTime.now().uptimeNanoseconds
@@ -287,8 +300,8 @@ struct SQLWorkload {
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
         }
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return SQLBenchmark.Measurement(seconds: total, cpuSeconds: Self.cpuSeconds() - cpuStart,
-                                        operations: operations, samples: samples)
+        return SQLBenchmark.Measurement(seconds: total, cpuSeconds: cpuSeconds() - cpuStart,
+                                        operations: 0, samples: samples)
     }
 
     /// CPU time this process has used (user + system), like Python's `time.process_time()`.
@@ -297,89 +310,6 @@ struct SQLWorkload {
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
-
-    // MARK: - SQLite
-
-    /// Runs the same workload in `python3` with sqlite3 in memory; the script times each
-    /// statement itself and prints one JSON object per workload.
-    func runSQLite() throws -> [String: SQLBenchmark.Measurement] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // The compared queries and the statements loading their tables go in on stdin.
-        let input = try JSONSerialization.data(withJSONObject: [
-            "queries": queries.map { [$0.name, $0.sql, $0.columns, repeats * operations($0.name)] as [Any] },
-            "repeats": repeats,
-            "setup": setupStatements(),
-        ])
-        process.arguments = ["python3", "-c", Self.python, String(rows), String(joinRows), String(points), String(batch)]
-        let stdin = Pipe()
-        process.standardInput = stdin
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SQLBenchmarkError("python3 exited with \(process.terminationStatus): "
-                                 + (String(data: errorData, encoding: .utf8) ?? ""))
-        }
-        var results: [String: SQLBenchmark.Measurement] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String, let seconds = object["seconds"] as? Double,
-                  let cpu = object["cpu"] as? Double, let operations = object["operations"] as? Int,
-                  let samples = object["samples"] as? [Double] else {
-                throw SQLBenchmarkError("unexpected line from python3: \(line)")
-            }
-            results[name] = SQLBenchmark.Measurement(seconds: seconds, cpuSeconds: cpu, operations: operations,
-                                                     samples: samples, rows: (object["rows"] as? [String])?.sorted())
-        }
-        return results
-    }
-
-    /// The SQLite side: the same statements, generated the same way (see `values`).
-    static let python = #"""
-import json, sqlite3, sys, time
-rows, join_rows, points, batch = (int(a) for a in sys.argv[1:5])
-work = json.load(sys.stdin)   # all of stdin first: Cutaway writes it before reading our output
-db = sqlite3.connect(":memory:", isolation_level=None)   # autocommit, like Cutaway
-def values(i):
-    return "(%d, %d, %r, 'name%d')" % (i, i % 100, ((i * 7919) % 100003) / 10.0, i)
-def inserts(table, count, fn):
-    return ["INSERT INTO %s VALUES %s" % (table, ", ".join(fn(i) for i in range(s, min(count, s + batch))))
-            for s in range(0, count, batch)]
-def text(v):
-    if v is None: return "NULL"
-    if isinstance(v, float): return "%.6g" % v
-    return str(v)
-def measure(name, statements, operations, columns=None):
-    samples = []
-    cpu = time.process_time()
-    start = time.perf_counter()
-    for sql in statements:
-        t = time.perf_counter()
-        out = db.execute(sql).fetchall()
-        samples.append(time.perf_counter() - t)
-    total = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    result = {"name": name, "seconds": total, "cpu": cpu, "operations": operations, "samples": samples}
-    if columns is not None:
-        result["rows"] = ["|".join(text(r[c]) for c in columns) for r in out]
-    print(json.dumps(result), flush=True)
-db.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, val FLOAT NOT NULL, name TEXT NOT NULL)")
-measure("insert", inserts("bench", rows, values), rows)
-ids = [(i * 7919) % rows for i in range(points)]
-measure("point-select", ["SELECT * FROM bench WHERE id = %d" % i for i in ids], points)
-for sql in work["setup"]:
-    db.execute(sql)
-for name, sql, columns, operations in work["queries"]:
-    measure(name, [sql] * work["repeats"], operations, columns)
-"""#
 }
 
 /// A benchmark that could not run or produced a wrong answer.
