@@ -247,13 +247,17 @@ final class RaftTransaction: Transaction {
         return try SQLWire.readRow(&r)
     }
 
-    /// Decodes every column: pages are small, and the primary key of each page's last row is
-    /// where the next page starts.
+    /// Pages of stored rows come from the leader; here, as on a single node, a sieve the
+    /// consumer offers (see `RowSieve`) drops rows before they are decoded, and only the
+    /// columns the reader and the filter use are decoded. Each page's last row gives the
+    /// primary key where the next page starts.
     func scan(table name: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         guard let table = try table(name) else { throw SQLError(.semantic, "table \(name) does not exist") }
+        let keeping = RowCodec.keeping(reading.map { $0.union(filter?.referencedColumns ?? []) }, columns: table.columns.count)
         let pages = ScanPages(transaction: self, table: table, interval: KeyInterval(filter: filter, table: table))
-        let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name) { _ throws(SQLError) in
-            try pages.next()
+        let slot = SieveSlot()
+        let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name, sieveSlot: slot) { _ throws(SQLError) in
+            try pages.next(keeping: keeping, sieve: slot.sieve)
         }
         rows.versionCounts = { pages.versions }
         return rows
@@ -299,25 +303,32 @@ private final class ScanPages {
         }
     }
 
-    /// The next page's rows, decoded; empty at the end.
-    func next() throws(SQLError) -> [Row] {
-        guard !exhausted else { return [] }
-        let fetched = try transaction.page(table: table.name, after: after)
-        versions.read += fetched.versions.read
-        versions.uncommitted += fetched.versions.uncommitted
-        versions.newer += fetched.versions.newer
-        versions.replaced += fetched.versions.replaced
-        versions.deleted += fetched.versions.deleted
-        exhausted = fetched.rows.count < RaftEngine.scanPage
+    /// The next rows that `sieve` admits, decoded as `keeping` says (see `RowCodec.decode`),
+    /// from as many pages as it takes to find one; empty at the end.
+    func next(keeping: [Bool]?, sieve: RowSieve?) throws(SQLError) -> [Row] {
         var rows: [Row] = []
-        rows.reserveCapacity(fetched.rows.count)
-        for bytes in fetched.rows { rows.append(try RowCodec.decode(bytes)) }
-        guard let last = rows.last else { return [] }
-        guard last.indices.contains(table.primaryKey) else {
-            throw SQLError(.storage, "corrupt row in table \(table.name): \(last.count) values")
+        while rows.isEmpty && !exhausted {
+            let fetched = try transaction.page(table: table.name, after: after)
+            versions.read += fetched.versions.read
+            versions.uncommitted += fetched.versions.uncommitted
+            versions.newer += fetched.versions.newer
+            versions.replaced += fetched.versions.replaced
+            versions.deleted += fetched.versions.deleted
+            exhausted = fetched.rows.count < RaftEngine.scanPage
+            guard let lastBytes = fetched.rows.last else { break }
+            rows.reserveCapacity(fetched.rows.count)
+            for bytes in fetched.rows {
+                if let sieve, !RowCodec.admits(bytes, from: 0, columns: table.columns.count, sieve) { continue }
+                rows.append(try RowCodec.decode(bytes, keeping: keeping))
+            }
+            // The last row (sieved out or not) is where the next page starts.
+            let last = try RowCodec.decode(lastBytes, keeping: RowCodec.keeping([table.primaryKey], columns: table.columns.count))
+            guard last.indices.contains(table.primaryKey) else {
+                throw SQLError(.storage, "corrupt row in table \(table.name): \(last.count) values")
+            }
+            after = last[table.primaryKey]
+            if let interval, case .integer(let key) = last[table.primaryKey], key >= interval.highest { exhausted = true }
         }
-        after = last[table.primaryKey]
-        if let interval, case .integer(let key) = last[table.primaryKey], key >= interval.highest { exhausted = true }
         return rows
     }
 }

@@ -175,8 +175,13 @@ extension LocalTransaction {
         if let after { range.start = .excluded(SQLKey.row(table: info.name, id: after.canonicalized).encoded) }
         let cursor = try sqlStorage { try mvccTransaction.scan(range) }
         var rows: [[UInt8]] = []
-        while rows.count < limit, let value = try sqlStorage({ try cursor.nextValue() }) {
-            rows.append(value)
+        rows.reserveCapacity(min(limit, 4_096))
+        // Each row copied once, straight out of the engine (no batch of pairs in between).
+        while rows.count < limit {
+            let read = try sqlStorage { try cursor.readValues(limit: limit - rows.count) { bytes, start in
+                rows.append(Array(bytes[start...]))
+            } }
+            if read == 0 { break }
         }
         return (rows, (cursor as? VersionCounting)?.versionCounts ?? VersionCounts())
     }
@@ -410,7 +415,7 @@ public final class StoredRowCursor: RowCursor {
     }
 
     /// - Parameter sieveSlot: read by `nextRows` to skip rows before decoding them whole.
-    init(filter: Expression?, columns: Int, table: String, sieveSlot: SieveSlot?,
+    public init(filter: Expression?, columns: Int, table: String, sieveSlot: SieveSlot?,
          nextRows: @escaping (_ limit: Int) throws(SQLError) -> [Row]) {
         self.nextRows = nextRows
         self.filter = filter
@@ -454,6 +459,8 @@ public final class StoredRowCursor: RowCursor {
 
 /// The sieve a scan's consumer offered, shared between the cursor that takes the offer and
 /// the closure that decodes its rows.
-final class SieveSlot {
-    var sieve: RowSieve?
+public final class SieveSlot {
+    public var sieve: RowSieve?
+
+    public init() {}
 }

@@ -50,7 +50,7 @@ public enum RowCodec {
     /// Whether `sieve` admits the row stored at `bytes[start...]`, reading only the values up to
     /// its column (skipping those before it) and building just that one. A row whose framing
     /// is wrong is admitted: the full `decode` that follows reports it precisely.
-    static func admits(_ bytes: [UInt8], from start: Int, columns: Int, _ sieve: RowSieve) -> Bool {
+    public static func admits(_ bytes: [UInt8], from start: Int, columns: Int, _ sieve: RowSieve) -> Bool {
         var reader = BinaryReader(bytes, from: start)
         guard let count = try? reader.readUVarint(), count == UInt64(columns), sieve.column < columns else { return true }
         for _ in 0..<sieve.column {
