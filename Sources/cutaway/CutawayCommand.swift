@@ -106,7 +106,10 @@ struct ReplCommand: ParsableCommand {
         if let lesson {
             driver.feed(line: ".lesson " + lesson)
         }
-        if let pg {
+        // Clients are let in once the setup (`-c` or standard input) has run, so none sees
+        // its tables half made; the interactive REPL serves from the start.
+        func startPG() throws {
+            guard let pg else { return }
             do {
                 FileHandle.standardError.write(Data((try driver.startPG(address: pg, password: pgPassword) + "\n").utf8))
             } catch {
@@ -117,7 +120,9 @@ struct ReplCommand: ParsableCommand {
             driver.input = InputSource(name: "-c")
             driver.feed(text: command)
             driver.finish()
+            try startPG()
         } else if interactive {
+            try startPG()
             REPL(driver: driver).run()
         } else {
             driver.input = InputSource(name: "stdin")
@@ -125,6 +130,7 @@ struct ReplCommand: ParsableCommand {
                 driver.feed(line: line)
             }
             driver.finish()
+            try startPG()
         }
         if driver.pgServer != nil, !interactive, !driver.finished {
             // Headless (`cutaway --pg ADDR < setup.sql`): the clients are the point; serve
