@@ -25,6 +25,7 @@ final class AggregateCursor: RowCursor {
     }
 
     private func aggregateAll() throws(SQLError) -> [Row] {
+        if groupBy.isEmpty { return [try aggregateOneGroup()] }
         var groups: [RowKey: Int] = [:]
         var keys: [Row] = []
         var accumulators: [[Accumulator]] = []
@@ -45,10 +46,6 @@ final class AggregateCursor: RowCursor {
                 try accumulators[slot][i].add(try aggregates[i].argument.evaluate(row))
             }
         }
-        if keys.isEmpty && groupBy.isEmpty {
-            keys.append([])
-            accumulators.append(aggregates.map(Accumulator.init))
-        }
         // Groups come out in the order of their values (NULL first), so results do not depend
         // on the order rows were read in.
         let order = keys.indices.sorted { a, b in
@@ -66,6 +63,20 @@ final class AggregateCursor: RowCursor {
             rows.append(row)
         }
         return rows
+    }
+
+    /// Without GROUP BY: the one group every row belongs to (no key to build or hash per row),
+    /// there even when the input is empty.
+    private func aggregateOneGroup() throws(SQLError) -> Row {
+        var accumulators = aggregates.map(Accumulator.init)
+        while let row = try source.next() {
+            for i in aggregates.indices {
+                try accumulators[i].add(try aggregates[i].argument.evaluate(row))
+            }
+        }
+        var row: Row = []
+        for accumulator in accumulators { row.append(try accumulator.result()) }
+        return row
     }
 }
 
