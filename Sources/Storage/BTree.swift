@@ -483,7 +483,8 @@ final class BTree<Value> {
 
     /// Checks the B-tree invariants: keys strictly ascending across the whole tree, every
     /// non-root node holding t - 1…2t - 1 keys, inner nodes one more child than keys, every
-    /// leaf at the same depth, and each node's comparison words in step with its keys. Returns a description of the first violation, or nil.
+    /// leaf at the same depth, and each node's comparison words in step with its keys.
+    /// Returns a description of the first violation, or nil.
     func invariantViolation() -> String? {
         var leafDepth: Int?
         var previous: [UInt8]?
