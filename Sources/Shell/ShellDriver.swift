@@ -72,6 +72,8 @@ public final class ShellDriver {
     var readDepth = 0
     /// The PostgreSQL protocol listener serving this database (`--pg`, `.pg start`), if any.
     public var pgServer: PGServer?
+    /// Holds PostgreSQL clients' sessions back while it is closed (see `startPG`).
+    let pgClientGate = ClientGate()
 
     /// The session every shell starts in.
     public static let defaultSessionName = "default"

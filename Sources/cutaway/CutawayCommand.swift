@@ -106,12 +106,13 @@ struct ReplCommand: ParsableCommand {
         if let lesson {
             driver.feed(line: ".lesson " + lesson)
         }
-        // Clients are let in once the setup (`-c` or standard input) has run, so none sees
-        // its tables half made; the interactive REPL serves from the start.
-        func startPG() throws {
-            guard let pg else { return }
+        if let pg {
+            // Without a terminal the input is setup: clients may connect now (a bad address or
+            // a busy port fails before any statement runs) but get a session only once it has
+            // run, so none sees its tables half made.
             do {
-                FileHandle.standardError.write(Data((try driver.startPG(address: pg, password: pgPassword) + "\n").utf8))
+                FileHandle.standardError.write(Data((try driver.startPG(address: pg, password: pgPassword,
+                                                                        holdingClients: !interactive) + "\n").utf8))
             } catch {
                 throw ValidationError("--pg: \(error.description)")
             }
@@ -120,9 +121,7 @@ struct ReplCommand: ParsableCommand {
             driver.input = InputSource(name: "-c")
             driver.feed(text: command)
             driver.finish()
-            try startPG()
         } else if interactive {
-            try startPG()
             REPL(driver: driver).run()
         } else {
             driver.input = InputSource(name: "stdin")
@@ -130,8 +129,8 @@ struct ReplCommand: ParsableCommand {
                 driver.feed(line: line)
             }
             driver.finish()
-            try startPG()
         }
+        driver.admitPGClients()
         if driver.pgServer != nil, !interactive, !driver.finished {
             // Headless (`cutaway --pg ADDR < setup.sql`): the clients are the point; serve
             // them until SIGINT or SIGTERM.

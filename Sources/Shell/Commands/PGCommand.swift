@@ -29,6 +29,7 @@ struct PGCommand: DotCommand {
             shell.show(try shell.startPG(address: address) + "\n")
         case "stop":
             guard let server = shell.pgServer else { throw ShellError("not serving PostgreSQL clients") }
+            shell.admitPGClients()   // a held client's thread must not block the listener's shutdown
             server.stop()
             shell.pgServer = nil
             shell.show("stopped serving PostgreSQL clients on \(server.address)\n")
@@ -45,7 +46,12 @@ struct PGCommand: DotCommand {
 extension ShellDriver {
     /// Starts serving this shell's database over the PostgreSQL protocol at `address`
     /// (`HOST:PORT`, `:PORT` or `PORT`); returns the line that says where.
-    public func startPG(address: String, password: String? = nil) throws(ShellError) -> String {
+    ///
+    /// With `holdingClients`, clients may connect at once but get no session until
+    /// ``admitPGClients()``: `cutaway --pg ADDR -c SETUP` listens before it runs the setup (so
+    /// a bad address or a busy port fails before any statement does) and lets clients in after
+    /// (so none sees the setup half done).
+    public func startPG(address: String, password: String? = nil, holdingClients: Bool = false) throws(ShellError) -> String {
         if let server = pgServer { throw ShellError("already serving PostgreSQL clients on \(server.address) (.pg stop first)") }
         guard var configuration = PGServer.Configuration(parsing: address) else {
             throw ShellError("expected HOST:PORT, such as 127.0.0.1:5433, not '\(address)'")
@@ -54,7 +60,12 @@ extension ShellDriver {
         let factory = SessionFactory(backend: backend)
         // The backend's own check: a remote database cannot be served from here.
         do { _ = try factory.make() } catch { throw ShellError("cannot serve this database: \(error.message)") }
-        let server = PGServer(configuration) { () throws(SQLError) in try factory.make() }
+        if holdingClients { pgClientGate.close() }
+        let gate = pgClientGate
+        let server = PGServer(configuration) { () throws(SQLError) in
+            gate.wait()
+            return try factory.make()
+        }
         do {
             try server.start()
         } catch {
@@ -64,9 +75,41 @@ extension ShellDriver {
         return "serving PostgreSQL clients on \(server.address) (psql -h \(configuration.host) -p \(server.port))"
     }
 
+    /// Lets in the clients ``startPG(address:password:holdingClients:)`` held back.
+    public func admitPGClients() {
+        pgClientGate.open()
+    }
+
     /// The PostgreSQL clients' sessions, for `.sessions` and `.mvcc`.
     var pgSessions: [(name: String, session: any ShellSession)] {
         (pgServer?.clients ?? []).map { ($0.name, PGClientSession(snapshot: $0) as any ShellSession) }
+    }
+}
+
+/// A gate PostgreSQL clients' connection threads wait at before getting a session; open
+/// unless closed.
+final class ClientGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = true
+
+    func close() {
+        condition.lock()
+        isOpen = false
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Returns once the gate is open.
+    func wait() {
+        condition.lock()
+        while !isOpen { condition.wait() }
+        condition.unlock()
     }
 }
 
