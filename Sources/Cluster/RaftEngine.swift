@@ -253,7 +253,7 @@ final class RaftTransaction: Transaction {
     /// primary key where the next page starts.
     func scan(table name: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         guard let table = try table(name) else { throw SQLError(.semantic, "table \(name) does not exist") }
-        let keeping = RowCodec.keeping(reading.map { $0.union(filter?.referencedColumns ?? []) }, columns: table.columns.count)
+        let keeping = RowCodec.keeping(reading, filter: filter, columns: table.columns.count)
         let pages = ScanPages(transaction: self, table: table, interval: KeyInterval(filter: filter, table: table))
         let slot = SieveSlot()
         let rows = StoredRowCursor(filter: filter, columns: table.columns.count, table: name, sieveSlot: slot) { _ throws(SQLError) in
@@ -318,8 +318,9 @@ private final class ScanPages {
             guard let lastBytes = fetched.rows.last else { break }
             rows.reserveCapacity(fetched.rows.count)
             for bytes in fetched.rows {
-                if let sieve, !RowCodec.admits(bytes, from: 0, columns: table.columns.count, sieve) { continue }
-                rows.append(try RowCodec.decode(bytes, keeping: keeping))
+                if let row = try RowCodec.decode(bytes, from: 0, keeping: keeping, sieve: sieve, columns: table.columns.count) {
+                    rows.append(row)
+                }
             }
             // The last row (sieved out or not) is where the next page starts.
             let last = try RowCodec.decode(lastBytes, keeping: RowCodec.keeping([table.primaryKey], columns: table.columns.count))

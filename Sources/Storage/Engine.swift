@@ -34,8 +34,9 @@ public protocol StorageEngine: AnyObject {
     ///
     /// For MVCC's batched get (the newest version of each of many keys, a lookup join's
     /// thousand ids): an engine indexed by a B-tree answers from the leaf of the previous
-    /// answer while the keys allow, instead of descending from the root for every key, and hands each pair over without building an array (the join decodes
-    /// its row on the spot). The default asks `scanBatch` once per key.
+    /// answer while the keys allow, instead of descending from the root for every key, and
+    /// hands each pair over without building an array (the join decodes its row on the
+    /// spot). The default asks `scanBatch` once per key.
     /// - Complexity: O(log n) per key for the engines here; much less for sorted, nearby keys.
     func lastAtOrBefore(_ keys: [[UInt8]],
                         _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws

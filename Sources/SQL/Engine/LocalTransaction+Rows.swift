@@ -120,8 +120,7 @@ extension LocalTransaction {
     /// - Complexity: O(log n) to start, then O(1) amortized per stored version passed over.
     public func scan(table name: String, filter: Expression?, reading: Set<Int>?) throws(SQLError) -> any RowCursor {
         let info = try mustTable(name)
-        let keeping = RowCodec.keeping(reading.map { $0.union(filter?.referencedColumns ?? []) },
-                                       columns: info.table.columns.count)
+        let keeping = RowCodec.keeping(reading, filter: filter, columns: info.table.columns.count)
         var range = KeyRange(prefix: SQLKey.rowPrefix(table: info.name))
         // Only the stretch of keys the filter allows is read (`id >= 100 AND id < 200`).
         if let interval = KeyInterval(filter: filter, table: info.table) {
@@ -141,20 +140,16 @@ extension LocalTransaction {
         let rows = StoredRowCursor(filter: filter, columns: columns, table: info.name, sieveSlot: slot) { limit throws(SQLError) in
             var rows: [Row] = []
             rows.reserveCapacity(limit)
-            guard let sieve = slot.sieve else {
-                _ = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
-                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
-                } }
-                return rows
-            }
             // With a sieve, a batch may reject every row it reads: read on (a lock at a time)
             // until one is kept, since an empty batch means the end.
-            while rows.isEmpty {
+            let sieve = slot.sieve
+            while true {
                 let read = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
-                    guard RowCodec.admits(bytes, from: start, columns: columns, sieve) else { return }
-                    rows.append(try RowCodec.decode(bytes, from: start, keeping: keeping))
+                    if let row = try RowCodec.decode(bytes, from: start, keeping: keeping, sieve: sieve, columns: columns) {
+                        rows.append(row)
+                    }
                 } }
-                if read == 0 { break }
+                if read == 0 || !rows.isEmpty { break }
             }
             return rows
         }

@@ -47,12 +47,23 @@ public enum RowCodec {
         }
     }
 
+    /// What a table scan reads of each stored row (local or on a cluster alike): nil when `sieve`
+    /// rejects it, tested on the one stored value before anything is built, else the row
+    /// decoded as `keeping` says.
+    public static func decode(_ bytes: [UInt8], from start: Int, keeping: [Bool]?, sieve: RowSieve?,
+                              columns: Int) throws(SQLError) -> Row? {
+        if let sieve, !admits(bytes, from: start, columns: columns, sieve) { return nil }
+        return try decode(bytes, from: start, keeping: keeping)
+    }
+
     /// Whether `sieve` admits the row stored at `bytes[start...]`, reading only the values up to
     /// its column (skipping those before it) and building just that one. A row whose framing
     /// is wrong is admitted: the full `decode` that follows reports it precisely.
-    public static func admits(_ bytes: [UInt8], from start: Int, columns: Int, _ sieve: RowSieve) -> Bool {
+    static func admits(_ bytes: [UInt8], from start: Int, columns: Int, _ sieve: RowSieve) -> Bool {
         var reader = BinaryReader(bytes, from: start)
-        guard let count = try? reader.readUVarint(), count == UInt64(columns), sieve.column < columns else { return true }
+        guard let count = try? reader.readUVarint(), count == UInt64(columns), (0..<columns).contains(sieve.column) else {
+            return true
+        }
         for _ in 0..<sieve.column {
             guard (try? skip(&reader)) != nil else { return true }
         }
@@ -106,6 +117,11 @@ public enum RowCodec {
     public static func keeping(_ reading: Set<Int>?, columns: Int) -> [Bool]? {
         guard let reading, (0..<columns).contains(where: { !reading.contains($0) }) else { return nil }
         return (0..<columns).map(reading.contains)
+    }
+
+    /// The flags for a table scan: the columns its reader reads and those its filter tests.
+    public static func keeping(_ reading: Set<Int>?, filter: Expression?, columns: Int) -> [Bool]? {
+        keeping(reading.map { $0.union(filter?.referencedColumns ?? []) }, columns: columns)
     }
 
     /// Moves past one value without building it, checking it as far as its framing goes.
