@@ -237,9 +237,12 @@ final class RaftTransaction: Transaction {
     }
 
     /// Decodes every column (`reading` only allows leaving some out): the rows come over the wire whole.
-    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
+    func get(table: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row] {
         var r = try engine.query(.get(state, table: table, ids: ids))
-        return try SQLWire.readRows(&r)
+        let rows = try SQLWire.readRows(&r)
+        guard leading > 0 else { return rows }
+        let nulls = Row(repeating: .null, count: leading)
+        return rows.map { nulls + $0 }
     }
 
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value] {

@@ -83,6 +83,13 @@ public struct KeyEncoder: Sendable {
         bytes.append(0x00)
     }
 
+    /// ``append(bytes:)`` for part of an array (a key of a `KeyBatch`, which keeps its keys in one buffer).
+    public mutating func append(bytes value: ArraySlice<UInt8>) {
+        value.withUnsafeBufferPointer { appendEscaped($0) }
+        bytes.append(0x00)
+        bytes.append(0x00)
+    }
+
     /// The string's UTF-8 bytes, encoded as ``append(bytes:)``; UTF-8 byte order is code point
     /// order, so strings sort by code point (not by locale).
     public mutating func append(_ value: String) {
@@ -126,19 +133,21 @@ public struct KeyEncoder: Sendable {
     /// zeros (an integer id is eight big-endian bytes), and appending the runs between them
     /// one by one cost more than the escaping.
     private mutating func appendEscaped(_ value: [UInt8]) {
-        value.withUnsafeBufferPointer { source in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * source.count) { scratch in
-                var count = 0
-                for byte in source {
-                    scratch[count] = byte
+        value.withUnsafeBufferPointer { appendEscaped($0) }
+    }
+
+    private mutating func appendEscaped(_ source: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * source.count) { scratch in
+            var count = 0
+            for byte in source {
+                scratch[count] = byte
+                count += 1
+                if byte == 0x00 {
+                    scratch[count] = 0xFF
                     count += 1
-                    if byte == 0x00 {
-                        scratch[count] = 0xFF
-                        count += 1
-                    }
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
         }
     }
 

@@ -203,7 +203,7 @@ final class BTree<Value> {
     /// with an inclusive end for a batch of keys. See the visiting form below.
     func lastAtOrBefore(_ probes: [[UInt8]]) -> [([UInt8], Value)?] {
         var answers = [([UInt8], Value)?](repeating: nil, count: probes.count)
-        lastAtOrBefore(probes) { index, key, value in answers[index] = (key, value) }
+        lastAtOrBefore(KeyBatch(probes)) { index, key, value in answers[index] = (key, value) }
         return answers
     }
 
@@ -219,36 +219,40 @@ final class BTree<Value> {
     /// saves.) Any order of probes is correct, sorted is faster. Answers go to `body` rather
     /// than into an array: a join decodes each row straight out of the tree's value.
     /// - Complexity: O(log n) per probe; O(log t) for a probe in the previous probe's leaf.
-    func lastAtOrBefore(_ probes: [[UInt8]],
+    func lastAtOrBefore(_ probes: KeyBatch,
                         _ body: (_ index: Int, _ key: [UInt8], _ value: Value) throws -> Void) rethrows {
-        var leaf: LeafFinger?
-        for (index, bytes) in probes.enumerated() {
-            let probe = BTreeKey(bytes)
-            if let found = leaf?.answer(for: probe) {
-                try body(index, found.key.bytes, found.value)
-                continue
-            }
-            leaf = nil
-            // The descent of `last(from:to:)`, remembering the separator passed last (the
-            // answer if the leaf holds nothing at or before the probe) and the one after the
-            // leaf (its upper fence, for the next probe).
-            var node = root
-            var high: BTreeKey?
-            var candidate: (node: BTreeNode<Value>, index: Int)?
-            while true {
-                let passed = node.count(atOrBefore: probe, from: 0, guess: 0)
-                if node.isLeaf {
-                    if passed > 0 {
-                        leaf = LeafFinger(node: node, high: high, passed: passed)
-                        candidate = (node, passed - 1)
-                    }
-                    break
+        try probes.bytes.withUnsafeBytes { all in
+            var leaf: LeafFinger?
+            var start = 0
+            for (index, end) in probes.ends.enumerated() {
+                let probe = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                start = end
+                if let found = leaf?.answer(for: probe) {
+                    try body(index, found.key.bytes, found.value)
+                    continue
                 }
-                if passed > 0 { candidate = (node, passed - 1) }
-                if passed < node.keys.count { high = node.keys[passed] }
-                node = node.children[passed]
+                leaf = nil
+                // The descent of `last(from:to:)`, remembering the separator passed last (the
+                // answer if the leaf holds nothing at or before the probe) and the one after the
+                // leaf (its upper fence, for the next probe).
+                var node = root
+                var high: BTreeKey?
+                var candidate: (node: BTreeNode<Value>, index: Int)?
+                while true {
+                    let passed = node.count(atOrBefore: probe, from: 0, guess: 0)
+                    if node.isLeaf {
+                        if passed > 0 {
+                            leaf = LeafFinger(node: node, high: high, passed: passed)
+                            candidate = (node, passed - 1)
+                        }
+                        break
+                    }
+                    if passed > 0 { candidate = (node, passed - 1) }
+                    if passed < node.keys.count { high = node.keys[passed] }
+                    node = node.children[passed]
+                }
+                if let (node, position) = candidate { try body(index, node.keys[position].bytes, node.values[position]) }
             }
-            if let (node, position) = candidate { try body(index, node.keys[position].bytes, node.values[position]) }
         }
     }
 
@@ -264,8 +268,8 @@ final class BTree<Value> {
         var step = 0
 
         /// The answer if `probe` lies between the leaf's first key and `high`, else nil.
-        mutating func answer(for probe: BTreeKey) -> (key: BTreeKey, value: Value)? {
-            if let high, high.compare(probe) <= 0 { return nil }
+        mutating func answer(for probe: UnsafeRawBufferPointer) -> (key: BTreeKey, value: Value)? {
+            if let high, compareBytes(high.bytes, probe) <= 0 { return nil }
             let count = node.count(atOrBefore: probe, from: 0, guess: passed + step)
             // Before the leaf's first key: the answer lies in an earlier leaf.
             guard count > 0 else { return nil }

@@ -133,13 +133,16 @@ final class BTreeNode<Value> {
     /// The 8 bytes of `bytes` from `offset` on, big-endian, zero-padded past the end.
     @inline(__always)
     static func word(_ bytes: [UInt8], at offset: Int) -> UInt64 {
-        bytes.withUnsafeBytes { raw -> UInt64 in
-            guard offset < raw.count else { return 0 }
-            if raw.count - offset >= 8 { return raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian }
-            var value: UInt64 = 0
-            for index in offset..<raw.count { value |= UInt64(raw[index]) << (56 - 8 * UInt64(index - offset)) }
-            return value
-        }
+        bytes.withUnsafeBytes { word($0, at: offset) }
+    }
+
+    @inline(__always)
+    static func word(_ raw: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        guard offset < raw.count else { return 0 }
+        if raw.count - offset >= 8 { return raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian }
+        var value: UInt64 = 0
+        for index in offset..<raw.count { value |= UInt64(raw[index]) << (56 - 8 * UInt64(index - offset)) }
+        return value
     }
 
     /// What is wrong with `shared` and `words`, or nil (for the tree's invariant check).
@@ -170,19 +173,22 @@ final class BTreeNode<Value> {
     /// Compares the probe's first `shared` bytes with the keys' (read from the first key).
     @inline(__always)
     func place(_ probe: [UInt8]) -> Placement {
+        probe.withUnsafeBytes { place($0) }
+    }
+
+    @inline(__always)
+    func place(_ probe: UnsafeRawBufferPointer) -> Placement {
         guard let first = keys.first else { return .beforeAll }
         let shared = self.shared
-        let order = probe.withUnsafeBufferPointer { probe in
-            first.bytes.withUnsafeBufferPointer { key -> Int in
-                var index = 0
-                let end = min(shared, probe.count)
-                while index < end {
-                    if probe[index] != key[index] { return probe[index] < key[index] ? -1 : 1 }
-                    index += 1
-                }
-                // A probe that ends inside the shared bytes is a prefix of every key.
-                return probe.count < shared ? -1 : 0
+        let order = first.bytes.withUnsafeBufferPointer { key -> Int in
+            var index = 0
+            let end = min(shared, probe.count)
+            while index < end {
+                if probe[index] != key[index] { return probe[index] < key[index] ? -1 : 1 }
+                index += 1
             }
+            // A probe that ends inside the shared bytes is a prefix of every key.
+            return probe.count < shared ? -1 : 0
         }
         if order < 0 { return .beforeAll }
         if order > 0 { return .afterAll }
@@ -221,9 +227,9 @@ final class BTreeNode<Value> {
     /// How many keys lie at or before `probe`, knowing the first `start` do. The spot `guess`
     /// keys further is tried first (its two sides: two comparisons when it is right), then a
     /// binary search narrows what is left.
-    func count(atOrBefore probe: BTreeKey, from start: Int, guess: Int) -> Int {
+    func count(atOrBefore probe: UnsafeRawBufferPointer, from start: Int, guess: Int) -> Int {
         let word: UInt64
-        switch place(probe.bytes) {
+        switch place(probe) {
         case .beforeAll: return 0
         case .afterAll: return keys.count
         case .among(let probeWord): word = probeWord
@@ -231,7 +237,7 @@ final class BTreeNode<Value> {
         return words.withUnsafeBufferPointer { words in
             // Whether the key at `index` lies at or before the probe.
             func atOrBefore(_ index: Int) -> Bool {
-                words[index] != word ? words[index] < word : compareBytes(keys[index].bytes, probe.bytes) <= 0
+                words[index] != word ? words[index] < word : compareBytes(keys[index].bytes, probe) <= 0
             }
             // The count lies in low...high: keys[..<low] are at or before the probe, keys[high...] after.
             var (low, high) = (min(start, words.count), words.count)

@@ -166,7 +166,7 @@ public final class BitCask: StorageEngine {
     /// One batched search of the key directory for all the keys (see `BTree.lastAtOrBefore`),
     /// then one read per value found.
     /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
-    public func lastAtOrBefore(_ keys: [[UInt8]],
+    public func lastAtOrBefore(_ keys: KeyBatch,
                                _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
         try checkUsable()
         try keydir.lastAtOrBefore(keys) { index, key, location in try body(index, key, try readValue(at: location)) }

@@ -26,6 +26,20 @@ func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     return a.count - b.count
 }
 
+/// ``compareBytes(_:_:)`` of an array and bytes borrowed from elsewhere (a key of a `KeyBatch`).
+@inline(__always)
+func compareBytes(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Int {
+    let common = min(a.count, b.count)
+    if common > 0 {
+        let order = a.withUnsafeBytes { pa -> Int32 in
+            guard let left = pa.baseAddress, let right = b.baseAddress else { return 0 }
+            return memcmp(left, right, common)
+        }
+        if order != 0 { return Int(order) }
+    }
+    return a.count - b.count
+}
+
 extension KeyRange.Bound {
     /// Whether `key` satisfies this bound used as the start of a range.
     @inline(__always)

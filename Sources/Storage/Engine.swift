@@ -38,7 +38,7 @@ public protocol StorageEngine: AnyObject {
     /// hands each pair over without building an array (the join decodes its row on the
     /// spot). The default asks `scanBatch` once per key.
     /// - Complexity: O(log n) per key for the engines here; much less for sorted, nearby keys.
-    func lastAtOrBefore(_ keys: [[UInt8]],
+    func lastAtOrBefore(_ keys: KeyBatch,
                         _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
@@ -78,10 +78,10 @@ extension StorageEngine {
         }
     }
 
-    public func lastAtOrBefore(_ keys: [[UInt8]],
+    public func lastAtOrBefore(_ keys: KeyBatch,
                                _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
-        for (index, key) in keys.enumerated() {
-            if let pair = try scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1).first {
+        for index in 0..<keys.count {
+            if let pair = try scanBatch(KeyRange(end: .included(keys[index])), reverse: true, limit: 1).first {
                 try body(index, pair.key, pair.value)
             }
         }
@@ -90,7 +90,7 @@ extension StorageEngine {
     /// ``lastAtOrBefore(_:_:)`` answered as an array, one element per key (nil: none).
     public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
         var answers = [KeyValue?](repeating: nil, count: keys.count)
-        try lastAtOrBefore(keys) { index, key, value in answers[index] = KeyValue(key: key, value: value) }
+        try lastAtOrBefore(KeyBatch(keys)) { index, key, value in answers[index] = KeyValue(key: key, value: value) }
         return answers
     }
 }

@@ -59,10 +59,15 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
     /// the key), so it allocates once: the commonest key, and batched reads build thousands.
     static func versionKey(_ key: [UInt8], version: UInt64) -> [UInt8] {
         var e = KeyEncoder(capacity: 1 + 2 * key.count + 2 + 8)
-        e.appendTag(Tag.version.rawValue)
-        e.append(bytes: key)
-        e.append(version)
+        appendVersionKey(key[...], version: version, to: &e)
         return e.bytes
+    }
+
+    /// Writes `version(key:version:)` to the end of `encoder` (a key of a `KeyBatch`).
+    static func appendVersionKey(_ key: ArraySlice<UInt8>, version: UInt64, to encoder: inout KeyEncoder) {
+        encoder.appendTag(Tag.version.rawValue)
+        encoder.append(bytes: key)
+        encoder.append(version)
     }
 
     /// Decodes an engine key written by MVCC.

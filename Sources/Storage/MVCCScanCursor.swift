@@ -179,6 +179,10 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// Whether two well-formed raw `Version` keys belong to the same user key: everything but
     /// their 8-byte version suffix is equal.
     static func sameUserKey(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        sameUserKey(a, b[...])
+    }
+
+    static func sameUserKey(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in

@@ -46,7 +46,7 @@ public final class MVCCTransaction {
 
     /// The values of `keys` in this transaction's snapshot, in the order given (nil: absent
     /// or deleted): ``get(_:)`` for many keys at once; see ``readValues(batch:_:)``.
-    public func get(batch keys: [[UInt8]]) throws -> [[UInt8]?] {
+    public func get(batch keys: KeyBatch) throws -> [[UInt8]?] {
         var values = [[UInt8]?](repeating: nil, count: keys.count)
         try readValues(batch: keys) { index, bytes, start in values[index] = Array(bytes[start...]) }
         return values
@@ -64,17 +64,23 @@ public final class MVCCTransaction {
     /// invisible versions.
     /// - Complexity: O(log n) per key, less for sorted, nearby keys; plus O(k) for a key with
     ///   k versions invisible to this transaction.
-    public func readValues(batch keys: [[UInt8]],
+    public func readValues(batch keys: KeyBatch,
                            _ read: (_ index: Int, _ bytes: [UInt8], _ start: Int) throws -> Void) throws {
         try checkNotFinished()
         let state = self.state
         try mvcc.locked { engine in
             // Each key's version at our own version number: the newest version we could see.
-            let ownVersions = keys.map { MVCCKey.version(key: $0, version: state.version).encoded }
+            var ownVersions = KeyBatch(keys: keys.count, bytes: 2 * keys.bytes.count + 11 * keys.count)
+            let userKeys = keys.bytes
+            for index in 0..<keys.count {
+                ownVersions.append { MVCCKey.appendVersionKey(userKeys[keys.range(index)], version: state.version, to: &$0) }
+            }
+            let probes = ownVersions.bytes
             try engine.lastAtOrBefore(ownVersions) { index, key, value in
                 // The pair at or before our version may belong to an earlier key: then this
                 // key has no version we could see.
-                guard ownVersions.indices.contains(index), MVCCScanCursor.sameUserKey(key, ownVersions[index]) else { return }
+                guard index < ownVersions.count,
+                      MVCCScanCursor.sameUserKey(key, probes[ownVersions.range(index)]) else { return }
                 // Equal to our own (well-formed) key but for the version: the key is well formed
                 // too, so its last 8 bytes are its version.
                 if state.isVisible(MVCCKey.trailingVersion(key)) {

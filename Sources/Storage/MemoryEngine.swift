@@ -75,7 +75,7 @@ public final class MemoryEngine: StorageEngine {
 
     /// One batched search of the tree for all the keys (see `BTree.lastAtOrBefore`).
     /// - Complexity: O(log n) per key, less for sorted, nearby keys
-    public func lastAtOrBefore(_ keys: [[UInt8]],
+    public func lastAtOrBefore(_ keys: KeyBatch,
                                _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) rethrows {
         try tree.lastAtOrBefore(keys, body)
     }

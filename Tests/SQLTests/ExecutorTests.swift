@@ -48,6 +48,47 @@ struct ExecutorTests {
         }
     }
 
+    /// A lookup join over several batches of left rows answers what a hash join answers: keys
+    /// shared by rows in one batch and across batches (the found row is filled in place by
+    /// the last left row using it and copied for the others), keys with no row, NULLs, inner
+    /// and outer, with a filter and without one.
+    @Test func lookupJoinAcrossBatchesAgreesWithHashJoin() throws {
+        let engine = try Self.engine(rows: 3_000)
+        let txn = try engine.beginReadOnly(asOf: nil)
+        let scan = Node.scan(table: Self.table(), alias: nil, filter: nil)
+        // 9,000 left rows (a, b) for a < 3,000 and b < 3, in that order, keyed by 7a mod 4,001:
+        // each key three times in a row (once split by a batch's end), some beyond the table's
+        // 3,000 ids, and NULL wherever a is a multiple of 50.
+        let pairs = Node.nestedLoopJoin(left: scan, right: .filter(source: scan, predicate: .lessThan(.column(0), .constant(.integer(3)))),
+                                        predicate: nil, outer: false)
+        let keyed = Node.projection(
+            source: pairs,
+            expressions: [.column(0), .column(1),
+                          .caseWhen(operand: nil,
+                                    branches: [CaseBranch(when: .equal(.remainder(.column(0), .constant(.integer(50))), .constant(.integer(0))),
+                                                          then: .constant(.null))],
+                                    otherwise: .remainder(.multiply(.column(0), .constant(.integer(7))), .constant(.integer(4_001))))],
+            labels: [Label(name: "a"), Label(name: "b"), Label(name: "key")])
+        let odd = Expression.equal(.remainder(.column(0), .constant(.integer(2))), .constant(.integer(1)))
+        for outer in [false, true] {
+            for filter in [nil, odd] {
+                let right = filter.map { Node.filter(source: scan, predicate: $0) } ?? scan
+                let hashed = try Executor(transaction: txn).execute(
+                    .select(.hashJoin(left: keyed, leftColumn: 2, right: right, rightColumn: 0, outer: outer)))
+                let looked = try Executor(transaction: txn).execute(
+                    .select(.lookupJoin(left: keyed, leftColumn: 2, table: Self.table(), alias: nil, column: 0,
+                                        filter: filter, outer: outer)))
+                guard case .query(_, let expected) = hashed, case .query(_, let rows) = looked else {
+                    Issue.record("expected rows, got \(hashed) and \(looked)")
+                    return
+                }
+                #expect(rows.count > 3_000, "outer \(outer), filter \(filter != nil)")
+                let order = { (a: Row, b: Row) in a.lexicographicallyPrecedes(b) { Value.sortOrder($0, $1) < 0 } }
+                #expect(rows.sorted(by: order) == expected.sorted(by: order), "outer \(outer), filter \(filter != nil)")
+            }
+        }
+    }
+
     /// ORDER BY … LIMIT keeps only the best rows while sorting; the answer must be exactly the
     /// first rows of a full (stable) sort, duplicates and NULLs included.
     @Test func boundedSortMatchesFullSort() throws {

@@ -49,6 +49,16 @@ import Testing
         #expect(BTree<Int>().lastAtOrBefore([[1], [2]]).allSatisfy { $0 == nil })
     }
 
+    /// A batch keeps its keys end to end: empty keys included, each comes back as it went in.
+    @Test func keyBatchKeepsEachKey() {
+        let keys: [[UInt8]] = [[], [0x61], [], [0x00, 0xFF], [0x62, 0x63]]
+        let batch = KeyBatch(keys)
+        #expect(batch.count == keys.count)
+        #expect((0..<batch.count).map { batch[$0] } == keys)
+        #expect(batch.bytes == keys.flatMap { $0 })
+        #expect(KeyBatch().count == 0)
+    }
+
     /// Each engine's `lastAtOrBefore` (and the protocol's default) against `scanBatch`.
     @Test(arguments: EngineKind.allCases)
     func enginesMatchScanBatch(kind: EngineKind) throws {
@@ -108,7 +118,7 @@ import Testing
             for reader in readers + open {
                 var batch = (0..<Int(generator.next() % 30)).map { _ in keys[Int(generator.next() % UInt64(keys.count))] }
                 if generator.next() % 2 == 0 { batch.sort { compareBytes($0, $1) < 0 } }
-                let batched = try reader.get(batch: batch)
+                let batched = try reader.get(batch: KeyBatch(batch))
                 let oneByOne = try batch.map { try reader.get($0) }
                 #expect(batched == oneByOne, "seed \(seed), step \(step), reader \(reader.version)")
                 compared += batch.count
@@ -130,9 +140,9 @@ import Testing
         try writer.delete(b("c"))
         try writer.commit()
         let later = try mvcc.beginReadOnly()
-        #expect(try reader.get(batch: [b("a"), b("b"), b("c"), b("d")]) == [b("old a"), b("old b"), b("old c"), nil])
-        #expect(try later.get(batch: [b("a"), b("b"), b("c"), b("d")]) == [b("old a"), b("new b"), nil, nil])
-        #expect(try reader.get(batch: []) == [])
+        #expect(try reader.get(batch: KeyBatch([b("a"), b("b"), b("c"), b("d")])) == [b("old a"), b("old b"), b("old c"), nil])
+        #expect(try later.get(batch: KeyBatch([b("a"), b("b"), b("c"), b("d")])) == [b("old a"), b("new b"), nil, nil])
+        #expect(try reader.get(batch: KeyBatch()) == [])
     }
 }
 

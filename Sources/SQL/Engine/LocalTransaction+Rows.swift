@@ -97,18 +97,18 @@ extension LocalTransaction {
     /// B-tree), so ids in key order — as the executor passes them — cost little more than a
     /// scan over the rows they name.
     /// - Complexity: O(log n) per id, less for sorted, nearby ids.
-    public func get(table name: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
+    public func get(table name: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row] {
         let info = try mustTable(name)
         let keeping = RowCodec.keeping(reading, columns: info.table.columns.count)
         var rows: [Row] = []
         rows.reserveCapacity(ids.count)
         // Each row is decoded straight out of the engine (no copy of its bytes); the rows
         // come back in the order of the ids.
-        let prefix = SQLKey.rowPrefix(table: info.name)
-        let keys = ids.map { SQLKey.rowKey(prefix: prefix, id: $0.canonicalized) }
+        let keys = SQLKey.rowKeys(table: info.name, ids: ids)
         try sqlStorage {
             try mvccTransaction.readValues(batch: keys) { _, bytes, start in
-                rows.append(try checked(RowCodec.decode(bytes, from: start, keeping: keeping), in: info))
+                rows.append(try checked(RowCodec.decode(bytes, from: start, keeping: keeping, leading: leading),
+                                        in: info, leading: leading))
             }
         }
         return rows
@@ -201,7 +201,7 @@ extension LocalTransaction {
             guard column.isIndexed else {
                 throw SQLError(.semantic, "column \(column.name) of table \(info.name) has no index")
             }
-            let keys = values.map { SQLKey.index(table: info.name, column: column.name, value: $0.canonicalized).encoded }
+            let keys = KeyBatch(values.map { SQLKey.index(table: info.name, column: column.name, value: $0.canonicalized).encoded })
             for bytes in try sqlStorage({ try mvccTransaction.get(batch: keys) }) {
                 guard let bytes else { continue }
                 for id in try RowCodec.decodeIDs(bytes) { found[SQLKey.encodedValue(id)] = id }
@@ -214,7 +214,7 @@ extension LocalTransaction {
 
     /// The stored bytes of the rows with these ids, in the order given (nil: no such row).
     private func storedRows(_ info: TableInfo, _ ids: [Value]) throws(SQLError) -> [[UInt8]?] {
-        let keys = ids.map { SQLKey.row(table: info.name, id: $0.canonicalized).encoded }
+        let keys = SQLKey.rowKeys(table: info.name, ids: ids)
         return try sqlStorage { try mvccTransaction.get(batch: keys) }
     }
 
@@ -225,10 +225,10 @@ extension LocalTransaction {
     }
 
     /// A stored row with the table's number of columns (so positions from the schema are safe).
-    func checked(_ row: Row, in info: TableInfo) throws(SQLError) -> Row {
-        guard row.count == info.table.columns.count else {
+    func checked(_ row: Row, in info: TableInfo, leading: Int = 0) throws(SQLError) -> Row {
+        guard row.count - leading == info.table.columns.count else {
             throw SQLError(.storage,
-                           "corrupt row in table \(info.name): \(row.count) values for \(info.table.columns.count) columns")
+                           "corrupt row in table \(info.name): \(row.count - leading) values for \(info.table.columns.count) columns")
         }
         return row
     }

@@ -36,10 +36,13 @@ public enum RowCodec {
     /// With `keeping` (one flag per column, see `keeping(_:columns:)`), values whose flag is
     /// false are skipped over and left NULL: a scan whose reader looks at two columns of ten
     /// does not build the other eight (strings above all).
-    public static func decode(_ bytes: [UInt8], from start: Int = 0, keeping: [Bool]? = nil) throws(SQLError) -> Row {
+    /// With `leading`, the row's values start at that position, after as many NULLs (room a
+    /// join fills with its other side's values in place; see `Transaction.get`).
+    public static func decode(_ bytes: [UInt8], from start: Int = 0, keeping: [Bool]? = nil,
+                              leading: Int = 0) throws(SQLError) -> Row {
         try decodeStored("corrupt row") {
             var reader = BinaryReader(bytes, from: start)
-            let row = try readValues(&reader, keeping: keeping)
+            let row = try readValues(&reader, keeping: keeping, leading: leading)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt row: \(reader.remainingCount) stray bytes at its end")
             }
@@ -149,7 +152,7 @@ public enum RowCodec {
         }
     }
 
-    private static func readValues(_ reader: inout BinaryReader, keeping: [Bool]? = nil) throws -> [Value] {
+    private static func readValues(_ reader: inout BinaryReader, keeping: [Bool]? = nil, leading: Int = 0) throws -> [Value] {
         let count = try reader.readUVarint()
         // Every value takes at least one byte: a larger count is corrupt, and checking first
         // keeps a corrupt count from reserving absurd amounts of memory.
@@ -159,7 +162,8 @@ public enum RowCodec {
         // (Not `Array(repeating:count:)`: on this toolchain it calls the stdlib's unspecialized
         // buffer initializer, which looks up the array's type metadata on every row.)
         var values: [Value] = []
-        values.reserveCapacity(Int(count))
+        values.reserveCapacity(max(0, leading) + Int(count))
+        for _ in 0..<max(0, leading) { values.append(.null) }
         guard let keeping else {
             for _ in 0..<count { values.append(try read(&reader)) }
             return values

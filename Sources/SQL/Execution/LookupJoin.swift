@@ -18,16 +18,25 @@ final class LookupJoinCursor: RowCursor {
     /// The table's columns anyone reads (nil: all); the others are left NULL, not decoded.
     private let reading: Set<Int>?
     private let transaction: any Transaction
-    /// The current batch's left rows and the rows found for them.
-    private var batch: [Row] = []
-    private var found: [(slot: Int, row: Row)] = []
+    /// The current batch's left rows and the rows found for them. (Unchecked exclusivity:
+    /// only this cursor's own methods touch them, one at a time, and the runtime's checks
+    /// cost more than the rest of a joined row's bookkeeping.)
+    @exclusivity(unchecked) private var batch: [Row] = []
+    @exclusivity(unchecked) private var found: [(slot: Int, row: Row)] = []
+    /// How many output rows still use each of `found`'s rows: the last one takes the row
+    /// itself rather than a copy.
+    @exclusivity(unchecked) private var uses: [Int] = []
+    /// Where the table's values start in the found rows: after room for a left row's values
+    /// (see `Transaction.get`), or 0 when they must first pass a filter that reads them at
+    /// their own positions.
+    @exclusivity(unchecked) private var leading = 0
     /// The output rows still to return, as a left row's position in `batch` and its match's in
     /// `found` (-1: none, an outer join's NULLs). Each row is joined only when returned, so
     /// the consumer is done with it before the next is built: building all of a batch's rows
     /// up front held a thousand of them at once, which sent every allocation down the
     /// allocator's slow path.
-    private var pending: [(left: Int, match: Int)] = []
-    private var pendingIndex = 0
+    @exclusivity(unchecked) private var pending: [(left: Int, match: Int)] = []
+    @exclusivity(unchecked) private var pendingIndex = 0
 
     init(left: any RowCursor, leftColumn: Int, table: Table, column: Int, filter: Expression?, outer: Bool,
          reading: Set<Int>?, transaction: any Transaction) {
@@ -46,14 +55,29 @@ final class LookupJoinCursor: RowCursor {
             pending.removeAll(keepingCapacity: true)
             batch.removeAll(keepingCapacity: true)
             found.removeAll(keepingCapacity: true)
+            uses.removeAll(keepingCapacity: true)
             pendingIndex = 0
             while batch.count < LookupJoinCursor.batchSize, let row = try left.next() { batch.append(row) }
-            if batch.isEmpty { return nil }
+            guard let first = batch.first else { return nil }
+            leading = filter == nil ? first.count : 0
             try join()
         }
         let (left, match) = pending[pendingIndex]
         pendingIndex += 1
-        return batch[left] + (match >= 0 ? found[match].row : Array(repeating: .null, count: table.columns.count))
+        let leftRow = batch[left]
+        guard match >= 0 else { return leftRow + Array(repeating: .null, count: table.columns.count) }
+        guard leading > 0 else { return leftRow + found[match].row }
+        // The found row has room for the left row's values: fill it in place. The last output
+        // row using it takes it; an earlier one (a key that several left rows share) copies it.
+        var row: Row = []
+        swap(&row, &found[match].row)
+        uses[match] -= 1
+        if uses[match] > 0 { found[match].row = row }
+        guard leftRow.count == leading, row.count >= leading else {
+            throw SQLError(.semantic, "lookup join: a left row of \(leftRow.count) values (\(leading) expected) or a found row of \(row.count)")
+        }
+        for index in 0..<leading { row[index] = leftRow[index] }
+        return row
     }
 
     private func join() throws(SQLError) {
@@ -66,9 +90,11 @@ final class LookupJoinCursor: RowCursor {
             if column == table.primaryKey {
                 // Rows come back in key order, one per key that exists: a merge files them.
                 var slot = 0
-                for row in try transaction.get(table: table.name, ids: keys, reading: reading) where row.indices.contains(column) {
-                    while slot < keys.count, Value.sortOrder(keys[slot], row[column]) < 0 { slot += 1 }
-                    guard slot < keys.count, Value.sortOrder(keys[slot], row[column]) == 0 else { continue }
+                let keyColumn = leading + column
+                for row in try transaction.get(table: table.name, ids: keys, reading: reading, leading: leading)
+                where row.indices.contains(keyColumn) {
+                    while slot < keys.count, Value.sortOrder(keys[slot], row[keyColumn]) < 0 { slot += 1 }
+                    guard slot < keys.count, Value.sortOrder(keys[slot], row[keyColumn]) == 0 else { continue }
                     if let filter, try !filter.test(row) { continue }
                     found.append((slot, row))
                 }
@@ -79,8 +105,10 @@ final class LookupJoinCursor: RowCursor {
                                                                             column: table.columns[column].name,
                                                                             values: keys))
                 if !ids.isEmpty {
-                    for row in try transaction.get(table: table.name, ids: ids, reading: reading) where row.indices.contains(column) {
-                        guard let slot = Self.slot(of: row[column], in: keys) else { continue }
+                    let keyColumn = leading + column
+                    for row in try transaction.get(table: table.name, ids: ids, reading: reading, leading: leading)
+                    where row.indices.contains(keyColumn) {
+                        guard let slot = Self.slot(of: row[keyColumn], in: keys) else { continue }
                         if let filter, try !filter.test(row) { continue }
                         found.append((slot, row))
                     }
@@ -94,10 +122,14 @@ final class LookupJoinCursor: RowCursor {
         var start = Array(repeating: 0, count: keys.count + 1)
         for entry in found { start[entry.slot + 1] += 1 }
         for slot in keys.indices { start[slot + 1] += start[slot] }
+        uses = Array(repeating: 0, count: found.count)
         for index in batch.indices {
             let slot = slots[index]
             let matches = slot >= 0 ? start[slot]..<start[slot + 1] : 0..<0
-            for match in matches { pending.append((index, match)) }
+            for match in matches {
+                pending.append((index, match))
+                uses[match] += 1
+            }
             if matches.isEmpty && outer { pending.append((index, -1)) }
         }
     }
