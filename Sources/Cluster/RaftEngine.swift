@@ -237,12 +237,24 @@ final class RaftTransaction: Transaction {
     }
 
     /// Decodes every column (`reading` only allows leaving some out): the rows come over the wire whole.
-    func get(table: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row] {
+    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
         var r = try engine.query(.get(state, table: table, ids: ids))
-        let rows = try SQLWire.readRows(&r)
-        guard leading > 0 else { return rows }
-        let nulls = Row(repeating: .null, count: leading)
-        return rows.map { nulls + $0 }
+        return try SQLWire.readRows(&r)
+    }
+
+    /// The rows come decoded from the leader (as for `get`), in the order of the ids, and are
+    /// encoded again here: a copy the local engine's in-place read saves.
+    func getStored(table: String, ids: [Value]) throws(SQLError) -> [(index: Int, row: StoredRow)] {
+        guard let schema = try self.table(table) else { throw SQLError(.semantic, "table \(table) does not exist") }
+        var index = 0
+        var stored: [(index: Int, row: StoredRow)] = []
+        for row in try get(table: table, ids: ids) where row.indices.contains(schema.primaryKey) {
+            while index < ids.count, Value.sortOrder(ids[index], row[schema.primaryKey]) != 0 { index += 1 }
+            guard index < ids.count else { break }
+            stored.append((index, StoredRow(bytes: RowCodec.encode(row), start: 0)))
+            index += 1
+        }
+        return stored
     }
 
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value] {

@@ -234,11 +234,11 @@ struct SQLWorkload {
     // MARK: - Running
 
     /// Runs every workload on every side, the sides taking turns: the bulk insert and the
-    /// point SELECTs in twenty rounds of statements each, a compared query all its repeats at
-    /// once (as a user's repeated query finds its data in the cache, on either side). So all
-    /// sides run a workload within seconds of each other, and a machine whose speed drifts
-    /// (this one's did by 2× within minutes) cannot tilt the ratio. Returns each side's
-    /// figures by workload, under the side's name.
+    /// point SELECTs in twenty rounds of statements each, a compared query one run at a time.
+    /// So all sides run a workload within moments of each other, and a machine whose speed
+    /// drifts (this one's did by 2× within minutes, and by 1.5× between one query's runs a
+    /// tenth of a second apart) cannot tilt the ratio. Returns each side's figures by
+    /// workload, under the side's name.
     func run(_ sides: [any BenchSide]) throws -> [String: [String: SQLBenchmark.Measurement]] {
         var results: [String: [String: SQLBenchmark.Measurement]] = [:]
         func record(_ workload: String, operations: Int, rounds: [[String]], columns: [Int]?) throws {
@@ -265,7 +265,7 @@ struct SQLWorkload {
         print("  tables loaded")
         for query in queries {
             try record(query.name, operations: repeats * operations(query.name),
-                       rounds: [Array(repeating: query.sql, count: repeats)], columns: query.columns)
+                       rounds: Array(repeating: [query.sql], count: repeats), columns: query.columns)
         }
         let expected = joinCount()
         for side in sides where results[side.name]?["join"].map({ $0.rows != ["\(expected)"] }) ?? false {

@@ -57,10 +57,14 @@ public protocol Transaction: AnyObject {
     /// Deletes rows by primary key; fails if another table's row references one.
     func delete(table: String, ids: [Value]) throws(SQLError)
     /// The rows with these primary keys (missing keys are skipped), in the order of the ids.
-    /// `reading` as for `scan`. Each row's values start at position `leading`, after as many
-    /// NULLs: room a join fills with its other side's values in place, where building a
-    /// joined row from two would allocate a third.
-    func get(table: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row]
+    /// `reading` as for `scan`.
+    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row]
+    /// ``get(table:ids:reading:)`` without decoding: each row as stored, with the position of
+    /// its id in `ids`. A lookup join decodes each row only as it returns it, so the row is
+    /// built just before its reader takes it and freed just after: the allocator then hands
+    /// back the same memory each time, where a thousand rows built at once each took its
+    /// slow path.
+    func getStored(table: String, ids: [Value]) throws(SQLError) -> [(index: Int, row: StoredRow)]
     /// Streams the rows of `table` in primary-key order, keeping those for which `filter`
     /// evaluates to TRUE. With `reading`, the caller looks at no other column positions than
     /// these, so the others may be left NULL instead of decoded (nil: every column).
@@ -72,7 +76,7 @@ public protocol Transaction: AnyObject {
 extension Transaction {
     /// Every column of the rows with these primary keys.
     public func get(table: String, ids: [Value]) throws(SQLError) -> [Row] {
-        try get(table: table, ids: ids, reading: nil, leading: 0)
+        try get(table: table, ids: ids, reading: nil)
     }
 
     /// Every column of `table`'s rows that `filter` keeps.

@@ -97,18 +97,24 @@ extension LocalTransaction {
     /// B-tree), so ids in key order — as the executor passes them — cost little more than a
     /// scan over the rows they name.
     /// - Complexity: O(log n) per id, less for sorted, nearby ids.
-    public func get(table name: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row] {
+    public func get(table name: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
         let info = try mustTable(name)
         let keeping = RowCodec.keeping(reading, columns: info.table.columns.count)
-        var rows: [Row] = []
+        return try getStored(table: name, ids: ids).map { _, stored throws(SQLError) in
+            try checked(RowCodec.decode(stored.bytes, from: stored.start, keeping: keeping), in: info)
+        }
+    }
+
+    /// Each row's bytes are the engine's own (no copy); the rows come back in the order of the ids.
+    /// - Complexity: as ``get(table:ids:reading:)``, without the decoding.
+    public func getStored(table name: String, ids: [Value]) throws(SQLError) -> [(index: Int, row: StoredRow)] {
+        let info = try mustTable(name)
+        var rows: [(index: Int, row: StoredRow)] = []
         rows.reserveCapacity(ids.count)
-        // Each row is decoded straight out of the engine (no copy of its bytes); the rows
-        // come back in the order of the ids.
         let keys = SQLKey.rowKeys(table: info.name, ids: ids)
         try sqlStorage {
-            try mvccTransaction.readValues(batch: keys) { _, bytes, start in
-                rows.append(try checked(RowCodec.decode(bytes, from: start, keeping: keeping, leading: leading),
-                                        in: info, leading: leading))
+            try mvccTransaction.readValues(batch: keys) { index, bytes, start in
+                rows.append((index, StoredRow(bytes: bytes, start: start)))
             }
         }
         return rows
@@ -225,10 +231,10 @@ extension LocalTransaction {
     }
 
     /// A stored row with the table's number of columns (so positions from the schema are safe).
-    func checked(_ row: Row, in info: TableInfo, leading: Int = 0) throws(SQLError) -> Row {
-        guard row.count - leading == info.table.columns.count else {
+    func checked(_ row: Row, in info: TableInfo) throws(SQLError) -> Row {
+        guard row.count == info.table.columns.count else {
             throw SQLError(.storage,
-                           "corrupt row in table \(info.name): \(row.count - leading) values for \(info.table.columns.count) columns")
+                           "corrupt row in table \(info.name): \(row.count) values for \(info.table.columns.count) columns")
         }
         return row
     }

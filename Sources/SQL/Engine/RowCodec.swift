@@ -1,5 +1,16 @@
 import Encoding
 
+/// A row as a table stores it, `bytes[start...]` in `RowCodec`'s form, not yet decoded.
+public struct StoredRow: Sendable {
+    public let bytes: [UInt8]
+    public let start: Int
+
+    public init(bytes: [UInt8], start: Int) {
+        self.bytes = bytes
+        self.start = start
+    }
+}
+
 /// The compact binary form of rows (values of `Row` keys) and of index entries (sets of
 /// primary keys). Unlike keys these need not sort, only be small and quick to read back.
 ///

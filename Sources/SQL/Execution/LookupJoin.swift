@@ -17,19 +17,20 @@ final class LookupJoinCursor: RowCursor {
     private let outer: Bool
     /// The table's columns anyone reads (nil: all); the others are left NULL, not decoded.
     private let reading: Set<Int>?
+    /// `reading` as flags for `RowCodec.decode`.
+    private let keeping: [Bool]?
     private let transaction: any Transaction
-    /// The current batch's left rows and the rows found for them. (Unchecked exclusivity:
-    /// only this cursor's own methods touch them, one at a time, and the runtime's checks
-    /// cost more than the rest of a joined row's bookkeeping.)
+    /// A row found for the batch: decoded already (it had to pass the filter, or show its
+    /// indexed column's value), or still as stored, decoded only when it is joined.
+    private enum Found {
+        case row(Row)
+        case stored(StoredRow)
+    }
+    /// The current batch's left rows and the rows found for them, in slot order. (Unchecked
+    /// exclusivity: only this cursor's own methods touch them, one at a time, and the
+    /// runtime's checks cost more than the rest of a joined row's bookkeeping.)
     @exclusivity(unchecked) private var batch: [Row] = []
-    @exclusivity(unchecked) private var found: [(slot: Int, row: Row)] = []
-    /// How many output rows still use each of `found`'s rows: the last one takes the row
-    /// itself rather than a copy.
-    @exclusivity(unchecked) private var uses: [Int] = []
-    /// Where the table's values start in the found rows: after room for a left row's values
-    /// (see `Transaction.get`), or 0 when they must first pass a filter that reads them at
-    /// their own positions.
-    @exclusivity(unchecked) private var leading = 0
+    @exclusivity(unchecked) private var found: [(slot: Int, row: Found)] = []
     /// The output rows still to return, as a left row's position in `batch` and its match's in
     /// `found` (-1: none, an outer join's NULLs). Each row is joined only when returned, so
     /// the consumer is done with it before the next is built: building all of a batch's rows
@@ -47,6 +48,7 @@ final class LookupJoinCursor: RowCursor {
         self.filter = filter
         self.outer = outer
         self.reading = reading
+        keeping = RowCodec.keeping(reading, columns: table.columns.count)
         self.transaction = transaction
     }
 
@@ -55,29 +57,28 @@ final class LookupJoinCursor: RowCursor {
             pending.removeAll(keepingCapacity: true)
             batch.removeAll(keepingCapacity: true)
             found.removeAll(keepingCapacity: true)
-            uses.removeAll(keepingCapacity: true)
             pendingIndex = 0
             while batch.count < LookupJoinCursor.batchSize, let row = try left.next() { batch.append(row) }
-            guard let first = batch.first else { return nil }
-            leading = filter == nil ? first.count : 0
+            if batch.isEmpty { return nil }
             try join()
         }
         let (left, match) = pending[pendingIndex]
         pendingIndex += 1
         let leftRow = batch[left]
         guard match >= 0 else { return leftRow + Array(repeating: .null, count: table.columns.count) }
-        guard leading > 0 else { return leftRow + found[match].row }
-        // The found row has room for the left row's values: fill it in place. The last output
-        // row using it takes it; an earlier one (a key that several left rows share) copies it.
-        var row: Row = []
-        swap(&row, &found[match].row)
-        uses[match] -= 1
-        if uses[match] > 0 { found[match].row = row }
-        guard leftRow.count == leading, row.count >= leading else {
-            throw SQLError(.semantic, "lookup join: a left row of \(leftRow.count) values (\(leading) expected) or a found row of \(row.count)")
+        switch found[match].row {
+        case .row(let row):
+            return leftRow + row
+        case .stored(let stored):
+            // Decoded with room for the left row's values in front, which then fill it in
+            // place: one row built, not two and then a third joining them.
+            var row = try RowCodec.decode(stored.bytes, from: stored.start, keeping: keeping, leading: leftRow.count)
+            guard row.count == leftRow.count + table.columns.count else {
+                throw SQLError(.storage, "corrupt row in table \(table.name): \(row.count - leftRow.count) values for \(table.columns.count) columns")
+            }
+            for index in leftRow.indices { row[index] = leftRow[index] }
+            return row
         }
-        for index in 0..<leading { row[index] = leftRow[index] }
-        return row
     }
 
     private func join() throws(SQLError) {
@@ -87,16 +88,19 @@ final class LookupJoinCursor: RowCursor {
         let (keys, slots) = try sortedKeys()
         // The matching rows, each filed under its key's slot, in slot order.
         if !keys.isEmpty {
-            if column == table.primaryKey {
+            if column == table.primaryKey && filter == nil {
+                // Rows come back in key order, each with its key's position: its slot.
+                for (slot, stored) in try transaction.getStored(table: table.name, ids: keys) {
+                    found.append((slot, .stored(stored)))
+                }
+            } else if column == table.primaryKey {
                 // Rows come back in key order, one per key that exists: a merge files them.
                 var slot = 0
-                let keyColumn = leading + column
-                for row in try transaction.get(table: table.name, ids: keys, reading: reading, leading: leading)
-                where row.indices.contains(keyColumn) {
-                    while slot < keys.count, Value.sortOrder(keys[slot], row[keyColumn]) < 0 { slot += 1 }
-                    guard slot < keys.count, Value.sortOrder(keys[slot], row[keyColumn]) == 0 else { continue }
+                for row in try transaction.get(table: table.name, ids: keys, reading: reading) where row.indices.contains(column) {
+                    while slot < keys.count, Value.sortOrder(keys[slot], row[column]) < 0 { slot += 1 }
+                    guard slot < keys.count, Value.sortOrder(keys[slot], row[column]) == 0 else { continue }
                     if let filter, try !filter.test(row) { continue }
-                    found.append((slot, row))
+                    found.append((slot, .row(row)))
                 }
             } else {
                 // The index gives ids; the rows they name come back in id order, so each one
@@ -105,12 +109,10 @@ final class LookupJoinCursor: RowCursor {
                                                                             column: table.columns[column].name,
                                                                             values: keys))
                 if !ids.isEmpty {
-                    let keyColumn = leading + column
-                    for row in try transaction.get(table: table.name, ids: ids, reading: reading, leading: leading)
-                    where row.indices.contains(keyColumn) {
-                        guard let slot = Self.slot(of: row[keyColumn], in: keys) else { continue }
+                    for row in try transaction.get(table: table.name, ids: ids, reading: reading) where row.indices.contains(column) {
+                        guard let slot = Self.slot(of: row[column], in: keys) else { continue }
                         if let filter, try !filter.test(row) { continue }
-                        found.append((slot, row))
+                        found.append((slot, .row(row)))
                     }
                     found = found.enumerated()
                         .sorted { $0.element.slot != $1.element.slot ? $0.element.slot < $1.element.slot : $0.offset < $1.offset }
@@ -120,16 +122,12 @@ final class LookupJoinCursor: RowCursor {
         }
         // start[slot]..<start[slot + 1]: where the slot's matches sit in `found`.
         var start = Array(repeating: 0, count: keys.count + 1)
-        for entry in found { start[entry.slot + 1] += 1 }
+        for entry in found where keys.indices.contains(entry.slot) { start[entry.slot + 1] += 1 }
         for slot in keys.indices { start[slot + 1] += start[slot] }
-        uses = Array(repeating: 0, count: found.count)
         for index in batch.indices {
             let slot = slots[index]
             let matches = slot >= 0 ? start[slot]..<start[slot + 1] : 0..<0
-            for match in matches {
-                pending.append((index, match))
-                uses[match] += 1
-            }
+            for match in matches { pending.append((index, match)) }
             if matches.isEmpty && outer { pending.append((index, -1)) }
         }
     }

@@ -45,8 +45,11 @@ final class CancellableTransaction: Transaction {
         try checkCancelled()
         try base.delete(table: table, ids: ids)
     }
-    func get(table: String, ids: [Value], reading: Set<Int>?, leading: Int) throws(SQLError) -> [Row] {
-        try base.get(table: table, ids: ids, reading: reading, leading: leading)
+    func get(table: String, ids: [Value], reading: Set<Int>?) throws(SQLError) -> [Row] {
+        try base.get(table: table, ids: ids, reading: reading)
+    }
+    func getStored(table: String, ids: [Value]) throws(SQLError) -> [(index: Int, row: StoredRow)] {
+        try base.getStored(table: table, ids: ids)
     }
     func lookupIndex(table: String, column: String, values: [Value]) throws(SQLError) -> [Value] {
         try base.lookupIndex(table: table, column: column, values: values)
