@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One B-tree node: sorted keys, their values, and (for inner nodes) `keys.count + 1` children,
 /// where `children[i]` holds the keys between `keys[i - 1]` and `keys[i]`.
 ///
@@ -180,12 +186,11 @@ final class BTreeNode<Value> {
     func place(_ probe: UnsafeRawBufferPointer) -> Placement {
         guard let first = keys.first else { return .beforeAll }
         let shared = self.shared
-        let order = first.bytes.withUnsafeBufferPointer { key -> Int in
-            var index = 0
+        let order = first.bytes.withUnsafeBytes { key -> Int in
             let end = min(shared, probe.count)
-            while index < end {
-                if probe[index] != key[index] { return probe[index] < key[index] ? -1 : 1 }
-                index += 1
+            if end > 0, let left = probe.baseAddress, let right = key.baseAddress {
+                let order = memcmp(left, right, end)
+                if order != 0 { return Int(order) }
             }
             // A probe that ends inside the shared bytes is a prefix of every key.
             return probe.count < shared ? -1 : 0

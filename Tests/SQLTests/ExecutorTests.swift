@@ -85,6 +85,16 @@ struct ExecutorTests {
                 #expect(rows.count > 3_000, "outer \(outer), filter \(filter != nil)")
                 let order = { (a: Row, b: Row) in a.lexicographicallyPrecedes(b) { Value.sortOrder($0, $1) < 0 } }
                 #expect(rows.sorted(by: order) == expected.sorted(by: order), "outer \(outer), filter \(filter != nil)")
+                // Under a COUNT(*) no column is read, and the lookup join builds no rows.
+                let counted = try Executor(transaction: txn).execute(
+                    .select(.aggregate(source: .lookupJoin(left: keyed, leftColumn: 2, table: Self.table(), alias: nil, column: 0,
+                                                           filter: filter, outer: outer),
+                                       groupBy: [], aggregates: [Aggregate(.count, .constant(.integer(1)))])))
+                guard case .query(_, let count) = counted else {
+                    Issue.record("expected a count, got \(counted)")
+                    return
+                }
+                #expect(count == [[.integer(Int64(expected.count))]], "outer \(outer), filter \(filter != nil)")
             }
         }
     }

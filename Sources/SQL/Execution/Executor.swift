@@ -192,7 +192,7 @@ public struct Executor {
             }
             cursor = LookupJoinCursor(left: try input(inputs, 0), leftColumn: leftColumn, table: table,
                                       column: column, filter: filter, outer: outer, reading: tableReading,
-                                      transaction: transaction)
+                                      readsNothing: reading?.isEmpty == true, transaction: transaction)
         case .apply(_, let subquery, let kind):
             cursor = ApplyCursor(source: try input(inputs, 0), subquery: subquery, kind: kind,
                                  executor: Executor(transaction: transaction))

@@ -19,6 +19,10 @@ final class LookupJoinCursor: RowCursor {
     private let reading: Set<Int>?
     /// `reading` as flags for `RowCodec.decode`.
     private let keeping: [Bool]?
+    /// Whether the parents read no column of the joined rows at all (a COUNT(*) above): then
+    /// one shared row of NULLs stands for every joined row, and no row is decoded or built.
+    private let readsNothing: Bool
+    @exclusivity(unchecked) private var blank: Row = []
     private let transaction: any Transaction
     /// A row found for the batch: decoded already (it had to pass the filter, or show its
     /// indexed column's value), or still as stored, decoded only when it is joined.
@@ -40,7 +44,7 @@ final class LookupJoinCursor: RowCursor {
     @exclusivity(unchecked) private var pendingIndex = 0
 
     init(left: any RowCursor, leftColumn: Int, table: Table, column: Int, filter: Expression?, outer: Bool,
-         reading: Set<Int>?, transaction: any Transaction) {
+         reading: Set<Int>?, readsNothing: Bool = false, transaction: any Transaction) {
         self.left = left
         self.leftColumn = leftColumn
         self.table = table
@@ -49,6 +53,7 @@ final class LookupJoinCursor: RowCursor {
         self.outer = outer
         self.reading = reading
         keeping = RowCodec.keeping(reading, columns: table.columns.count)
+        self.readsNothing = readsNothing
         self.transaction = transaction
     }
 
@@ -65,6 +70,12 @@ final class LookupJoinCursor: RowCursor {
         let (left, match) = pending[pendingIndex]
         pendingIndex += 1
         let leftRow = batch[left]
+        if readsNothing {
+            if blank.count != leftRow.count + table.columns.count {
+                blank = Array(repeating: .null, count: leftRow.count + table.columns.count)
+            }
+            return blank
+        }
         guard match >= 0 else { return leftRow + Array(repeating: .null, count: table.columns.count) }
         switch found[match].row {
         case .row(let row):
