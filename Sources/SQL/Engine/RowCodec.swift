@@ -47,8 +47,9 @@ public enum RowCodec {
     /// With `keeping` (one flag per column, see `keeping(_:columns:)`), values whose flag is
     /// false are skipped over and left NULL: a scan whose reader looks at two columns of ten
     /// does not build the other eight (strings above all).
-    /// With `leading`, the row's values start at that position, after as many NULLs (room a
-    /// join fills with its other side's values in place; see `Transaction.get`).
+    /// With `leading`, the row's values start at that position, after as many NULLs: room a
+    /// lookup join fills with the left row's values in place, instead of building the looked-up
+    /// row and then a third joining the two.
     public static func decode(_ bytes: [UInt8], from start: Int = 0, keeping: [Bool]? = nil,
                               leading: Int = 0) throws(SQLError) -> Row {
         try decodeStored("corrupt row") {
