@@ -133,6 +133,8 @@ struct TerminalTests {
         tmux.enter("BEGIN;")
         tmux.enter("INSERT INTO t VALUES (1);")
         try tmux.waitFor("INSERT 1")
+        // Ctrl-D must reach libedit at its prompt: pressed sooner, the terminal takes it.
+        try tmux.waitForPrompt("cutaway(n1) txn 2>")
         tmux.press("C-d")
         try tmux.waitFor("rolled back")
         #expect(tmux.screen().contains("transaction 2"))
@@ -309,9 +311,9 @@ struct Tmux {
 
     /// Waits until the last line shows an empty prompt: libedit reads again, so keys pressed
     /// now are edited by it rather than echoed by the terminal (a race on a busy machine).
-    func waitForPrompt() throws {
+    func waitForPrompt(_ prompt: String = "cutaway(n1)>") throws {
         try waitUntil("an empty prompt") { screen in
-            screen.split(separator: "\n").last { !$0.isEmpty }.map { $0.hasSuffix("cutaway(n1)>") } ?? false
+            screen.split(separator: "\n").last { !$0.isEmpty }.map { $0.hasSuffix(prompt) } ?? false
         }
     }
 
