@@ -78,7 +78,7 @@ final class BTree<Value> {
         var node = root
         while true {
             let (index, found) = node.search(probe)
-            if found { return node.values[index] }
+            if found { return node.entries[index].value }
             let children = node.children
             if children.isEmpty { return nil }
             node = children[index]
@@ -110,7 +110,7 @@ final class BTree<Value> {
     func remove(_ key: [UInt8]) -> Value? {
         let old = remove(BTreeKey(key), from: root)
         // A merge below may have pulled the root's last key down: the tree gets one level lower.
-        if root.keys.isEmpty, let only = root.children.first { root = only }
+        if root.entries.isEmpty, let only = root.children.first { root = only }
         if old != nil { count -= 1 }
         return old
     }
@@ -181,16 +181,16 @@ final class BTree<Value> {
         }
         while true {
             // keys[0..<index] lie below the bound; keys[index] equals it when found.
-            var index = node.keys.count
+            var index = node.entries.count
             if let probe {
                 let (position, found) = node.search(probe)
                 if found && inclusive {
-                    candidate = (node.keys[position], node.values[position])
+                    candidate = (node.entries[position].key, node.entries[position].value)
                     break
                 }
                 index = position
             }
-            if index > 0 { candidate = (node.keys[index - 1], node.values[index - 1]) }
+            if index > 0 { candidate = (node.entries[index - 1].key, node.entries[index - 1].value) }
             // Whatever lies in children[index] sorts after the candidate and below the bound.
             guard !node.isLeaf else { break }
             node = node.children[index]
@@ -248,10 +248,10 @@ final class BTree<Value> {
                         break
                     }
                     if passed > 0 { candidate = (node, passed - 1) }
-                    if passed < node.keys.count { high = node.keys[passed] }
+                    if passed < node.entries.count { high = node.entries[passed].key }
                     node = node.children[passed]
                 }
-                if let (node, position) = candidate { try body(index, node.keys[position].bytes, node.values[position]) }
+                if let (node, position) = candidate { try body(index, node.entries[position].key.bytes, node.entries[position].value) }
             }
         }
     }
@@ -274,7 +274,7 @@ final class BTree<Value> {
             // Before the leaf's first key: the answer lies in an earlier leaf.
             guard count > 0 else { return nil }
             (passed, step) = (count, count - passed)
-            return (node.keys[count - 1], node.values[count - 1])
+            return (node.entries[count - 1].key, node.entries[count - 1].value)
         }
     }
 
@@ -295,8 +295,8 @@ final class BTree<Value> {
     private func insert(_ key: BTreeKey, _ value: Value, into node: BTreeNode<Value>) -> (old: Value?, split: Split?) {
         let (index, found) = node.search(key)
         if found {
-            let old = node.values[index]
-            node.values[index] = value
+            let old = node.entries[index].value
+            node.setValue(value, at: index)
             return (old, nil)
         }
         if node.isLeaf {
@@ -307,17 +307,15 @@ final class BTree<Value> {
             node.insert(childSplit.key, childSplit.value, at: index)
             node.children.insert(childSplit.right, at: index + 1)
         }
-        return (nil, node.keys.count > Self.maximumKeys ? split(node) : nil)
+        return (nil, node.entries.count > Self.maximumKeys ? split(node) : nil)
     }
 
     /// Splits an overflowing node in two around its middle key, which moves up to the parent.
     private func split(_ node: BTreeNode<Value>) -> Split {
-        let middle = node.keys.count / 2
-        let right = BTreeNode<Value>(
-            keys: Array(node.keys[(middle + 1)...]),
-            values: Array(node.values[(middle + 1)...]),
-            children: node.isLeaf ? [] : Array(node.children[(middle + 1)...]))
-        let result = Split(key: node.keys[middle], value: node.values[middle], right: right)
+        let middle = node.entries.count / 2
+        let right = BTreeNode<Value>(entries: node.entries[(middle + 1)...],
+                                     children: node.isLeaf ? [] : Array(node.children[(middle + 1)...]))
+        let result = Split(key: node.entries[middle].key, value: node.entries[middle].value, right: right)
         node.removePairs(from: middle)
         if !node.isLeaf { node.children.removeSubrange((middle + 1)...) }
         return result
@@ -337,13 +335,13 @@ final class BTree<Value> {
         }
         // The key sits in an inner node: replace it with its neighbour from a child that can
         // spare a key, or merge the two children around it and delete from the merged node.
-        let old = node.values[index]
+        let old = node.entries[index].value
         let left = node.children[index]
         let right = node.children[index + 1]
-        if left.keys.count >= Self.minimumDegree {
+        if left.entries.count >= Self.minimumDegree {
             let predecessor = left.lastKey
             if let value = remove(predecessor, from: left) { node.replace(at: index, with: predecessor, value) }
-        } else if right.keys.count >= Self.minimumDegree {
+        } else if right.entries.count >= Self.minimumDegree {
             let successor = right.firstKey
             if let value = remove(successor, from: right) { node.replace(at: index, with: successor, value) }
         } else {
@@ -357,20 +355,20 @@ final class BTree<Value> {
     /// it, and returns the child to descend into (a merge may replace it).
     private func makeRoomInChild(of node: BTreeNode<Value>, at index: Int) -> BTreeNode<Value> {
         let child = node.children[index]
-        if child.keys.count >= Self.minimumDegree { return child }
-        if index > 0, node.children[index - 1].keys.count >= Self.minimumDegree {
+        if child.entries.count >= Self.minimumDegree { return child }
+        if index > 0, node.children[index - 1].entries.count >= Self.minimumDegree {
             // Rotate right: the parent's separator moves down, the left sibling's last key up.
             let left = node.children[index - 1]
-            child.insert(node.keys[index - 1], node.values[index - 1], at: 0)
-            let last = left.remove(at: left.keys.count - 1)
+            child.insert(node.entries[index - 1].key, node.entries[index - 1].value, at: 0)
+            let last = left.remove(at: left.entries.count - 1)
             node.replace(at: index - 1, with: last.key, last.value)
             if !left.isLeaf { child.children.insert(left.children.removeLast(), at: 0) }
             return child
         }
-        if index + 1 < node.children.count, node.children[index + 1].keys.count >= Self.minimumDegree {
+        if index + 1 < node.children.count, node.children[index + 1].entries.count >= Self.minimumDegree {
             // Rotate left: the mirror image.
             let right = node.children[index + 1]
-            child.insert(node.keys[index], node.values[index], at: child.keys.count)
+            child.insert(node.entries[index].key, node.entries[index].value, at: child.entries.count)
             let first = right.remove(at: 0)
             node.replace(at: index, with: first.key, first.value)
             if !right.isLeaf { child.children.append(right.children.removeFirst()) }
@@ -430,13 +428,13 @@ final class BTree<Value> {
         }
         // Local copies of the node's arrays: reading a class's array property inside the loop
         // would retain and release its buffer (and check exclusivity) for every pair.
-        let (keys, values, children) = (node.keys, node.values, node.children)
+        let (entries, children) = (node.entries, node.children)
         if !children.isEmpty, let bound = firstChild {
             if try !visitForward(children[first], from: bound, body) { return false }
         }
         var index = first
-        while index < keys.count {
-            if try !body(keys[index].bytes, values[index]) { return false }
+        while index < entries.count {
+            if try !body(entries[index].key.bytes, entries[index].value) { return false }
             if !children.isEmpty, try !visitForward(children[index + 1], from: .unbounded, body) { return false }
             index += 1
         }
@@ -449,7 +447,7 @@ final class BTree<Value> {
     ) rethrows -> Bool {
         // `past` counts the keys that satisfy the end bound; `lastChild` is the bound for
         // children[past], or nil when that child lies entirely after the end.
-        var past = node.keys.count
+        var past = node.entries.count
         var lastChild: KeyRange.Bound? = .unbounded
         switch end {
         case .unbounded: break
@@ -462,13 +460,13 @@ final class BTree<Value> {
             past = index
             lastChild = found ? .unbounded : end
         }
-        let (keys, values, children) = (node.keys, node.values, node.children)  // see visitForward
+        let (entries, children) = (node.entries, node.children)  // see visitForward
         if !children.isEmpty, let bound = lastChild {
             if try !visitReverse(children[past], from: bound, body) { return false }
         }
         var index = past - 1
         while index >= 0 {
-            if try !body(keys[index].bytes, values[index]) { return false }
+            if try !body(entries[index].key.bytes, entries[index].value) { return false }
             if !children.isEmpty, try !visitReverse(children[index], from: .unbounded, body) { return false }
             index -= 1
         }
@@ -476,9 +474,9 @@ final class BTree<Value> {
     }
 
     private func forEach(_ node: BTreeNode<Value>, _ body: ([UInt8], Value) throws -> Void) rethrows {
-        for index in node.keys.indices {
+        for index in node.entries.indices {
             if !node.isLeaf { try forEach(node.children[index], body) }
-            try body(node.keys[index].bytes, node.values[index])
+            try body(node.entries[index].key.bytes, node.entries[index].value)
         }
         if let last = node.children.last { try forEach(last, body) }
     }
@@ -494,21 +492,20 @@ final class BTree<Value> {
         var previous: [UInt8]?
         var seen = 0
         func check(_ node: BTreeNode<Value>, depth: Int, isRoot: Bool) -> String? {
-            if !isRoot, node.keys.count < Self.minimumDegree - 1 { return "underfull node (\(node.keys.count) keys)" }
-            if node.keys.count > Self.maximumKeys { return "overfull node (\(node.keys.count) keys)" }
-            if node.keys.count != node.values.count { return "keys and values differ in number" }
+            if !isRoot, node.entries.count < Self.minimumDegree - 1 { return "underfull node (\(node.entries.count) keys)" }
+            if node.entries.count > Self.maximumKeys { return "overfull node (\(node.entries.count) keys)" }
             if let problem = node.wordsViolation() { return problem }
             if node.isLeaf {
                 if let leafDepth, leafDepth != depth { return "leaves at depths \(leafDepth) and \(depth)" }
                 leafDepth = depth
-            } else if node.children.count != node.keys.count + 1 {
-                return "inner node with \(node.keys.count) keys has \(node.children.count) children"
+            } else if node.children.count != node.entries.count + 1 {
+                return "inner node with \(node.entries.count) keys has \(node.children.count) children"
             }
-            for index in node.keys.indices {
+            for index in node.entries.indices {
                 if !node.isLeaf, let problem = check(node.children[index], depth: depth + 1, isRoot: false) { return problem }
-                if let previous, compareBytes(previous, node.keys[index].bytes) >= 0 { return "keys out of order" }
-                if node.keys[index].prefix != BTreeKey(node.keys[index].bytes).prefix { return "stale key prefix" }
-                previous = node.keys[index].bytes
+                if let previous, compareBytes(previous, node.entries[index].key.bytes) >= 0 { return "keys out of order" }
+                if node.entries[index].key.prefix != BTreeKey(node.entries[index].key.bytes).prefix { return "stale key prefix" }
+                previous = node.entries[index].key.bytes
                 seen += 1
             }
             if let last = node.children.last { return check(last, depth: depth + 1, isRoot: false) }

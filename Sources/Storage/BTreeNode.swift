@@ -4,34 +4,47 @@ import Glibc
 import Darwin
 #endif
 
-/// One B-tree node: sorted keys, their values, and (for inner nodes) `keys.count + 1` children,
-/// where `children[i]` holds the keys between `keys[i - 1]` and `keys[i]`.
+/// One B-tree node: sorted entries (a key, its value, its comparison word) and, for inner
+/// nodes, `entries.count + 1` children, where `children[i]` holds the keys between
+/// `entries[i - 1].key` and `entries[i].key`.
 ///
-/// Keys change only through the methods below, so the tree's algorithms read as steps
-/// ("insert this pair", "absorb the right sibling") rather than as edits of parallel arrays,
-/// and so the comparison words stay in step with the keys.
+/// Entries change only through the methods below, so the tree's algorithms read as steps
+/// ("insert this pair", "absorb the right sibling"), and the comparison words stay in step with
+/// the keys. A key, its word and its value sit side by side in one array: a lookup that lands
+/// on an entry finds all three in one cache line, where three parallel arrays (keys, values,
+/// words) cost a line, and often a cache miss, each.
 ///
 /// **Comparison words.** Keys in one node share long beginnings: every MVCC version of a row of
 /// table `t` starts with the same tag, table name and escapes, and the keys deeper in the tree
 /// share more. The node keeps how many bytes all its keys share (`shared`) and, for each key,
-/// the 8 bytes after them as a big-endian integer (`words`). A search first checks the probe
-/// against the shared bytes once, then compares integers in the node's own array; only equal
-/// words need a key's bytes, a separate heap object (a likely cache miss). Zero padding makes a
-/// shorter key's word sort first, and equal words fall back to the full comparison, so words
-/// order exactly as the keys do.
+/// the 8 bytes after them as a big-endian integer (its entry's `word`). A search first checks
+/// the probe against the shared bytes once, then compares integers in the node's own array;
+/// only equal words need a key's bytes, a separate heap object (a likely cache miss). Zero
+/// padding makes a shorter key's word sort first, and equal words fall back to the full
+/// comparison, so words order exactly as the keys do.
 final class BTreeNode<Value> {
-    @exclusivity(unchecked) private(set) var keys: [BTreeKey]
-    @exclusivity(unchecked) var values: [Value]
+    /// One key with its value and comparison word.
+    struct Entry {
+        var word: UInt64
+        var key: BTreeKey
+        var value: Value
+    }
+
+    @exclusivity(unchecked) private(set) var entries: [Entry]
     @exclusivity(unchecked) var children: [BTreeNode<Value>]
     /// How many leading bytes every key of this node has in common (at most the shortest key's
     /// length). It can only shrink while the node lives, except when a split or merge recomputes it.
     @exclusivity(unchecked) private(set) var shared = 0
-    /// Each key's 8 bytes after the `shared` ones (see the type's comment).
-    @exclusivity(unchecked) private(set) var words: [UInt64] = []
 
     init(keys: [BTreeKey] = [], values: [Value] = [], children: [BTreeNode<Value>] = []) {
-        self.keys = keys
-        self.values = values
+        entries = zip(keys, values).map { Entry(word: 0, key: $0, value: $1) }
+        self.children = children
+        recomputeWords()
+    }
+
+    /// A node of entries taken from another (a split's right half): their words are computed afresh.
+    init(entries: ArraySlice<Entry>, children: [BTreeNode<Value>]) {
+        self.entries = Array(entries)
         self.children = children
         recomputeWords()
     }
@@ -42,55 +55,53 @@ final class BTreeNode<Value> {
     var firstKey: BTreeKey {
         var node = self
         while let child = node.children.first { node = child }
-        return node.keys.first ?? BTreeKey([])
+        return node.entries.first?.key ?? BTreeKey([])
     }
 
     /// The largest key in this subtree (the subtree must not be empty).
     var lastKey: BTreeKey {
         var node = self
         while let child = node.children.last { node = child }
-        return node.keys.last ?? BTreeKey([])
+        return node.entries.last?.key ?? BTreeKey([])
     }
 
-    // MARK: - Changing keys
+    // MARK: - Changing entries
 
     /// Inserts a pair at `index`.
     func insert(_ key: BTreeKey, _ value: Value, at index: Int) {
-        admit(key.bytes, besides: index < keys.count ? index : index - 1)
-        keys.insert(key, at: index)
-        values.insert(value, at: index)
-        words.insert(Self.word(key.bytes, at: shared), at: index)
+        admit(key.bytes, besides: index < entries.count ? index : index - 1)
+        entries.insert(Entry(word: Self.word(key.bytes, at: shared), key: key, value: value), at: index)
     }
 
     /// Removes and returns the pair at `index`. (What the rest share, they still share.)
     @discardableResult
     func remove(at index: Int) -> (key: BTreeKey, value: Value) {
-        words.remove(at: index)
-        return (keys.remove(at: index), values.remove(at: index))
+        let entry = entries.remove(at: index)
+        return (entry.key, entry.value)
     }
 
     /// Puts another pair in the place of the one at `index`.
     func replace(at index: Int, with key: BTreeKey, _ value: Value) {
         admit(key.bytes, besides: index == 0 ? 1 : 0)
-        keys[index] = key
-        values[index] = value
-        words[index] = Self.word(key.bytes, at: shared)
+        entries[index] = Entry(word: Self.word(key.bytes, at: shared), key: key, value: value)
+    }
+
+    /// Gives the key at `index` a new value.
+    func setValue(_ value: Value, at index: Int) {
+        entries[index].value = value
     }
 
     /// Removes the pairs from `index` on (a split keeps the first half, whose keys may now
     /// share more).
     func removePairs(from index: Int) {
-        keys.removeSubrange(index...)
-        values.removeSubrange(index...)
+        entries.removeSubrange(index...)
         recomputeWords()
     }
 
     /// Appends the separator and every pair and child of `right` (a merge).
     func absorb(separator: (key: BTreeKey, value: Value), _ right: BTreeNode<Value>) {
-        keys.append(separator.key)
-        values.append(separator.value)
-        keys.append(contentsOf: right.keys)
-        values.append(contentsOf: right.values)
+        entries.append(Entry(word: 0, key: separator.key, value: separator.value))
+        entries.append(contentsOf: right.entries)
         children.append(contentsOf: right.children)
         recomputeWords()
     }
@@ -99,29 +110,29 @@ final class BTreeNode<Value> {
     /// holds one), recomputing the words if it shrank: every key shares the same beginning, so
     /// any one of them tells how much of it the new key shares.
     private func admit(_ bytes: [UInt8], besides other: Int) {
-        guard keys.indices.contains(other) else {
+        guard entries.indices.contains(other) else {
             // No other key (an empty node, or replacing its only key): the new key is all there is.
             shared = bytes.count
-            words = Array(repeating: 0, count: keys.count)
+            for index in entries.indices { entries[index].word = 0 }
             return
         }
-        let common = Self.commonPrefixLength(bytes, keys[other].bytes, limit: shared)
+        let common = Self.commonPrefixLength(bytes, entries[other].key.bytes, limit: shared)
         if common < shared {
             shared = common
-            words = keys.map { Self.word($0.bytes, at: common) }
+            for index in entries.indices { entries[index].word = Self.word(entries[index].key.bytes, at: common) }
         }
     }
 
     /// Sets `shared` to what the first and last keys share (sorted keys: all of them share
     /// it) and computes every word.
     private func recomputeWords() {
-        if let first = keys.first, let last = keys.last {
+        if let first = entries.first?.key, let last = entries.last?.key {
             shared = Self.commonPrefixLength(first.bytes, last.bytes, limit: min(first.bytes.count, last.bytes.count))
         } else {
             shared = 0
         }
         let offset = shared
-        words = keys.map { Self.word($0.bytes, at: offset) }
+        for index in entries.indices { entries[index].word = Self.word(entries[index].key.bytes, at: offset) }
     }
 
     /// How many leading bytes `a` and `b` have in common, counting at most `limit`.
@@ -151,15 +162,14 @@ final class BTreeNode<Value> {
         return value
     }
 
-    /// What is wrong with `shared` and `words`, or nil (for the tree's invariant check).
+    /// What is wrong with `shared` and the words, or nil (for the tree's invariant check).
     func wordsViolation() -> String? {
-        if words.count != keys.count { return "\(words.count) comparison words for \(keys.count) keys" }
-        guard let first = keys.first else { return nil }
-        for (key, word) in zip(keys, words) {
-            if key.bytes.count < shared || key.bytes[..<shared] != first.bytes[..<shared] {
+        guard let first = entries.first?.key else { return nil }
+        for entry in entries {
+            if entry.key.bytes.count < shared || entry.key.bytes[..<shared] != first.bytes[..<shared] {
                 return "a key does not share the node's first \(shared) bytes"
             }
-            if word != Self.word(key.bytes, at: shared) { return "stale comparison word" }
+            if entry.word != Self.word(entry.key.bytes, at: shared) { return "stale comparison word" }
         }
         return nil
     }
@@ -184,7 +194,7 @@ final class BTreeNode<Value> {
 
     @inline(__always)
     func place(_ probe: UnsafeRawBufferPointer) -> Placement {
-        guard let first = keys.first else { return .beforeAll }
+        guard let first = entries.first?.key else { return .beforeAll }
         let shared = self.shared
         let order = first.bytes.withUnsafeBytes { key -> Int in
             let end = min(shared, probe.count)
@@ -208,15 +218,16 @@ final class BTreeNode<Value> {
         let word: UInt64
         switch place(key.bytes) {
         case .beforeAll: return (0, false)
-        case .afterAll: return (keys.count, false)
+        case .afterAll: return (entries.count, false)
         case .among(let probeWord): word = probeWord
         }
-        return words.withUnsafeBufferPointer { words in
+        return entries.withUnsafeBufferPointer { entries in
             var low = 0
-            var high = words.count
+            var high = entries.count
             while low < high {
                 let middle = (low + high) >> 1
-                let order = words[middle] != word ? (words[middle] < word ? -1 : 1) : compareBytes(keys[middle].bytes, key.bytes)
+                let entry = entries[middle]
+                let order = entry.word != word ? (entry.word < word ? -1 : 1) : compareBytes(entry.key.bytes, key.bytes)
                 if order < 0 {
                     low = middle + 1
                 } else if order > 0 {
@@ -236,16 +247,17 @@ final class BTreeNode<Value> {
         let word: UInt64
         switch place(probe) {
         case .beforeAll: return 0
-        case .afterAll: return keys.count
+        case .afterAll: return entries.count
         case .among(let probeWord): word = probeWord
         }
-        return words.withUnsafeBufferPointer { words in
+        return entries.withUnsafeBufferPointer { entries in
             // Whether the key at `index` lies at or before the probe.
             func atOrBefore(_ index: Int) -> Bool {
-                words[index] != word ? words[index] < word : compareBytes(keys[index].bytes, probe) <= 0
+                let entryWord = entries[index].word
+                return entryWord != word ? entryWord < word : compareBytes(entries[index].key.bytes, probe) <= 0
             }
-            // The count lies in low...high: keys[..<low] are at or before the probe, keys[high...] after.
-            var (low, high) = (min(start, words.count), words.count)
+            // The count lies in low...high: entries[..<low] are at or before the probe, entries[high...] after.
+            var (low, high) = (min(start, entries.count), entries.count)
             let expected = min(low + max(guess, 0), high)
             if expected > low {
                 if atOrBefore(expected - 1) { low = expected } else { high = expected - 1 }
