@@ -42,9 +42,7 @@ final class AggregateCursor: RowCursor {
                 keys.append(key)
                 accumulators.append(aggregates.map(Accumulator.init))
             }
-            for i in aggregates.indices {
-                try accumulators[slot][i].add(try aggregates[i].argument.evaluate(row))
-            }
+            try add(row, to: &accumulators[slot])
         }
         // Groups come out in the order of their values (NULL first), so results do not depend
         // on the order rows were read in.
@@ -56,12 +54,7 @@ final class AggregateCursor: RowCursor {
             return a < b
         }
         var rows: [Row] = []
-        for slot in order {
-            let key = keys[slot]
-            var row = key
-            for accumulator in accumulators[slot] { row.append(try accumulator.result()) }
-            rows.append(row)
-        }
+        for slot in order { rows.append(try Self.results(accumulators[slot], after: keys[slot])) }
         return rows
     }
 
@@ -69,12 +62,21 @@ final class AggregateCursor: RowCursor {
     /// there even when the input is empty.
     private func aggregateOneGroup() throws(SQLError) -> Row {
         var accumulators = aggregates.map(Accumulator.init)
-        while let row = try source.next() {
-            for i in aggregates.indices {
-                try accumulators[i].add(try aggregates[i].argument.evaluate(row))
-            }
+        while let row = try source.next() { try add(row, to: &accumulators) }
+        return try Self.results(accumulators, after: [])
+    }
+
+    /// Feeds one input row to a group's accumulators.
+    @inline(__always)
+    private func add(_ row: Row, to accumulators: inout [Accumulator]) throws(SQLError) {
+        for i in aggregates.indices {
+            try accumulators[i].add(try aggregates[i].argument.evaluate(row))
         }
-        var row: Row = []
+    }
+
+    /// A group's output row: its key's values, then each aggregate's result.
+    private static func results(_ accumulators: [Accumulator], after key: Row) throws(SQLError) -> Row {
+        var row = key
         for accumulator in accumulators { row.append(try accumulator.result()) }
         return row
     }
