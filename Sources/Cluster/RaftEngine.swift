@@ -251,7 +251,7 @@ final class RaftTransaction: Transaction {
         for row in try get(table: table, ids: ids) where row.indices.contains(schema.primaryKey) {
             while index < ids.count, Value.sortOrder(ids[index], row[schema.primaryKey]) != 0 { index += 1 }
             guard index < ids.count else { break }
-            stored.append((index, StoredRow(bytes: RowCodec.encode(row), start: 0)))
+            stored.append((index, StoredRow(RowCodec.encode(row)[...])))
             index += 1
         }
         return stored
@@ -333,7 +333,7 @@ private final class ScanPages {
             guard let lastBytes = fetched.rows.last else { break }
             rows.reserveCapacity(fetched.rows.count)
             for bytes in fetched.rows {
-                if let row = try RowCodec.decode(bytes, from: 0, keeping: keeping, sieve: sieve, columns: table.columns.count) {
+                if let row = try RowCodec.decode(bytes[...], keeping: keeping, sieve: sieve, columns: table.columns.count) {
                     rows.append(row)
                 }
             }

@@ -1,49 +1,50 @@
 /// Reads values written by ``BinaryWriter``, in the same order, from untrusted bytes.
 ///
 /// Every read checks bounds; truncation, overlong or overflowing varints, lengths beyond the
-/// input and invalid UTF-8 throw ``EncodingError`` with the offset where they were found.
+/// input and invalid UTF-8 throw ``EncodingError`` with the offset where they were found
+/// (counted from the start of the input, also when the input is a slice of a larger buffer).
 public struct BinaryReader: Sendable {
-    /// The whole input.
-    public let bytes: [UInt8]
-    /// The offset of the next unread byte.
-    public var offset: Int { position }
-    /// Where the next read starts: `offset`'s storage, open to the inlinable readers below.
+    /// The whole input: an array, or a slice of one (a value inside a storage engine's buffer,
+    /// read in place). Its indices are those of the array it came from.
+    public let bytes: ArraySlice<UInt8>
+    /// The offset of the next unread byte from the start of the input.
+    public var offset: Int { position - bytes.startIndex }
+    /// The index in `bytes` of the next unread byte: `offset`'s storage, open to the inlinable
+    /// readers below.
     @usableFromInline var position: Int
 
     @inlinable
     public init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        position = 0
+        self.init(bytes[...])
     }
 
-    /// A reader of `bytes[offset...]`, for a value that sits after a header in a larger
-    /// buffer (reading it in place saves copying it out).
+    /// A reader of a slice: a value that sits in a larger buffer, read without copying it out.
     @inlinable
-    public init(_ bytes: [UInt8], from start: Int) {
+    public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
-        self.position = min(max(0, start), bytes.count)
+        position = bytes.startIndex
     }
 
     /// Whether every byte has been read.
     @inlinable
-    public var isAtEnd: Bool { position >= bytes.count }
+    public var isAtEnd: Bool { position >= bytes.endIndex }
 
     /// How many bytes are left.
     @inlinable
-    public var remainingCount: Int { max(0, bytes.count - position) }
+    public var remainingCount: Int { max(0, bytes.endIndex - position) }
 
     /// Throws unless every byte has been read.
     public func finish(_ what: String = "value") throws(EncodingError) {
-        if position < bytes.count {
-            throw EncodingError(offset: position, expected: what, reason: .trailingBytes(count: bytes.count - position))
+        if position < bytes.endIndex {
+            throw EncodingError(offset: offset, expected: what, reason: .trailingBytes(count: bytes.endIndex - position))
         }
     }
 
     /// One raw byte.
     @inlinable
     public mutating func readByte(_ what: String = "byte") throws(EncodingError) -> UInt8 {
-        guard position < bytes.count else {
-            throw EncodingError(offset: position, expected: what, reason: .truncated)
+        guard position < bytes.endIndex else {
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
         }
         let byte = bytes[position]
         position += 1
@@ -52,7 +53,7 @@ public struct BinaryReader: Sendable {
 
     /// A Bool: exactly `0x00` or `0x01`.
     public mutating func readBool() throws(EncodingError) -> Bool {
-        let start = position
+        let start = offset
         switch try readByte("Bool") {
         case 0: return false
         case 1: return true
@@ -65,18 +66,18 @@ public struct BinaryReader: Sendable {
     /// one encoding.
     @inlinable
     public mutating func readUVarint(_ what: @autoclosure () -> String = "varint") throws(EncodingError) -> UInt64 {
-        let start = position
         // One-byte varints (small counts, lengths and integers) are the common case.
-        if position < bytes.count, bytes[position] & 0x80 == 0 {
+        if position < bytes.endIndex, bytes[position] & 0x80 == 0 {
             position += 1
-            return UInt64(bytes[start])
+            return UInt64(bytes[position - 1])
         }
+        let start = offset
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var count = 0
         while true {
-            guard position < bytes.count else {
-                throw EncodingError(offset: position, expected: what(), reason: .truncated)
+            guard position < bytes.endIndex else {
+                throw EncodingError(offset: offset, expected: what(), reason: .truncated)
             }
             let byte = bytes[position]
             position += 1
@@ -108,7 +109,7 @@ public struct BinaryReader: Sendable {
 
     /// A varint that must fit in `Int` (counts and lengths).
     public mutating func readCount(_ what: String = "count") throws(EncodingError) -> Int {
-        let start = position
+        let start = offset
         let raw = try readUVarint(what)
         guard raw <= UInt64(Int.max) else {
             throw EncodingError(offset: start, expected: what, reason: .outOfRange(raw))
@@ -120,9 +121,9 @@ public struct BinaryReader: Sendable {
     @inlinable
     public mutating func readUInt64(_ what: String = "UInt64") throws(EncodingError) -> UInt64 {
         guard remainingCount >= 8 else {
-            throw EncodingError(offset: position, expected: what, reason: .truncated)
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
         }
-        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt64.self) }
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         position += 8
         return UInt64(bigEndian: raw)
     }
@@ -148,7 +149,7 @@ public struct BinaryReader: Sendable {
     /// Reads a length prefix and skips that many bytes; returns where they lie in `bytes`.
     @usableFromInline
     mutating func readLengthPrefixed(_ what: @autoclosure () -> String) throws(EncodingError) -> Range<Int> {
-        let start = position
+        let start = offset
         let length = try readUVarint("length of \(what())")
         guard length <= UInt64(remainingCount) else {
             throw EncodingError(offset: start, expected: "\(length) bytes of \(what())", reason: .truncated)
@@ -161,13 +162,14 @@ public struct BinaryReader: Sendable {
     /// A length-prefixed string, which must be valid UTF-8.
     @inlinable
     public mutating func readString(_ what: @autoclosure () -> String = "string") throws(EncodingError) -> String {
-        let start = position
+        let start = offset
         let range = try readLengthPrefixed(what())
         // Validated straight from the input, without copying the bytes out first. ASCII (the
         // common case) is valid UTF-8 as it stands: checking that is a tight loop, while
         // `String(validating:)` is a generic call that a table scan would pay once per string.
+        let base = bytes.startIndex
         let text = bytes.withUnsafeBufferPointer { buffer -> String? in
-            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            let slice = UnsafeBufferPointer(rebasing: buffer[(range.lowerBound - base)..<(range.upperBound - base)])
             var high: UInt8 = 0
             for byte in slice { high |= byte }
             if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
@@ -187,7 +189,7 @@ public struct BinaryReader: Sendable {
     /// Exactly `count` raw bytes.
     public mutating func readRaw(count: Int, _ what: String = "bytes") throws(EncodingError) -> [UInt8] {
         guard count >= 0, count <= remainingCount else {
-            throw EncodingError(offset: position, expected: what, reason: .truncated)
+            throw EncodingError(offset: offset, expected: what, reason: .truncated)
         }
         let out = Array(bytes[position..<(position + count)])
         position += count

@@ -34,6 +34,34 @@ public final class BitCask: StorageEngine {
         /// The offset of the value's first byte (just after the key).
         var offset: UInt64
         var length: UInt32
+
+        init(offset: UInt64, length: UInt32) {
+            self.offset = offset
+            self.length = length
+        }
+
+        /// A location as the key directory stores it: the offset, then the length, big-endian.
+        var bytes: [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(12)
+            append(to: &out)
+            return out
+        }
+
+        /// Appends `bytes` to `out`.
+        func append(to out: inout [UInt8]) {
+            withUnsafeBytes(of: offset.bigEndian) { out.append(contentsOf: $0) }
+            withUnsafeBytes(of: length.bigEndian) { out.append(contentsOf: $0) }
+        }
+
+        /// The location stored as `bytes` (nil unless 12 bytes: only this engine writes them).
+        init?(_ bytes: ArraySlice<UInt8>) {
+            guard bytes.count == 12 else { return nil }
+            (offset, length) = bytes.withUnsafeBytes { raw in
+                (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
+                 UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            }
+        }
     }
 
     static let logName = "data.log"
@@ -46,7 +74,7 @@ public final class BitCask: StorageEngine {
     let temporaryPath: String
     private var log: PosixFile
     private let lock: PosixFile
-    private var keydir: BTree<Location>
+    private var keydir: BTree
     /// Bytes of the records the key directory points at; everything else in the log is garbage.
     private var liveBytes: Int
     /// The logical end of the log: bytes in the file plus bytes buffered.
@@ -147,8 +175,8 @@ public final class BitCask: StorageEngine {
     /// - Complexity: O(log n) plus one `pread` of the value.
     public func get(_ key: [UInt8]) throws -> [UInt8]? {
         try checkUsable()
-        guard let location = keydir.get(key) else { return nil }
-        return try readValue(at: location)
+        guard let stored = keydir.get(key) else { return nil }
+        return try readValue(at: try location(stored[...]))
     }
 
     /// A cursor over `range`; it stays valid when the engine changes between `next()` calls.
@@ -157,9 +185,9 @@ public final class BitCask: StorageEngine {
         BatchCursor(range: range, reverse: reverse) { [self] start, end, limit in
             try checkUsable()
             let pairs = reverse
-                ? keydir.pairsReversed(from: start, to: end, limit: limit)
-                : keydir.pairs(from: start, to: end, limit: limit)
-            return try pairs.map { KeyValue(key: $0.0, value: try readValue(at: $0.1)) }
+                ? keydir.pairsReversed(from: start, to: end, limit: limit) { (Array($0), $1) }
+                : keydir.pairs(from: start, to: end, limit: limit) { (Array($0), $1) }
+            return try pairs.map { KeyValue(key: $0.0, value: try readValue(at: try location($0.1))) }
         }
     }
 
@@ -167,9 +195,20 @@ public final class BitCask: StorageEngine {
     /// then one read per value found.
     /// - Complexity: O(log n) per key (less for sorted, nearby keys), one `pread` per value.
     public func lastAtOrBefore(_ keys: KeyBatch,
-                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
+                               _ body: (_ index: Int, _ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Void) throws {
         try checkUsable()
-        try keydir.lastAtOrBefore(keys) { index, key, location in try body(index, key, try readValue(at: location)) }
+        try keydir.lastAtOrBefore(keys) { index, key, stored in
+            try body(index, key, try readValue(at: try location(stored))[...])
+        }
+    }
+
+    /// A location read back from the key directory; only this engine writes them, so a bad one
+    /// means the process's own memory is wrong, reported rather than trusted.
+    private func location(_ stored: ArraySlice<UInt8>?) throws -> Location {
+        guard let stored, let location = Location(stored) else {
+            throw StorageError.corruptRecord(path: logPath, offset: 0, cause: "a key directory entry is not a location")
+        }
+        return location
     }
 
     private func readValue(at location: Location) throws -> [UInt8] {
@@ -202,8 +241,8 @@ public final class BitCask: StorageEngine {
         let location = Location(offset: end + UInt64(BitCaskRecord.headerSize + key.count), length: UInt32(value.count))
         BitCaskRecord.append(key: key, value: value, to: &buffer)
         end += UInt64(size)
-        if let old = keydir.set(key, location) {
-            liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(old.length))
+        if let old = keydir.set(key, location.bytes) {
+            liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(try self.location(old[...]).length))
         }
         liveBytes += size
         try appended(size)
@@ -214,7 +253,7 @@ public final class BitCask: StorageEngine {
     public func delete(_ key: [UInt8]) throws {
         try checkUsable()
         guard let old = keydir.remove(key) else { return }
-        liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(old.length))
+        liveBytes -= BitCaskRecord.size(keyLength: key.count, valueLength: Int(try location(old[...]).length))
         BitCaskRecord.append(key: key, value: nil, to: &buffer)
         let size = BitCaskRecord.size(keyLength: key.count, valueLength: nil)
         end += UInt64(size)
@@ -324,16 +363,19 @@ public final class BitCask: StorageEngine {
         let started = ContinuousClock.now
         let sizeBefore = end
         let temporary = try PosixFile(path: temporaryPath, flags: O_RDWR | O_CREAT | O_TRUNC)
-        let newKeydir = BTree<Location>()
+        let newKeydir = BTree()
         var written: UInt64 = 0
         do {
             var out: [UInt8] = []
             out.reserveCapacity(1 << 20)
-            try keydir.forEach { key, location in
+            try keydir.forEach { key, stored in
+                let location = try self.location(stored)
                 let value = try readValue(at: location)
                 let recordStart = written + UInt64(out.count)
+                let key = Array(key)
                 BitCaskRecord.append(key: key, value: value, to: &out)
-                newKeydir.set(key, Location(offset: recordStart + UInt64(BitCaskRecord.headerSize + key.count), length: location.length))
+                newKeydir.set(key, Location(offset: recordStart + UInt64(BitCaskRecord.headerSize + key.count),
+                                            length: location.length).bytes)
                 if out.count >= 1 << 20 {
                     try temporary.write(out, at: written)
                     written += UInt64(out.count)

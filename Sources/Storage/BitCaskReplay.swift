@@ -16,7 +16,7 @@
 /// sorts them by key, keeps the newest record of each key (the largest offset) and builds the
 /// B-tree from the sorted survivors in one pass.
 struct LogReplay {
-    var keydir = BTree<BitCask.Location>()
+    var keydir = BTree()
     /// Bytes of the records the key directory points at.
     var liveBytes = 0
     /// Records replayed.
@@ -62,7 +62,7 @@ struct LogReplay {
                 break
             }
             let keyStart = reader.position + BitCaskRecord.headerSize
-            let key = BTreeKey(Array(reader.buffer[keyStart..<(keyStart + header.keyLength)]))
+            let key = ReplayKey(Array(reader.buffer[keyStart..<(keyStart + header.keyLength)]))
             let valueOffset = reader.offset + UInt64(BitCaskRecord.headerSize + header.keyLength)
             entries.append(Entry(key: key, valueOffset: valueOffset,
                                  valueLength: header.valueLength.map { UInt32($0) } ?? BitCaskRecord.tombstone))
@@ -83,7 +83,7 @@ struct LogReplay {
     /// One replayed record: its key and where its value starts (tombstones have the tombstone
     /// length and no value).
     struct Entry {
-        var key: BTreeKey
+        var key: ReplayKey
         var valueOffset: UInt64
         var valueLength: UInt32
     }
@@ -96,24 +96,27 @@ struct LogReplay {
             let order = left.key.compare(right.key)
             return order != 0 ? order < 0 : left.valueOffset < right.valueOffset
         }
-        var keys: [BTreeKey] = []
-        var locations: [BitCask.Location] = []
+        var keys: [[UInt8]] = []
         keys.reserveCapacity(entries.count)
-        locations.reserveCapacity(entries.count)
+        // Every location's 12 bytes in one buffer, which the pairs below slice (the tree copies
+        // them into its nodes), rather than an array each.
+        var locations: [UInt8] = []
+        locations.reserveCapacity(12 * entries.count)
         var index = 0
         while index < entries.count {
             var newest = index
             while newest + 1 < entries.count, entries[newest + 1].key.compare(entries[index].key) == 0 { newest += 1 }
             let entry = entries[newest]
             if entry.valueLength != BitCaskRecord.tombstone {
-                keys.append(entry.key)
-                locations.append(BitCask.Location(offset: entry.valueOffset, length: entry.valueLength))
+                keys.append(entry.key.bytes)
+                BitCask.Location(offset: entry.valueOffset, length: entry.valueLength).append(to: &locations)
                 liveBytes += BitCaskRecord.size(keyLength: entry.key.bytes.count, valueLength: Int(entry.valueLength))
             }
             index = newest + 1
         }
         entries = []
-        keydir = BTree(sorted: keys, values: locations)
+        let pairs = keys.indices.map { BTreePair(key: keys[$0][...], value: locations[(12 * $0)..<(12 * $0 + 12)]) }
+        keydir = BTree(sorted: pairs)
     }
 
     /// The offset of the first intact record that starts after `offset`, trying every byte
@@ -196,5 +199,25 @@ struct ChunkReader {
     /// Calls `body` with the buffer's bytes.
     func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
         buffer.withUnsafeBytes(body)
+    }
+}
+
+/// A replayed record's key, with its first 8 bytes as a big-endian integer: the sort of a
+/// whole log's keys decides most comparisons by the integers alone, without reaching into
+/// each key's own heap object. Integers order like the keys: zero padding sorts a shorter
+/// key first, and equal integers fall back to the full comparison.
+struct ReplayKey {
+    let prefix: UInt64
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        prefix = bytes.withUnsafeBytes { BTreeNode.word($0, at: 0) }
+    }
+
+    /// Three-way comparison, like `compareBytes`.
+    func compare(_ other: ReplayKey) -> Int {
+        if prefix != other.prefix { return prefix < other.prefix ? -1 : 1 }
+        return compareBytes(bytes, other.bytes)
     }
 }

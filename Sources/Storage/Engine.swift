@@ -25,9 +25,11 @@ public protocol StorageEngine: AnyObject {
     /// returns false.
     ///
     /// For callers that hold a lock over a stretch of pairs anyway (MVCC's scans): each pair is
-    /// handed over without building an array, so versions a snapshot cannot see, and rows
-    /// decoded on the spot, cost no copies. The default pages through `scanBatch`.
-    func walk(_ range: KeyRange, reverse: Bool, _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws
+    /// handed over as slices of the engine's own buffers, without building an array, so versions
+    /// a snapshot cannot see, and rows decoded on the spot, cost no copies. The default pages
+    /// through `scanBatch`.
+    func walk(_ range: KeyRange, reverse: Bool,
+              _ body: (_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Bool) throws
     /// For each key that has a stored pair at or before it, calls `body` with the key's
     /// position and the greatest such pair, in the order given:
     /// `scanBatch(KeyRange(end: .included(key)), reverse: true, limit: 1)` for many keys at once.
@@ -39,7 +41,7 @@ public protocol StorageEngine: AnyObject {
     /// spot). The default asks `scanBatch` once per key.
     /// - Complexity: O(log n) per key for the engines here; much less for sorted, nearby keys.
     func lastAtOrBefore(_ keys: KeyBatch,
-                        _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws
+                        _ body: (_ index: Int, _ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Void) throws
     /// Makes every earlier write durable (fsync for engines with files).
     func flush() throws
     /// Sizes and counts for `.status`.
@@ -63,14 +65,14 @@ extension StorageEngine {
     }
 
     public func walk(_ range: KeyRange, reverse: Bool,
-                     _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
+                     _ body: (_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Bool) throws {
         // Pages start small (a walk often stops after a few pairs) and grow for long ones.
         var page = 16
         var remaining = range
         while true {
             let batch = try scanBatch(remaining, reverse: reverse, limit: page)
             for pair in batch {
-                if try !body(pair.key, pair.value) { return }
+                if try !body(pair.key[...], pair.value[...]) { return }
             }
             guard batch.count == page, let last = batch.last else { return }
             if reverse { remaining.end = .excluded(last.key) } else { remaining.start = .excluded(last.key) }
@@ -79,10 +81,10 @@ extension StorageEngine {
     }
 
     public func lastAtOrBefore(_ keys: KeyBatch,
-                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) throws {
+                               _ body: (_ index: Int, _ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Void) throws {
         for index in 0..<keys.count {
             if let pair = try scanBatch(KeyRange(end: .included(keys[index])), reverse: true, limit: 1).first {
-                try body(index, pair.key, pair.value)
+                try body(index, pair.key[...], pair.value[...])
             }
         }
     }
@@ -90,7 +92,7 @@ extension StorageEngine {
     /// ``lastAtOrBefore(_:_:)`` answered as an array, one element per key (nil: none).
     public func lastAtOrBefore(_ keys: [[UInt8]]) throws -> [KeyValue?] {
         var answers = [KeyValue?](repeating: nil, count: keys.count)
-        try lastAtOrBefore(KeyBatch(keys)) { index, key, value in answers[index] = KeyValue(key: key, value: value) }
+        try lastAtOrBefore(KeyBatch(keys)) { index, key, value in answers[index] = KeyValue(copying: key, value) }
         return answers
     }
 }
@@ -102,6 +104,11 @@ public struct KeyValue: Sendable, Hashable {
     public init(key: [UInt8], value: [UInt8]) {
         self.key = key
         self.value = value
+    }
+
+    /// A pair copied out of an engine's buffers.
+    public init(copying key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) {
+        self.init(key: Array(key), value: Array(value))
     }
 }
 
@@ -131,19 +138,18 @@ public protocol KeyValueCursor: AnyObject {
     func next() throws -> KeyValue?
     /// The next pair's value only; a cursor that must decode keys can skip that work here.
     func nextValue() throws -> [UInt8]?
-    /// Passes up to `limit` of the next values to `read` (as `bytes[start...]`) and returns
-    /// how many it passed: 0 at the end. An MVCC scan calls `read` under its lock, straight out
-    /// of the engine's buffers.
-    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int
+    /// Passes up to `limit` of the next values to `read` and returns how many it passed: 0 at
+    /// the end. An MVCC scan calls `read` under its lock, with slices of the engine's own buffers.
+    func readValues(limit: Int, _ read: (_ value: ArraySlice<UInt8>) throws -> Void) throws -> Int
 }
 
 extension KeyValueCursor {
     public func nextValue() throws -> [UInt8]? { try next()?.value }
 
-    public func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
+    public func readValues(limit: Int, _ read: (_ value: ArraySlice<UInt8>) throws -> Void) throws -> Int {
         var count = 0
         while count < limit, let value = try nextValue() {
-            try read(value, 0)
+            try read(value[...])
             count += 1
         }
         return count

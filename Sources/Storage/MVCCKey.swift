@@ -98,7 +98,7 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
     /// The version of a raw `Version` key if the key is well formed (tag, escaped user key,
     /// terminator, 8-byte version), checked without copying anything; nil otherwise.
     /// - Complexity: O(key length)
-    static func versionIfWellFormed(_ raw: [UInt8]) -> UInt64? {
+    static func versionIfWellFormed(_ raw: ArraySlice<UInt8>) -> UInt64? {
         raw.withUnsafeBufferPointer { bytes -> UInt64? in
             let count = bytes.count
             guard count >= 11, bytes[0] == Tag.version.rawValue else { return nil }
@@ -120,7 +120,7 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The last 8 bytes of a version key known to be well formed (one equal to a key this
     /// process encoded in all but those bytes), as its version.
-    static func trailingVersion(_ raw: [UInt8]) -> UInt64 {
+    static func trailingVersion(_ raw: ArraySlice<UInt8>) -> UInt64 {
         raw.withUnsafeBytes { bytes in
             bytes.count < 8 ? 0 : UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
         }

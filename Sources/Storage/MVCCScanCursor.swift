@@ -26,10 +26,20 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     private var decided: [KeyValue] = []
     private var decidedIndex = 0
     private var batchSize = 16
-    /// Forward: the raw pair of the newest visible version seen so far of the key being read.
-    private var pending: KeyValue?
-    /// Reverse: the raw key of the version that decided the last key.
-    private var decidedKey: [UInt8]?
+    /// Forward: the raw pair of the newest visible version seen so far of the key being read
+    /// (slices of the engine's buffers, which stay valid when the engine changes).
+    private var pending = Pending()
+    /// Reverse: the raw key of the version that decided the last key (empty: none yet; no
+    /// version key is empty).
+    private var decidedKey: ArraySlice<UInt8> = []
+
+    /// A pair kept across steps of a walk. Not an optional pair: Swift destroys an optional
+    /// of slices through generic value witnesses, which cost more than the rest of a step.
+    private struct Pending {
+        var key: ArraySlice<UInt8> = []
+        var value: ArraySlice<UInt8> = []
+        var isSet = false
+    }
 
     static let maxBatchSize = 4096
     /// The most raw versions one fill walks: a long run of versions the snapshot can't see
@@ -63,13 +73,13 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// a table scan decodes its rows straight out of the engine's own buffers, and nothing in
     /// between is copied (decided versions are values, not tombstones, so their bytes start
     /// after the value marker). Returns how many it passed, 0 at the end.
-    func readValues(limit: Int, _ read: (_ bytes: [UInt8], _ start: Int) throws -> Void) throws -> Int {
+    func readValues(limit: Int, _ read: (_ value: ArraySlice<UInt8>) throws -> Void) throws -> Int {
         if decidedIndex < decided.count {
             defer { (decided, decidedIndex) = ([], 0) }
-            for pair in decided[decidedIndex...] { try read(pair.value, MVCCValues.payloadOffset) }
+            for pair in decided[decidedIndex...] { try read(pair.value.dropFirst(MVCCValues.payloadOffset)) }
             return decided.count - decidedIndex
         }
-        return try fill(limit: max(1, limit)) { key, value in try read(value, MVCCValues.payloadOffset) }
+        return try fill(limit: max(1, limit)) { key, value in try read(value.dropFirst(MVCCValues.payloadOffset)) }
     }
 
     /// The next decided raw pair, filling a batch when the last one is used up.
@@ -77,7 +87,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
         while decidedIndex == decided.count {
             if exhausted { return nil }
             var batch: [KeyValue] = []
-            _ = try fill(limit: batchSize) { key, value in batch.append(KeyValue(key: key, value: value)) }
+            _ = try fill(limit: batchSize) { key, value in batch.append(KeyValue(copying: key, value)) }
             (decided, decidedIndex) = (batch, 0)
             batchSize = min(batchSize * 2, Self.maxBatchSize)
         }
@@ -88,7 +98,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// Walks on from `remaining` under the lock until `limit` keys are decided (or the walk
     /// limit or the range's end is reached), passing each decided value's raw pair to `emit`.
     /// Returns how many it emitted: at least one unless the range is used up.
-    private func fill(limit: Int, _ emit: (_ key: [UInt8], _ value: [UInt8]) throws -> Void) throws -> Int {
+    private func fill(limit: Int, _ emit: (_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Void) throws -> Int {
         var emitted = 0
         while emitted == 0 && !exhausted {
             // The scan's state in locals while walking: properties of a class cost a dynamic
@@ -96,7 +106,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
             var counts = versionCounts
             var pending = self.pending
             var decidedKey = self.decidedKey
-            var stoppedAt: [UInt8]?
+            var stoppedAt: ArraySlice<UInt8>?
             let (range, reverse, state) = (remaining, self.reverse, self.state)
             try mvcc.locked { engine in
                 var walked = 0
@@ -105,7 +115,7 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                     counts.read += 1
                     walked += 1
                     if reverse {
-                        if let decided = decidedKey, Self.sameUserKey(decided, key) {
+                        if !decidedKey.isEmpty, Self.sameUserKey(decidedKey, key) {
                             counts.replaced += 1
                         } else if !state.isVisible(version) {
                             Self.countInvisible(version, state: state, in: &counts)
@@ -123,20 +133,17 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                         Self.countInvisible(version, state: state, in: &counts)
                     } else {
                         // Versions come oldest first: a key is decided when the next key shows up.
-                        // (`take()` moves the last pair out rather than copying it: one pair of
-                        // reference counts less per row.)
-                        let last = pending.take()
-                        pending = KeyValue(key: key, value: value)
-                        if let last {
-                            if Self.sameUserKey(last.key, key) {
+                        if pending.isSet {
+                            if Self.sameUserKey(pending.key, key) {
                                 counts.replaced += 1
-                            } else if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
+                            } else if try MVCCValues.isTombstone(pending.value, rawKey: pending.key) {
                                 counts.deleted += 1
                             } else {
-                                try emit(last.key, last.value)
+                                try emit(pending.key, pending.value)
                                 emitted += 1
                             }
                         }
+                        (pending.key, pending.value, pending.isSet) = (key, value, true)
                     }
                     guard emitted < limit && walked < Self.maxWalk else {
                         stoppedAt = key
@@ -146,11 +153,13 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                 }
             }
             if let stoppedAt {
+                let stoppedAt = Array(stoppedAt)
                 if reverse { remaining.end = .excluded(stoppedAt) } else { remaining.start = .excluded(stoppedAt) }
             } else {
                 exhausted = true
-                if let last = pending {
-                    pending = nil
+                if pending.isSet {
+                    let last = pending
+                    pending = Pending()
                     if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
                         counts.deleted += 1
                     } else {
@@ -171,18 +180,14 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
 
     /// The version of a raw `Version` key, checking its layout (tag, escapes, terminator)
     /// in place; a key that fails the check is decoded fully, which throws the precise error.
-    static func version(of raw: [UInt8]) throws -> UInt64 {
+    static func version(of raw: ArraySlice<UInt8>) throws -> UInt64 {
         if let version = MVCCKey.versionIfWellFormed(raw) { return version }
-        return try MVCC.decodeVersion(KeyValue(key: raw, value: [0x00])).version
+        return try MVCC.decodeVersion(KeyValue(key: Array(raw), value: [0x00])).version
     }
 
     /// Whether two well-formed raw `Version` keys belong to the same user key: everything but
     /// their 8-byte version suffix is equal.
-    static func sameUserKey(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        sameUserKey(a, b[...])
-    }
-
-    static func sameUserKey(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    static func sameUserKey(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in

@@ -48,13 +48,13 @@ public final class MVCCTransaction {
     /// or deleted): ``get(_:)`` for many keys at once; see ``readValues(batch:_:)``.
     public func get(batch keys: KeyBatch) throws -> [[UInt8]?] {
         var values = [[UInt8]?](repeating: nil, count: keys.count)
-        try readValues(batch: keys) { index, bytes, start in values[index] = Array(bytes[start...]) }
+        try readValues(batch: keys) { index, value in values[index] = Array(value) }
         return values
     }
 
     /// Calls `read` with the position of each of `keys` that has a value in this
-    /// transaction's snapshot and that value — `bytes[start...]`, read in place while the
-    /// engine is locked — in the order given; absent and deleted keys are skipped. A lookup
+    /// transaction's snapshot and that value — a slice of the engine's own buffer, read while
+    /// the engine is locked — in the order given; absent and deleted keys are skipped. A lookup
     /// join decodes its rows this way without copying them out of the engine.
     ///
     /// The engine finds the newest version of every key in one call (`lastAtOrBefore` our own
@@ -65,7 +65,7 @@ public final class MVCCTransaction {
     /// - Complexity: O(log n) per key, less for sorted, nearby keys; plus O(k) for a key with
     ///   k versions invisible to this transaction.
     public func readValues(batch keys: KeyBatch,
-                           _ read: (_ index: Int, _ bytes: [UInt8], _ start: Int) throws -> Void) throws {
+                           _ read: (_ index: Int, _ value: ArraySlice<UInt8>) throws -> Void) throws {
         try checkNotFinished()
         let state = self.state
         try mvcc.locked { engine in
@@ -84,9 +84,9 @@ public final class MVCCTransaction {
                 // Equal to our own (well-formed) key but for the version: the key is well formed
                 // too, so its last 8 bytes are its version.
                 if state.isVisible(MVCCKey.trailingVersion(key)) {
-                    if try !MVCCValues.isTombstone(value, rawKey: key) { try read(index, value, MVCCValues.payloadOffset) }
+                    if try !MVCCValues.isTombstone(value, rawKey: key) { try read(index, value.dropFirst(MVCCValues.payloadOffset)) }
                 } else if let visible = try Self.visibleValue(of: keys[index], in: engine, state: state) {
-                    try read(index, visible, 0)
+                    try read(index, visible[...])
                 }
             }
         }
@@ -237,14 +237,18 @@ public final class MVCCTransaction {
         // Each key's greatest possible version key: what sorts at or before it is the key's
         // newest version, if it has any (else a version of a smaller key).
         var probes = pairs.map { MVCCKey.versionKey($0.key, version: .max) }
-        // All lookups before any write (the callback form would walk the tree while we change it).
-        let newest = try engine.lastAtOrBefore(probes)  // one answer per probe, by construction
+        // All lookups before any write. For each key with a version: the newest one's number
+        // (nil if its key is malformed) and whether it is a tombstone (nil: an invalid marker).
+        var newest = [(version: UInt64?, tombstone: Bool?)?](repeating: nil, count: pairs.count)
+        try engine.lastAtOrBefore(KeyBatch(probes)) { position, key, value in
+            guard MVCCScanCursor.sameUserKey(key, probes[position][...]) else { return }
+            newest[position] = (MVCCKey.versionIfWellFormed(key), MVCCValues.isTombstone(value))
+        }
         for (position, pair) in pairs.enumerated() {
             let probe = probes[position]
             var ownTombstone = false
-            if let found = newest[position], MVCCScanCursor.sameUserKey(found.key, probe) {
-                guard let version = MVCCKey.versionIfWellFormed(found.key), state.isVisible(version),
-                      let tombstone = MVCCValues.isTombstone(found.value) else {
+            if let found = newest[position] {
+                guard let version = found.version, state.isVisible(version), let tombstone = found.tombstone else {
                     // Invisible (or unreadable) newest version: the key-by-key path knows what to do.
                     guard let undo = try writeIfAbsent(pair.key, pair.value, state: state, active: active,
                                                        engine: engine) else { return position }

@@ -182,7 +182,7 @@ public enum MVCCValues {
     /// A stored version value: nil for a tombstone, else the value's bytes. Throws for bytes
     /// that are neither (no caller can read them, so they mean corrupt data).
     public static func decode(_ bytes: [UInt8]) throws(MVCCError) -> [UInt8]? {
-        guard let tombstone = isTombstone(bytes) else {
+        guard let tombstone = isTombstone(bytes[...]) else {
             throw .corrupt("a version value starts with an invalid marker")
         }
         return tombstone ? nil : Array(bytes.dropFirst())
@@ -190,7 +190,7 @@ public enum MVCCValues {
 
     /// The one place that knows the markers: true for a tombstone, false for a value, nil for
     /// neither. Scans ask it per pair, so it copies nothing.
-    static func isTombstone(_ bytes: [UInt8]) -> Bool? {
+    static func isTombstone(_ bytes: ArraySlice<UInt8>) -> Bool? {
         switch bytes.first {
         case 0x00 where bytes.count == 1: true
         case 0x01: false
@@ -200,21 +200,21 @@ public enum MVCCValues {
 
     /// `decode`, with the key and version named when the value is corrupt.
     static func decodeVersionValue(_ bytes: [UInt8], key: [UInt8], version: UInt64) throws(MVCCError) -> [UInt8]? {
-        guard isTombstone(bytes) != nil else {
+        guard isTombstone(bytes[...]) != nil else {
             throw .corrupt("version \(version) of key \(describeBytes(key)) has an invalid value marker")
         }
         return try decode(bytes)
     }
 
     /// Whether a stored version value is a tombstone; throws on an invalid marker.
-    static func isTombstone(_ bytes: [UInt8], rawKey: [UInt8]) throws -> Bool {
+    static func isTombstone(_ bytes: ArraySlice<UInt8>, rawKey: ArraySlice<UInt8>) throws -> Bool {
         if let tombstone = isTombstone(bytes) { return tombstone }
-        return try decodeVersionValue(bytes, rawKey: rawKey) == nil
+        return try decodeVersionValue(Array(bytes), rawKey: Array(rawKey)) == nil
     }
 
     /// `decodeVersionValue` for a raw `Version` key, decoded only for the error message.
     static func decodeVersionValue(_ bytes: [UInt8], rawKey: [UInt8]) throws -> [UInt8]? {
-        guard isTombstone(bytes) != nil else { return try MVCC.decodeVersion(KeyValue(key: rawKey, value: bytes)).value }
+        guard isTombstone(bytes[...]) != nil else { return try MVCC.decodeVersion(KeyValue(key: rawKey, value: bytes)).value }
         return try decode(bytes)
     }
 

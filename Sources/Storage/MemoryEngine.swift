@@ -5,13 +5,13 @@
 ///
 /// The B-tree answers every ordered question (scans, the newest version of a key). Point gets
 /// can go to a hash index kept beside it: a lookup in a large tree is a chain of cache misses,
-/// one or more per level, while a hash lookup is about one. The two share the same key and value
-/// buffers (arrays are copy-on-write), so the index costs a table slot per key, not a copy — but
-/// every write pays a hash-table insert too. MVCC reads through ordered scans, never point gets,
-/// so the SQL engine turns the index off (`pointIndex: false`) and keeps its writes cheaper.
+/// one or more per level, while a hash lookup is about one. The index holds its own copy of
+/// each pair (the tree keeps its bytes in its nodes), so it doubles the memory, and every write
+/// pays a hash-table insert too. MVCC reads through ordered scans, never point gets, so the
+/// SQL engine turns the index off (`pointIndex: false`) and keeps its memory and writes lean.
 public final class MemoryEngine: StorageEngine {
     public let name = "memory"
-    private let tree = BTree<[UInt8]>()
+    private let tree = BTree()
     /// The same pairs as `tree`, for point gets; nil when the index is off.
     private var index: [HashedKey: [UInt8]]?
     /// Bytes of live keys and values, maintained on every write.
@@ -49,8 +49,8 @@ public final class MemoryEngine: StorageEngine {
     public func scan(_ range: KeyRange, reverse: Bool) -> any KeyValueCursor {
         BatchCursor(range: range, reverse: reverse) { [tree] start, end, limit in
             reverse
-                ? tree.pairsReversed(from: start, to: end, limit: limit, KeyValue.init)
-                : tree.pairs(from: start, to: end, limit: limit, KeyValue.init)
+                ? tree.pairsReversed(from: start, to: end, limit: limit, KeyValue.init(copying:_:))
+                : tree.pairs(from: start, to: end, limit: limit, KeyValue.init(copying:_:))
         }
     }
 
@@ -59,24 +59,24 @@ public final class MemoryEngine: StorageEngine {
     public func scanBatch(_ range: KeyRange, reverse: Bool, limit: Int) -> [KeyValue] {
         // The newest version of one key (MVCC reads and write checks): a single descent.
         if reverse && limit == 1 {
-            return tree.last(from: range.end, to: range.start).map { [KeyValue(key: $0.0, value: $0.1)] } ?? []
+            return tree.last(from: range.end, to: range.start).map { [KeyValue(key: $0.key, value: $0.value)] } ?? []
         }
         return reverse
-            ? tree.pairsReversed(from: range.end, to: range.start, limit: limit, KeyValue.init)
-            : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init)
+            ? tree.pairsReversed(from: range.end, to: range.start, limit: limit, KeyValue.init(copying:_:))
+            : tree.pairs(from: range.start, to: range.end, limit: limit, KeyValue.init(copying:_:))
     }
 
     /// The tree's own walk: no batch array, no re-seeking.
     /// - Complexity: O(log n) plus O(1) per pair visited
     public func walk(_ range: KeyRange, reverse: Bool,
-                     _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool) throws {
+                     _ body: (_ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Bool) throws {
         try tree.walk(from: range.start, to: range.end, reverse: reverse, body)
     }
 
     /// One batched search of the tree for all the keys (see `BTree.lastAtOrBefore`).
     /// - Complexity: O(log n) per key, less for sorted, nearby keys
     public func lastAtOrBefore(_ keys: KeyBatch,
-                               _ body: (_ index: Int, _ key: [UInt8], _ value: [UInt8]) throws -> Void) rethrows {
+                               _ body: (_ index: Int, _ key: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) throws -> Void) rethrows {
         try tree.lastAtOrBefore(keys, body)
     }
 

@@ -10,8 +10,9 @@
 ///
 /// Cutaway has two engines:
 ///
-/// - `MemoryEngine` keeps the map in a B-tree (`BTree.swift`) in memory. Fast, simple, and gone
-///   when the process exits — the reference the durable engine is tested against.
+/// - `MemoryEngine` keeps the map in a B-tree (`BTree.swift`) in memory, each node holding its
+///   keys' and values' bytes in one buffer of its own. Fast, simple, and gone when the process
+///   exits — the reference the durable engine is tested against.
 /// - `BitCask` keeps the data in a file and survives crashes.
 ///
 /// ## The BitCask idea

@@ -13,7 +13,7 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func batchedSearchMatchesOneDescentPerKey(seed: UInt64) {
         var generator = SplitMix64(seed: seed)
-        let tree = BTree<Int>()
+        let tree = IntTree()
         func randomKey(_ first: UInt64 = 64) -> [UInt8] {
             [UInt8(truncatingIfNeeded: generator.next() % first), UInt8(truncatingIfNeeded: generator.next())]
                 + (generator.next() % 3 == 0 ? [0x00] : [])
@@ -46,7 +46,7 @@ import Testing
         }
         #expect(found > 2000, "most probes should have a key at or before them")
         #expect(tree.lastAtOrBefore([]).isEmpty)
-        #expect(BTree<Int>().lastAtOrBefore([[1], [2]]).allSatisfy { $0 == nil })
+        #expect(IntTree().lastAtOrBefore([[1], [2]]).allSatisfy { $0 == nil })
     }
 
     /// A batch keeps its keys end to end: empty keys included, each comes back as it went in.

@@ -52,7 +52,7 @@ private final class DefaultBatches: StorageEngine {
 @Suite struct BTreeLastTests {
     @Test func lastMatchesTheSortedModel() {
         var generator = SplitMix64(seed: 5)
-        let tree = BTree<Int>()
+        let tree = IntTree()
         var model: [[UInt8]] = []
         // Enough keys for a tree three levels deep, so descents pass inner nodes.
         for index in 0..<5000 {
@@ -72,8 +72,8 @@ private final class DefaultBatches: StorageEngine {
         for _ in 0..<2000 {
             let (end, start) = (randomBound(), randomBound())
             // The model's answer is the greatest key under `end`, if it also clears `start`.
-            let greatest = model.last { end.admitsAsEnd($0) }
-            let answer = greatest.flatMap { start.admitsAsStart($0) ? $0 : nil }
+            let greatest = model.last { end.admitsAsEnd($0[...]) }
+            let answer = greatest.flatMap { start.admitsAsStart($0[...]) ? $0 : nil }
             #expect(tree.last(from: end, to: start)?.0 == answer)
             if answer != nil { found += 1 }
         }

@@ -101,7 +101,7 @@ extension LocalTransaction {
         let info = try mustTable(name)
         let keeping = RowCodec.keeping(reading, columns: info.table.columns.count)
         return try getStored(table: name, ids: ids).map { _, stored throws(SQLError) in
-            try checked(RowCodec.decode(stored.bytes, from: stored.start, keeping: keeping), in: info)
+            try checked(RowCodec.decode(stored.bytes, keeping: keeping), in: info)
         }
     }
 
@@ -113,9 +113,7 @@ extension LocalTransaction {
         rows.reserveCapacity(ids.count)
         let keys = SQLKey.rowKeys(table: info.name, ids: ids)
         try sqlStorage {
-            try mvccTransaction.readValues(batch: keys) { index, bytes, start in
-                rows.append((index, StoredRow(bytes: bytes, start: start)))
-            }
+            try mvccTransaction.readValues(batch: keys) { index, bytes in rows.append((index, StoredRow(bytes))) }
         }
         return rows
     }
@@ -150,8 +148,8 @@ extension LocalTransaction {
             // until one is kept, since an empty batch means the end.
             let sieve = slot.sieve
             while true {
-                let read = try sqlStorage { try cursor.readValues(limit: limit) { bytes, start in
-                    if let row = try RowCodec.decode(bytes, from: start, keeping: keeping, sieve: sieve, columns: columns) {
+                let read = try sqlStorage { try cursor.readValues(limit: limit) { bytes in
+                    if let row = try RowCodec.decode(bytes, keeping: keeping, sieve: sieve, columns: columns) {
                         rows.append(row)
                     }
                 } }
@@ -179,9 +177,7 @@ extension LocalTransaction {
         rows.reserveCapacity(min(limit, 4_096))
         // Each row copied once, straight out of the engine (no batch of pairs in between).
         while rows.count < limit {
-            let read = try sqlStorage { try cursor.readValues(limit: limit - rows.count) { bytes, start in
-                rows.append(Array(bytes[start...]))
-            } }
+            let read = try sqlStorage { try cursor.readValues(limit: limit - rows.count) { bytes in rows.append(Array(bytes)) } }
             if read == 0 { break }
         }
         return (rows, (cursor as? VersionCounting)?.versionCounts ?? VersionCounts())

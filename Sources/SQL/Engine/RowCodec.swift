@@ -1,13 +1,12 @@
 import Encoding
 
-/// A row as a table stores it, `bytes[start...]` in `RowCodec`'s form, not yet decoded.
+/// A row as a table stores it, in `RowCodec`'s form, not yet decoded: often a slice of the
+/// storage engine's own buffer.
 public struct StoredRow: Sendable {
-    public let bytes: [UInt8]
-    public let start: Int
+    public let bytes: ArraySlice<UInt8>
 
-    public init(bytes: [UInt8], start: Int) {
+    public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
-        self.start = start
     }
 }
 
@@ -40,8 +39,8 @@ public enum RowCodec {
         return writer.bytes
     }
 
-    /// Reads a row written by `encode`, from `bytes[start...]` (a row can be read in place
-    /// from a stored value that has a header before it).
+    /// Reads a row written by `encode` from `bytes`: an array, or a slice of a larger buffer
+    /// (a row read in place from a storage engine's buffer).
     ///
     /// - Throws: `SQLError(.storage, …)` on truncated or malformed bytes.
     /// With `keeping` (one flag per column, see `keeping(_:columns:)`), values whose flag is
@@ -50,10 +49,10 @@ public enum RowCodec {
     /// With `leading`, the row's values start at that position, after as many NULLs: room a
     /// lookup join fills with the left row's values in place, instead of building the looked-up
     /// row and then a third joining the two.
-    public static func decode(_ bytes: [UInt8], from start: Int = 0, keeping: [Bool]? = nil,
+    public static func decode(_ bytes: ArraySlice<UInt8>, keeping: [Bool]? = nil,
                               leading: Int = 0) throws(SQLError) -> Row {
         try decodeStored("corrupt row") {
-            var reader = BinaryReader(bytes, from: start)
+            var reader = BinaryReader(bytes)
             let row = try readValues(&reader, keeping: keeping, leading: leading)
             guard reader.isAtEnd else {
                 throw SQLError(.storage, "corrupt row: \(reader.remainingCount) stray bytes at its end")
@@ -62,20 +61,25 @@ public enum RowCodec {
         }
     }
 
+    /// ``decode(_:keeping:leading:)`` of a whole array.
+    public static func decode(_ bytes: [UInt8], keeping: [Bool]? = nil) throws(SQLError) -> Row {
+        try decode(bytes[...], keeping: keeping)
+    }
+
     /// What a table scan reads of each stored row (local or on a cluster alike): nil when `sieve`
     /// rejects it, tested on the one stored value before anything is built, else the row
     /// decoded as `keeping` says.
-    public static func decode(_ bytes: [UInt8], from start: Int, keeping: [Bool]?, sieve: RowSieve?,
+    public static func decode(_ bytes: ArraySlice<UInt8>, keeping: [Bool]?, sieve: RowSieve?,
                               columns: Int) throws(SQLError) -> Row? {
-        if let sieve, !admits(bytes, from: start, columns: columns, sieve) { return nil }
-        return try decode(bytes, from: start, keeping: keeping)
+        if let sieve, !admits(bytes, columns: columns, sieve) { return nil }
+        return try decode(bytes, keeping: keeping)
     }
 
-    /// Whether `sieve` admits the row stored at `bytes[start...]`, reading only the values up to
-    /// its column (skipping those before it) and building just that one. A row whose framing
-    /// is wrong is admitted: the full `decode` that follows reports it precisely.
-    static func admits(_ bytes: [UInt8], from start: Int, columns: Int, _ sieve: RowSieve) -> Bool {
-        var reader = BinaryReader(bytes, from: start)
+    /// Whether `sieve` admits the row stored as `bytes`, reading only the values up to its
+    /// column (skipping those before it) and building just that one. A row whose framing is
+    /// wrong is admitted: the full `decode` that follows reports it precisely.
+    static func admits(_ bytes: ArraySlice<UInt8>, columns: Int, _ sieve: RowSieve) -> Bool {
+        var reader = BinaryReader(bytes)
         guard let count = try? reader.readUVarint(), count == UInt64(columns), (0..<columns).contains(sieve.column) else {
             return true
         }

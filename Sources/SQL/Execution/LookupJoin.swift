@@ -83,7 +83,7 @@ final class LookupJoinCursor: RowCursor {
         case .stored(let stored):
             // Decoded with room for the left row's values in front, which then fill it in
             // place: one row built, not two and then a third joining them.
-            var row = try RowCodec.decode(stored.bytes, from: stored.start, keeping: keeping, leading: leftRow.count)
+            var row = try RowCodec.decode(stored.bytes, keeping: keeping, leading: leftRow.count)
             guard row.count == leftRow.count + table.columns.count else {
                 throw SQLError(.storage, "corrupt row in table \(table.name): \(row.count - leftRow.count) values for \(table.columns.count) columns")
             }
