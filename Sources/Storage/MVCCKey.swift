@@ -118,6 +118,24 @@ public enum MVCCKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The user key of a raw `Version` key, unescaped, if the key is well formed (see
+    /// ``versionIfWellFormed(_:)``); nil otherwise, when `decode` says what is wrong.
+    static func userKey(ifWellFormed raw: ArraySlice<UInt8>) -> [UInt8]? {
+        guard versionIfWellFormed(raw) != nil else { return nil }
+        return raw.withUnsafeBufferPointer { bytes in
+            // Between the tag and the terminator: bytes, each 0x00 escaped as 0x00 0xFF.
+            let terminator = bytes.count - 10
+            var key: [UInt8] = []
+            key.reserveCapacity(terminator - 1)
+            var index = 1
+            while index < terminator {
+                key.append(bytes[index])
+                index += bytes[index] == 0x00 ? 2 : 1
+            }
+            return key
+        }
+    }
+
     /// The last 8 bytes of a version key known to be well formed (one equal to a key this
     /// process encoded in all but those bytes), as its version.
     static func trailingVersion(_ raw: ArraySlice<UInt8>) -> UInt64 {

@@ -22,8 +22,9 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// The raw range still to walk; its near end moves past each fill.
     private var remaining: KeyRange
     private var exhausted = false
-    /// Decided raw pairs (values, never tombstones) not yet returned by `next()`.
-    private var decided: [KeyValue] = []
+    /// Decided raw pairs (values, never tombstones) not yet returned by `next()`: slices of
+    /// the engine's buffers.
+    private var decided: [BTreePair] = []
     private var decidedIndex = 0
     private var batchSize = 16
     /// Forward: the raw pair of the newest visible version seen so far of the key being read
@@ -55,7 +56,12 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
 
     func next() throws -> KeyValue? {
         guard let raw = try nextDecided() else { return nil }
-        let stored = try MVCC.decodeVersion(raw)
+        // Decided versions are values with well-formed keys: the user key and the value's
+        // bytes are copied straight out (the full decode below is for a key that is not).
+        if let key = MVCCKey.userKey(ifWellFormed: raw.key), MVCCValues.isTombstone(raw.value) == false {
+            return KeyValue(key: key, value: Array(raw.value.dropFirst(MVCCValues.payloadOffset)))
+        }
+        let stored = try MVCC.decodeVersion(KeyValue(copying: raw.key, raw.value))
         guard let value = stored.value else {
             throw MVCCError.corrupt("a tombstone reached the scan's output")  // never: filtered below
         }
@@ -66,7 +72,8 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// (a table scan: the row holds its own primary key).
     func nextValue() throws -> [UInt8]? {
         guard let raw = try nextDecided() else { return nil }
-        return try MVCCValues.decodeVersionValue(raw.value, rawKey: raw.key)
+        if MVCCValues.isTombstone(raw.value) == false { return Array(raw.value.dropFirst(MVCCValues.payloadOffset)) }
+        return try MVCCValues.decodeVersionValue(Array(raw.value), rawKey: Array(raw.key))
     }
 
     /// Passes up to `limit` of the next visible values to `read` while the engine is locked:
@@ -83,11 +90,11 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     }
 
     /// The next decided raw pair, filling a batch when the last one is used up.
-    private func nextDecided() throws -> KeyValue? {
+    private func nextDecided() throws -> BTreePair? {
         while decidedIndex == decided.count {
             if exhausted { return nil }
-            var batch: [KeyValue] = []
-            _ = try fill(limit: batchSize) { key, value in batch.append(KeyValue(copying: key, value)) }
+            var batch: [BTreePair] = []
+            _ = try fill(limit: batchSize) { key, value in batch.append(BTreePair(key: key, value: value)) }
             (decided, decidedIndex) = (batch, 0)
             batchSize = min(batchSize * 2, Self.maxBatchSize)
         }

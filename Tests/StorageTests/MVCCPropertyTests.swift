@@ -195,3 +195,28 @@ import Testing
         #expect(try mvcc.activeTransactions().isEmpty)
     }
 }
+
+/// The in-place readers of raw `Version` keys (a scan's hot path) agree with the full decode:
+/// random user keys full of zeros (each escaped) and random versions, and mangled keys, which
+/// they must refuse rather than misread.
+@Suite struct VersionKeyReaderTests {
+    @Test func inPlaceReadersAgreeWithTheFullDecode() throws {
+        var generator = SplitMix64(seed: 21)
+        for _ in 0..<2000 {
+            let user = (0..<Int(generator.next() % 12)).map { _ in [0x00, 0x01, 0xFF, 0x7A][Int(generator.next() % 4)] as UInt8 }
+            let version = generator.next() >> (generator.next() % 64)
+            var raw = MVCCKey.versionKey(user, version: version)
+            if generator.next() % 4 == 0, !raw.isEmpty {
+                raw[Int(generator.next() % UInt64(raw.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            let decoded = try? MVCCKey.decode(raw)
+            if case .version(let key, let decodedVersion)? = decoded {
+                #expect(MVCCKey.userKey(ifWellFormed: raw[...]) == key)
+                #expect(MVCCKey.versionIfWellFormed(raw[...]) == decodedVersion)
+            } else {
+                #expect(MVCCKey.userKey(ifWellFormed: raw[...]) == nil)
+                #expect(MVCCKey.versionIfWellFormed(raw[...]) == nil)
+            }
+        }
+    }
+}
