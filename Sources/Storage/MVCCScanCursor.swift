@@ -140,17 +140,20 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
                         Self.countInvisible(version, state: state, in: &counts)
                     } else {
                         // Versions come oldest first: a key is decided when the next key shows up.
-                        if pending.isSet {
-                            if Self.sameUserKey(pending.key, key) {
+                        // (Swapped, not copied: the pair's slices change hands without a
+                        // reference count each time they are read.)
+                        var last = Pending(key: key, value: value, isSet: true)
+                        swap(&last, &pending)
+                        if last.isSet {
+                            if Self.sameUserKey(last.key, key) {
                                 counts.replaced += 1
-                            } else if try MVCCValues.isTombstone(pending.value, rawKey: pending.key) {
+                            } else if try MVCCValues.isTombstone(last.value, rawKey: last.key) {
                                 counts.deleted += 1
                             } else {
-                                try emit(pending.key, pending.value)
+                                try emit(last.key, last.value)
                                 emitted += 1
                             }
                         }
-                        (pending.key, pending.value, pending.isSet) = (key, value, true)
                     }
                     guard emitted < limit && walked < Self.maxWalk else {
                         stoppedAt = key
