@@ -41,6 +41,8 @@ struct LogReplay {
         var reader = ChunkReader(file: file, fileSize: fileSize, chunkSize: chunkSize)
         var badCause: String?
         var entries: [Entry] = []
+        // Every record's key, end to end: one buffer rather than an array per key.
+        var keys: [UInt8] = []
         while reader.offset < fileSize {
             guard try reader.ensure(BitCaskRecord.headerSize) else {
                 badCause = "incomplete record header (\(fileSize - reader.offset) bytes before the end of the file)"
@@ -62,15 +64,17 @@ struct LogReplay {
                 break
             }
             let keyStart = reader.position + BitCaskRecord.headerSize
-            let key = ReplayKey(Array(reader.buffer[keyStart..<(keyStart + header.keyLength)]))
+            let key = reader.buffer[keyStart..<(keyStart + header.keyLength)]
             let valueOffset = reader.offset + UInt64(BitCaskRecord.headerSize + header.keyLength)
-            entries.append(Entry(key: key, valueOffset: valueOffset,
+            entries.append(Entry(prefix: key.withUnsafeBytes { BTreeNode.word($0, at: 0) }, keyStart: keys.count,
+                                 keyCount: key.count, valueOffset: valueOffset,
                                  valueLength: header.valueLength.map { UInt32($0) } ?? BitCaskRecord.tombstone))
+            keys.append(contentsOf: key)
             reader.advance(size)
         }
         replay.records = entries.count
         replay.validEnd = reader.offset
-        replay.buildKeydir(from: &entries)
+        replay.buildKeydir(from: &entries, keys: keys)
         if let badCause {
             if try firstValidRecord(in: file, after: reader.offset, fileSize: fileSize, chunkSize: chunkSize) != nil {
                 throw StorageError.corruptRecord(path: file.path, offset: reader.offset, cause: badCause)
@@ -80,42 +84,56 @@ struct LogReplay {
         return replay
     }
 
-    /// One replayed record: its key and where its value starts (tombstones have the tombstone
-    /// length and no value).
+    /// One replayed record: where its key lies in the replay's buffer of keys, with the key's
+    /// first 8 bytes as a big-endian integer (the sort of a whole log's keys decides most
+    /// comparisons by the integers alone; zero padding sorts a shorter key first, and equal
+    /// integers fall back to the bytes), and where its value starts (tombstones have the
+    /// tombstone length and no value).
     struct Entry {
-        var key: ReplayKey
+        var prefix: UInt64
+        var keyStart: Int
+        var keyCount: Int
         var valueOffset: UInt64
         var valueLength: UInt32
+
+        var keyRange: Range<Int> { keyStart..<(keyStart + keyCount) }
+
+        /// Three-way comparison of the two records' keys, like `compareBytes`.
+        func compareKey(_ other: Entry, in keys: UnsafeRawBufferPointer) -> Int {
+            if prefix != other.prefix { return prefix < other.prefix ? -1 : 1 }
+            return compareBytes(UnsafeRawBufferPointer(rebasing: keys[keyRange]),
+                                UnsafeRawBufferPointer(rebasing: keys[other.keyRange]))
+        }
     }
 
     /// Keeps the newest record of each key and loads the live ones into the key directory.
     /// - Complexity: O(n log n) for n records.
-    private mutating func buildKeydir(from entries: inout [Entry]) {
-        // Equal keys end up adjacent; within them, the largest offset is the newest record.
-        entries.sort { left, right in
-            let order = left.key.compare(right.key)
-            return order != 0 ? order < 0 : left.valueOffset < right.valueOffset
-        }
-        var keys: [[UInt8]] = []
-        keys.reserveCapacity(entries.count)
-        // Every location's 12 bytes in one buffer, which the pairs below slice (the tree copies
-        // them into its nodes), rather than an array each.
-        var locations: [UInt8] = []
-        locations.reserveCapacity(12 * entries.count)
-        var index = 0
-        while index < entries.count {
-            var newest = index
-            while newest + 1 < entries.count, entries[newest + 1].key.compare(entries[index].key) == 0 { newest += 1 }
-            let entry = entries[newest]
-            if entry.valueLength != BitCaskRecord.tombstone {
-                keys.append(entry.key.bytes)
-                BitCask.Location(offset: entry.valueOffset, length: entry.valueLength).append(to: &locations)
-                liveBytes += BitCaskRecord.size(keyLength: entry.key.bytes.count, valueLength: Int(entry.valueLength))
+    private mutating func buildKeydir(from entries: inout [Entry], keys: [UInt8]) {
+        var live: [Entry] = []
+        keys.withUnsafeBytes { keys in
+            // Equal keys end up adjacent; within them, the largest offset is the newest record.
+            entries.sort { left, right in
+                let order = left.compareKey(right, in: keys)
+                return order != 0 ? order < 0 : left.valueOffset < right.valueOffset
             }
-            index = newest + 1
+            var index = 0
+            while index < entries.count {
+                var newest = index
+                while newest + 1 < entries.count, entries[newest + 1].compareKey(entries[index], in: keys) == 0 { newest += 1 }
+                if entries[newest].valueLength != BitCaskRecord.tombstone { live.append(entries[newest]) }
+                index = newest + 1
+            }
         }
         entries = []
-        let pairs = keys.indices.map { BTreePair(key: keys[$0][...], value: locations[(12 * $0)..<(12 * $0 + 12)]) }
+        // Every location's 12 bytes in one buffer, which the pairs slice (the tree copies keys
+        // and locations into its nodes).
+        var locations: [UInt8] = []
+        locations.reserveCapacity(12 * live.count)
+        for entry in live {
+            BitCask.Location(offset: entry.valueOffset, length: entry.valueLength).append(to: &locations)
+            liveBytes += BitCaskRecord.size(keyLength: entry.keyCount, valueLength: Int(entry.valueLength))
+        }
+        let pairs = live.indices.map { BTreePair(key: keys[live[$0].keyRange], value: locations[(12 * $0)..<(12 * $0 + 12)]) }
         keydir = BTree(sorted: pairs)
     }
 
@@ -202,22 +220,3 @@ struct ChunkReader {
     }
 }
 
-/// A replayed record's key, with its first 8 bytes as a big-endian integer: the sort of a
-/// whole log's keys decides most comparisons by the integers alone, without reaching into
-/// each key's own heap object. Integers order like the keys: zero padding sorts a shorter
-/// key first, and equal integers fall back to the full comparison.
-struct ReplayKey {
-    let prefix: UInt64
-    let bytes: [UInt8]
-
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        prefix = bytes.withUnsafeBytes { BTreeNode.word($0, at: 0) }
-    }
-
-    /// Three-way comparison, like `compareBytes`.
-    func compare(_ other: ReplayKey) -> Int {
-        if prefix != other.prefix { return prefix < other.prefix ? -1 : 1 }
-        return compareBytes(bytes, other.bytes)
-    }
-}
