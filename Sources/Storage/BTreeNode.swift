@@ -83,9 +83,6 @@ final class BTreeNode {
 
     var isLeaf: Bool { children.isEmpty }
 
-    /// The number of pairs.
-    var count: Int { entries.count }
-
     /// The pair at `index`, as slices of the node's buffer.
     @inline(__always)
     func pair(at index: Int) -> BTreePair { pair(entries[index]) }
