@@ -198,7 +198,8 @@ final class MVCCScanCursor: KeyValueCursor, VersionCounting {
     /// Whether two well-formed raw `Version` keys belong to the same user key: everything but
     /// their 8-byte version suffix is equal.
     static func sameUserKey(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
+        // Shorter than a version suffix: not a version key (and `count - 8` must not go negative).
+        guard a.count == b.count, a.count >= 8 else { return false }
         return a.withUnsafeBytes { pa in
             b.withUnsafeBytes { pb in
                 guard let left = pa.baseAddress, let right = pb.baseAddress else { return true }
